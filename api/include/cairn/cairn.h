@@ -1,0 +1,348 @@
+/*
+ * cairn.h — the stable C ABI of Cairn, an embeddable storage engine.
+ *
+ * Cairn is a durable key-value store (LevelDB underneath) that a host
+ * process loads as a plugin (`dlopen("libcairn.so.1")`). Keys and values are
+ * byte strings passed as pointer + length. Every record carries a version
+ * (hybrid logical clock + node id) and every write is appended to an op log
+ * that replication consumes.
+ *
+ * Conventions (LevelDB's c.h, with statuses instead of bare errptr):
+ *  - Every call that can fail returns a cairn_status_t and takes an optional
+ *    `char** errmsg`. It may be NULL. When the call fails and errmsg is not
+ *    NULL, *errmsg receives a malloc'd, NUL-terminated message naming the
+ *    culprit; free it with cairn_free(). On success *errmsg is untouched.
+ *    Cairn never frees what *errmsg held before (so an uninitialised
+ *    pointer is safe): free every message you receive.
+ *  - A missing key is CAIRN_NOT_FOUND, never a NULL pointer with CAIRN_OK.
+ *  - Every buffer Cairn hands out (values, property strings, messages) is
+ *    owned by the caller and released with cairn_free(). Pointers returned by
+ *    cairn_iter_key()/cairn_iter_value() are the exception: they are borrowed
+ *    and valid until the iterator is moved or destroyed.
+ *  - Cairn copies everything it keeps: keys, bounds and option strings may be
+ *    freed by the caller as soon as a call returns.
+ *  - NULL options objects (cairn_readoptions_t*, cairn_writeoptions_t*,
+ *    cairn_options_t*) mean "defaults".
+ *
+ * Thread safety:
+ *  - A cairn_db_t may be used from any number of threads at once, except that
+ *    cairn_close() must not race with any other call on the same handle.
+ *  - Options objects, write batches and iterators are not thread-safe: use
+ *    each from one thread at a time (they may move between threads).
+ *  - A cairn_snapshot_t may be read through from several threads at once.
+ *
+ * Lifetime:
+ *  - cairn_close() invalidates the iterators and snapshots still open on
+ *    that database: later calls on them fail with CAIRN_UNAVAILABLE and do
+ *    not crash, but their handles must still be destroyed / released.
+ *  - The database handle itself is freed by cairn_close(); using it after is
+ *    undefined behaviour, as with free().
+ *
+ * Plugin use: a host that dlopen()s the library calls
+ * cairn_get_api(CAIRN_ABI_MAJOR) and uses the returned function table, so it
+ * needs no link-time dependency and can check the minor version it got.
+ */
+#ifndef CAIRN_CAIRN_H_
+#define CAIRN_CAIRN_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CAIRN_EXPORT __attribute__((visibility("default")))
+#else
+#define CAIRN_EXPORT
+#endif
+
+/* The ABI version this header describes. The major changes only when a
+ * published signature or struct layout would change (never planned); the
+ * minor grows when functions are appended to cairn_api_t. */
+#define CAIRN_ABI_MAJOR 1
+#define CAIRN_ABI_MINOR 0
+
+typedef enum {
+  CAIRN_OK = 0,
+  CAIRN_NOT_FOUND = 1,        /* key or database does not exist */
+  CAIRN_INVALID_ARGUMENT = 2, /* caller error: do not retry as is */
+  CAIRN_IO_ERROR = 3,         /* filesystem failure, permission, disk full */
+  CAIRN_CORRUPTION = 4,       /* data failed a checksum or parse: alarm */
+  CAIRN_BUSY = 5,             /* held by another owner (names its pid) */
+  CAIRN_UNAVAILABLE = 6,      /* closed or temporarily unavailable: retry */
+  CAIRN_TIMEOUT = 7,          /* a deadline passed */
+  CAIRN_NOT_SUPPORTED = 8,    /* not available in this build or mode */
+  CAIRN_INTERNAL = 9          /* a bug in Cairn: please report */
+} cairn_status_t;
+
+typedef struct cairn_db_t cairn_db_t;
+typedef struct cairn_options_t cairn_options_t;
+typedef struct cairn_readoptions_t cairn_readoptions_t;
+typedef struct cairn_writeoptions_t cairn_writeoptions_t;
+typedef struct cairn_writebatch_t cairn_writebatch_t;
+typedef struct cairn_iterator_t cairn_iterator_t;
+typedef struct cairn_snapshot_t cairn_snapshot_t;
+
+/* ---- Library ----------------------------------------------------------- */
+
+/* "OK", "NOT_FOUND", ...; "UNKNOWN_STATUS" for values outside the enum.
+ * The string is static: do not free it. */
+CAIRN_EXPORT const char* cairn_status_name(cairn_status_t status);
+
+/* Frees any buffer Cairn returned (values, messages, properties). NULL ok. */
+CAIRN_EXPORT void cairn_free(void* ptr);
+
+CAIRN_EXPORT uint32_t cairn_abi_major(void);
+CAIRN_EXPORT uint32_t cairn_abi_minor(void);
+/* Library version, e.g. "0.1.0". Static string. */
+CAIRN_EXPORT const char* cairn_version(void);
+
+/* ---- Database options (set by name) ------------------------------------ */
+
+/* Options are named strings so new ones never change the ABI. The full list,
+ * with types, defaults and documentation, is in the README and in
+ * cairn_property(db, "cairn.options"). */
+CAIRN_EXPORT cairn_options_t* cairn_options_create(void);
+CAIRN_EXPORT void cairn_options_destroy(cairn_options_t* options);
+/* Unknown names and malformed or out-of-range values fail with
+ * CAIRN_INVALID_ARGUMENT and a message naming the option and the value; the
+ * options object is then unchanged. */
+CAIRN_EXPORT cairn_status_t cairn_options_set(cairn_options_t* options,
+                                              const char* name,
+                                              const char* value,
+                                              char** errmsg);
+/* The current value of an option, in canonical form (malloc'd). */
+CAIRN_EXPORT cairn_status_t cairn_options_get(const cairn_options_t* options,
+                                              const char* name, char** value,
+                                              char** errmsg);
+
+/* ---- Open, close, destroy ---------------------------------------------- */
+
+/* Opens the database in directory `path`. One process owns a database at a
+ * time: a second open, from this or another process, fails with CAIRN_BUSY
+ * and a message naming the owner's pid. A missing database without
+ * create_if_missing is CAIRN_NOT_FOUND; error_if_exists on an existing one is
+ * CAIRN_INVALID_ARGUMENT. On failure *db is set to NULL. */
+CAIRN_EXPORT cairn_status_t cairn_open(const cairn_options_t* options,
+                                       const char* path, cairn_db_t** db,
+                                       char** errmsg);
+/* Flushes nothing extra (unsynced writes are in the LevelDB log and survive
+ * a process crash), releases the lock and frees the handle. NULL is ok. */
+CAIRN_EXPORT void cairn_close(cairn_db_t* db);
+/* Deletes the database at `path` and everything Cairn keeps for it. Fails
+ * with CAIRN_BUSY while the database is open anywhere. */
+CAIRN_EXPORT cairn_status_t cairn_destroy(const char* path, char** errmsg);
+
+/* ---- Read and write options -------------------------------------------- */
+
+CAIRN_EXPORT cairn_readoptions_t* cairn_readoptions_create(void);
+CAIRN_EXPORT void cairn_readoptions_destroy(cairn_readoptions_t* options);
+/* Reads see the database as of the snapshot. NULL clears. The snapshot must
+ * outlive the reads that use it. */
+CAIRN_EXPORT void cairn_readoptions_set_snapshot(
+    cairn_readoptions_t* options, const cairn_snapshot_t* snapshot);
+/* Iterator bounds: keys >= lower and < upper. The bytes are copied. A NULL
+ * key with keylen 0 clears the bound; NULL with keylen > 0 is
+ * CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_status_t cairn_readoptions_set_lower_bound(
+    cairn_readoptions_t* options, const char* key, size_t keylen,
+    char** errmsg);
+CAIRN_EXPORT cairn_status_t cairn_readoptions_set_upper_bound(
+    cairn_readoptions_t* options, const char* key, size_t keylen,
+    char** errmsg);
+/* Verify block checksums on every read (default 0: LevelDB's default). */
+CAIRN_EXPORT void cairn_readoptions_set_verify_checksums(
+    cairn_readoptions_t* options, unsigned char verify);
+/* Whether reads may fill caches (default 1). Set 0 for one-off scans. */
+CAIRN_EXPORT void cairn_readoptions_set_fill_cache(cairn_readoptions_t* options,
+                                                   unsigned char fill);
+
+CAIRN_EXPORT cairn_writeoptions_t* cairn_writeoptions_create(void);
+CAIRN_EXPORT void cairn_writeoptions_destroy(cairn_writeoptions_t* options);
+/* sync=1: fsync the log before the write returns, so it survives a machine
+ * crash. Default 0: the write survives a process crash only. */
+CAIRN_EXPORT void cairn_writeoptions_set_sync(cairn_writeoptions_t* options,
+                                              unsigned char sync);
+
+/* ---- Point operations -------------------------------------------------- */
+
+/* Keys must be 1..max_key_size bytes, values 0..max_value_size bytes;
+ * anything else is CAIRN_INVALID_ARGUMENT and writes nothing. */
+CAIRN_EXPORT cairn_status_t cairn_put(cairn_db_t* db,
+                                      const cairn_writeoptions_t* options,
+                                      const char* key, size_t keylen,
+                                      const char* value, size_t valuelen,
+                                      char** errmsg);
+/* Deleting a missing key is CAIRN_OK (it still writes a versioned
+ * tombstone, so replicas converge). */
+CAIRN_EXPORT cairn_status_t cairn_delete(cairn_db_t* db,
+                                         const cairn_writeoptions_t* options,
+                                         const char* key, size_t keylen,
+                                         char** errmsg);
+/* On CAIRN_OK, *value is a malloc'd copy (never NULL, even for an empty
+ * value) and *valuelen its length. On any other status *value is NULL and
+ * *valuelen 0. */
+CAIRN_EXPORT cairn_status_t cairn_get(cairn_db_t* db,
+                                      const cairn_readoptions_t* options,
+                                      const char* key, size_t keylen,
+                                      char** value, size_t* valuelen,
+                                      char** errmsg);
+
+/* ---- Atomic write batches ---------------------------------------------- */
+
+/* A batch applies all its operations atomically, in order (a later operation
+ * on the same key wins). Limits are checked by cairn_write. */
+CAIRN_EXPORT cairn_writebatch_t* cairn_writebatch_create(void);
+CAIRN_EXPORT void cairn_writebatch_destroy(cairn_writebatch_t* batch);
+CAIRN_EXPORT cairn_status_t cairn_writebatch_put(cairn_writebatch_t* batch,
+                                                 const char* key, size_t keylen,
+                                                 const char* value,
+                                                 size_t valuelen,
+                                                 char** errmsg);
+CAIRN_EXPORT cairn_status_t cairn_writebatch_delete(cairn_writebatch_t* batch,
+                                                    const char* key,
+                                                    size_t keylen,
+                                                    char** errmsg);
+CAIRN_EXPORT void cairn_writebatch_clear(cairn_writebatch_t* batch);
+/* Number of operations in the batch; 0 for NULL. */
+CAIRN_EXPORT size_t cairn_writebatch_count(const cairn_writebatch_t* batch);
+/* Applies the batch; the batch is left unchanged and may be reused. */
+CAIRN_EXPORT cairn_status_t cairn_write(cairn_db_t* db,
+                                        const cairn_writeoptions_t* options,
+                                        const cairn_writebatch_t* batch,
+                                        char** errmsg);
+
+/* ---- Iterators --------------------------------------------------------- */
+
+/* Iterates live keys in bytewise order within the read options' bounds,
+ * seeing a consistent view (the read options' snapshot, or an implicit one
+ * taken at creation). Deleted keys are never shown. A new iterator is not
+ * positioned: call a seek first. */
+CAIRN_EXPORT cairn_status_t cairn_iter_create(
+    cairn_db_t* db, const cairn_readoptions_t* options,
+    cairn_iterator_t** iter, char** errmsg);
+CAIRN_EXPORT void cairn_iter_destroy(cairn_iterator_t* iter);
+CAIRN_EXPORT void cairn_iter_seek_to_first(cairn_iterator_t* iter);
+CAIRN_EXPORT void cairn_iter_seek_to_last(cairn_iterator_t* iter);
+/* Positions at the first key >= target (clamped to the bounds). */
+CAIRN_EXPORT void cairn_iter_seek(cairn_iterator_t* iter, const char* key,
+                                  size_t keylen);
+/* Positions at the last key <= target (clamped to the bounds). */
+CAIRN_EXPORT void cairn_iter_seek_for_prev(cairn_iterator_t* iter,
+                                           const char* key, size_t keylen);
+/* next/prev on an invalid iterator do nothing. */
+CAIRN_EXPORT void cairn_iter_next(cairn_iterator_t* iter);
+CAIRN_EXPORT void cairn_iter_prev(cairn_iterator_t* iter);
+CAIRN_EXPORT unsigned char cairn_iter_valid(const cairn_iterator_t* iter);
+/* Borrowed pointers, valid until the iterator moves or is destroyed; NULL
+ * with length 0 when the iterator is not valid. */
+CAIRN_EXPORT const char* cairn_iter_key(const cairn_iterator_t* iter,
+                                        size_t* keylen);
+CAIRN_EXPORT const char* cairn_iter_value(const cairn_iterator_t* iter,
+                                          size_t* valuelen);
+/* CAIRN_OK unless the iteration hit an error (corruption, closed db). */
+CAIRN_EXPORT cairn_status_t cairn_iter_status(const cairn_iterator_t* iter,
+                                              char** errmsg);
+
+/* ---- Snapshots --------------------------------------------------------- */
+
+CAIRN_EXPORT cairn_status_t cairn_snapshot_create(cairn_db_t* db,
+                                                  cairn_snapshot_t** snapshot,
+                                                  char** errmsg);
+/* Releases the snapshot (also safe after cairn_close). NULL is ok. */
+CAIRN_EXPORT void cairn_snapshot_release(cairn_snapshot_t* snapshot);
+
+/* ---- Introspection ----------------------------------------------------- */
+
+/* Properties, returned as malloc'd strings:
+ *   "cairn.stats"    JSON: operation counters, op-log sequence, LevelDB stats
+ *   "cairn.options"  JSON: the effective options of this database
+ *   "leveldb.*"      passed through to LevelDB (e.g. "leveldb.stats")
+ * Unknown names are CAIRN_NOT_FOUND. */
+CAIRN_EXPORT cairn_status_t cairn_property(cairn_db_t* db, const char* name,
+                                           char** value, char** errmsg);
+
+/* ---- Plugin entry point ------------------------------------------------ */
+
+/* Function table for hosts that dlopen() the library. Fields are only ever
+ * appended; check struct_size or abi_minor before using a later field. */
+typedef struct cairn_api_t {
+  uint32_t struct_size;
+  uint32_t abi_minor;
+  const char* (*status_name)(cairn_status_t);
+  void (*free)(void*);
+  uint32_t (*abi_major)(void);
+  uint32_t (*abi_minor_fn)(void);
+  const char* (*version)(void);
+  cairn_options_t* (*options_create)(void);
+  void (*options_destroy)(cairn_options_t*);
+  cairn_status_t (*options_set)(cairn_options_t*, const char*, const char*,
+                                char**);
+  cairn_status_t (*options_get)(const cairn_options_t*, const char*, char**,
+                                char**);
+  cairn_status_t (*open)(const cairn_options_t*, const char*, cairn_db_t**,
+                         char**);
+  void (*close)(cairn_db_t*);
+  cairn_status_t (*destroy)(const char*, char**);
+  cairn_readoptions_t* (*readoptions_create)(void);
+  void (*readoptions_destroy)(cairn_readoptions_t*);
+  void (*readoptions_set_snapshot)(cairn_readoptions_t*,
+                                   const cairn_snapshot_t*);
+  cairn_status_t (*readoptions_set_lower_bound)(cairn_readoptions_t*,
+                                                const char*, size_t, char**);
+  cairn_status_t (*readoptions_set_upper_bound)(cairn_readoptions_t*,
+                                                const char*, size_t, char**);
+  void (*readoptions_set_verify_checksums)(cairn_readoptions_t*,
+                                           unsigned char);
+  void (*readoptions_set_fill_cache)(cairn_readoptions_t*, unsigned char);
+  cairn_writeoptions_t* (*writeoptions_create)(void);
+  void (*writeoptions_destroy)(cairn_writeoptions_t*);
+  void (*writeoptions_set_sync)(cairn_writeoptions_t*, unsigned char);
+  cairn_status_t (*put)(cairn_db_t*, const cairn_writeoptions_t*, const char*,
+                        size_t, const char*, size_t, char**);
+  cairn_status_t (*del)(cairn_db_t*, const cairn_writeoptions_t*, const char*,
+                        size_t, char**);
+  cairn_status_t (*get)(cairn_db_t*, const cairn_readoptions_t*, const char*,
+                        size_t, char**, size_t*, char**);
+  cairn_writebatch_t* (*writebatch_create)(void);
+  void (*writebatch_destroy)(cairn_writebatch_t*);
+  cairn_status_t (*writebatch_put)(cairn_writebatch_t*, const char*, size_t,
+                                   const char*, size_t, char**);
+  cairn_status_t (*writebatch_delete)(cairn_writebatch_t*, const char*,
+                                      size_t, char**);
+  void (*writebatch_clear)(cairn_writebatch_t*);
+  size_t (*writebatch_count)(const cairn_writebatch_t*);
+  cairn_status_t (*write)(cairn_db_t*, const cairn_writeoptions_t*,
+                          const cairn_writebatch_t*, char**);
+  cairn_status_t (*iter_create)(cairn_db_t*, const cairn_readoptions_t*,
+                                cairn_iterator_t**, char**);
+  void (*iter_destroy)(cairn_iterator_t*);
+  void (*iter_seek_to_first)(cairn_iterator_t*);
+  void (*iter_seek_to_last)(cairn_iterator_t*);
+  void (*iter_seek)(cairn_iterator_t*, const char*, size_t);
+  void (*iter_seek_for_prev)(cairn_iterator_t*, const char*, size_t);
+  void (*iter_next)(cairn_iterator_t*);
+  void (*iter_prev)(cairn_iterator_t*);
+  unsigned char (*iter_valid)(const cairn_iterator_t*);
+  const char* (*iter_key)(const cairn_iterator_t*, size_t*);
+  const char* (*iter_value)(const cairn_iterator_t*, size_t*);
+  cairn_status_t (*iter_status)(const cairn_iterator_t*, char**);
+  cairn_status_t (*snapshot_create)(cairn_db_t*, cairn_snapshot_t**, char**);
+  void (*snapshot_release)(cairn_snapshot_t*);
+  cairn_status_t (*property)(cairn_db_t*, const char*, char**, char**);
+  /* ABI 1.0 ends here; later minors append below. */
+} cairn_api_t;
+
+/* Returns the function table for `abi_major`, or NULL when this library
+ * does not implement that major version. The table is static. */
+CAIRN_EXPORT const cairn_api_t* cairn_get_api(uint32_t abi_major);
+
+typedef const cairn_api_t* (*cairn_get_api_fn)(uint32_t abi_major);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CAIRN_CAIRN_H_ */

@@ -1,0 +1,187 @@
+#include "engine/options.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "engine/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace cairn {
+namespace {
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+const OptionSpec kOptions[] = {
+    {"create_if_missing", OptionType::kBool, &Options::create_if_missing,
+     "false", "Create the database directory and files if missing."},
+    {"error_if_exists", OptionType::kBool, &Options::error_if_exists, "false",
+     "Fail the open if the database already exists."},
+    {"paranoid_checks", OptionType::kBool, &Options::paranoid_checks, "false",
+     "Stop on the first sign of corruption instead of skipping damaged log "
+     "records."},
+    {"write_buffer_size", OptionType::kUint, &Options::write_buffer_size,
+     "4194304",
+     "Bytes of LevelDB memtable before it is written to a table file.",
+     64 << 10, 1ull << 30},
+    {"max_open_files", OptionType::kUint, &Options::max_open_files, "1000",
+     "Table files LevelDB keeps open.", 64, 1 << 20},
+    {"block_size", OptionType::kUint, &Options::block_size, "4096",
+     "Uncompressed bytes per LevelDB table block.", 1024, 4 * kMiB},
+    {"block_cache_mb", OptionType::kUint, &Options::block_cache_mb, "8",
+     "MiB of LevelDB's in-process block cache (0 uses LevelDB's 8 MiB "
+     "default).",
+     0, 1 << 20},
+    {"compression", OptionType::kEnum, &Options::compression, "snappy",
+     "Table block compression.", 0, 0, "snappy|none"},
+    {"bloom_bits_per_key", OptionType::kUint, &Options::bloom_bits_per_key,
+     "10", "Bloom filter bits per key for table files (0 disables).", 0, 64},
+    {"max_key_size", OptionType::kUint, &Options::max_key_size, "65536",
+     "Largest key accepted, in bytes; longer keys are rejected.", 1,
+     16 * kMiB},
+    {"max_value_size", OptionType::kUint, &Options::max_value_size, "67108864",
+     "Largest value accepted, in bytes; larger values are rejected.", 0,
+     1ull << 30},
+    {"max_batch_bytes", OptionType::kUint, &Options::max_batch_bytes,
+     "268435456",
+     "Largest write batch accepted (sum of key and value bytes).", 1,
+     4ull << 30},
+    {"node_id", OptionType::kUint, &Options::node_id, "0",
+     "This node's id in record versions (0: generated when the database is "
+     "created, then persisted).",
+     0, UINT32_MAX},
+};
+
+const OptionSpec* Find(std::string_view name) {
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<bool> ParseBool(std::string_view value) {
+  std::string v = absl::AsciiStrToLower(AV(value));
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  return absl::InvalidArgumentError("expected true or false");
+}
+
+}  // namespace
+
+absl::Span<const OptionSpec> OptionTable() { return kOptions; }
+
+absl::Status SetOption(Options* options, std::string_view name,
+                       std::string_view value) {
+  const OptionSpec* spec = Find(name);
+  if (spec == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown option '", AV(name), "'"));
+  }
+  auto fail = [&](std::string_view expected) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "option ", AV(name), ": expected ", AV(expected), ", got '", AV(value), "'"));
+  };
+  switch (spec->type) {
+    case OptionType::kBool: {
+      absl::StatusOr<bool> b = ParseBool(value);
+      if (!b.ok()) return fail("true or false");
+      options->*std::get<bool Options::*>(spec->field) = *b;
+      return absl::OkStatus();
+    }
+    case OptionType::kUint: {
+      uint64_t n = 0;
+      // SimpleAtoi tolerates surrounding whitespace and a '+'; we do not.
+      bool digits_only = !value.empty() && value.size() <= 20 &&
+                         value.find_first_not_of("0123456789") ==
+                             std::string_view::npos;
+      if (!digits_only || !absl::SimpleAtoi(AV(value), &n)) {
+        return fail("a non-negative integer");
+      }
+      if (n < spec->min || n > spec->max) {
+        return fail(absl::StrCat("an integer in [", spec->min, ", ", spec->max,
+                                 "]"));
+      }
+      options->*std::get<uint64_t Options::*>(spec->field) = n;
+      return absl::OkStatus();
+    }
+    case OptionType::kEnum: {
+      for (absl::string_view choice : absl::StrSplit(AV(spec->choices), '|')) {
+        if (SV(choice) == value) {
+          options->*std::get<std::string Options::*>(spec->field) =
+              std::string(value);
+          return absl::OkStatus();
+        }
+      }
+      return fail(absl::StrCat("one of ", AV(spec->choices)));
+    }
+  }
+  return absl::InternalError("bad option table");
+}
+
+absl::StatusOr<std::string> GetOption(const Options& options,
+                                      std::string_view name) {
+  const OptionSpec* spec = Find(name);
+  if (spec == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown option '", AV(name), "'"));
+  }
+  switch (spec->type) {
+    case OptionType::kBool:
+      return std::string(options.*std::get<bool Options::*>(spec->field)
+                             ? "true"
+                             : "false");
+    case OptionType::kUint:
+      return absl::StrCat(options.*std::get<uint64_t Options::*>(spec->field));
+    case OptionType::kEnum:
+      return options.*std::get<std::string Options::*>(spec->field);
+  }
+  return absl::InternalError("bad option table");
+}
+
+std::string OptionsToJson(const Options& options) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const OptionSpec& spec : kOptions) {
+    std::string key(spec.name);
+    switch (spec.type) {
+      case OptionType::kBool:
+        j[key] = options.*std::get<bool Options::*>(spec.field);
+        break;
+      case OptionType::kUint:
+        j[key] = options.*std::get<uint64_t Options::*>(spec.field);
+        break;
+      case OptionType::kEnum:
+        j[key] = options.*std::get<std::string Options::*>(spec.field);
+        break;
+    }
+  }
+  return j.dump();
+}
+
+std::string OptionsMarkdownTable() {
+  std::string out = "| option | type | default | description |\n";
+  absl::StrAppend(&out, "|---|---|---|---|\n");
+  for (const OptionSpec& spec : kOptions) {
+    std::string type;
+    switch (spec.type) {
+      case OptionType::kBool:
+        type = "bool";
+        break;
+      case OptionType::kUint:
+        type = absl::StrCat("integer ", spec.min, "–", spec.max);
+        break;
+      case OptionType::kEnum:
+        type = absl::StrCat("one of `",
+                            absl::StrReplaceAll(AV(spec.choices), {{"|", "`, `"}}),
+                            "`");
+        break;
+    }
+    absl::StrAppend(&out, "| `", AV(spec.name), "` | ", type, " | `",
+                    AV(spec.default_value), "` | ", AV(spec.doc), " |\n");
+  }
+  return out;
+}
+
+}  // namespace cairn

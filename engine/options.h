@@ -1,0 +1,75 @@
+// Options: how a database is configured, and the one table that names them.
+//
+// Options are set by name with a string value (the C ABI's
+// cairn_options_set), so the table in options.cc is the single source of
+// truth for every option's name, type, default, valid range and
+// documentation. The README's option table, the "cairn.options" property and
+// the C ABI all come from it.
+//
+// An Options value is a plain struct: copy it freely; it is not shared.
+#ifndef CAIRN_ENGINE_OPTIONS_H_
+#define CAIRN_ENGINE_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace cairn {
+
+struct Options {
+  bool create_if_missing = false;
+  bool error_if_exists = false;
+  bool paranoid_checks = false;
+  uint64_t write_buffer_size = 4ull << 20;
+  uint64_t max_open_files = 1000;
+  uint64_t block_size = 4096;
+  uint64_t block_cache_mb = 8;
+  std::string compression = "snappy";
+  uint64_t bloom_bits_per_key = 10;
+  uint64_t max_key_size = 64ull << 10;
+  uint64_t max_value_size = 64ull << 20;
+  uint64_t max_batch_bytes = 256ull << 20;
+  uint64_t node_id = 0;
+};
+
+enum class OptionType { kBool, kUint, kEnum };
+
+struct OptionSpec {
+  std::string_view name;
+  OptionType type;
+  std::variant<bool Options::*, uint64_t Options::*, std::string Options::*>
+      field;
+  std::string_view default_value;
+  std::string_view doc;
+  uint64_t min = 0;             // kUint only
+  uint64_t max = UINT64_MAX;    // kUint only
+  std::string_view choices;     // kEnum only: "a|b|c"
+};
+
+// Every option, in documentation order.
+absl::Span<const OptionSpec> OptionTable();
+
+// Sets `name` to `value`. Unknown names and bad values are
+// InvalidArgument naming the option and the value; *options is then
+// unchanged.
+absl::Status SetOption(Options* options, std::string_view name,
+                       std::string_view value);
+
+// The canonical string form of an option's current value.
+absl::StatusOr<std::string> GetOption(const Options& options,
+                                      std::string_view name);
+
+// {"name": value, ...} with JSON types (bool, number, string).
+std::string OptionsToJson(const Options& options);
+
+// The README's option table (Markdown).
+std::string OptionsMarkdownTable();
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENGINE_OPTIONS_H_

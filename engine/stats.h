@@ -1,0 +1,53 @@
+// Stats: the engine's operation counters.
+//
+// Counters are sharded over cache-line-sized slots picked per thread, so
+// readers on different cores do not bounce one line between them; reading a
+// total sums the shards. Every method is thread-safe; totals are
+// approximate while operations run concurrently.
+#ifndef CAIRN_ENGINE_STATS_H_
+#define CAIRN_ENGINE_STATS_H_
+
+#include <atomic>
+#include <cstdint>
+
+namespace cairn {
+
+enum class Counter : int {
+  kPuts,
+  kDeletes,
+  kBatches,
+  kBatchOps,
+  kGets,
+  kGetHits,
+  kGetMisses,
+  kIterators,
+  kSnapshots,
+  kBytesWritten,
+  kBytesRead,
+  kWriteErrors,
+  kCount
+};
+
+const char* CounterName(Counter c);
+
+class Stats {
+ public:
+  void Add(Counter c, uint64_t n = 1) {
+    shards_[ShardIndex()].v[static_cast<int>(c)].fetch_add(
+        n, std::memory_order_relaxed);
+  }
+  uint64_t Get(Counter c) const;
+
+ private:
+  static constexpr int kShards = 16;
+  static int ShardIndex();
+
+  struct alignas(64) Shard {
+    std::atomic<uint64_t> v[static_cast<int>(Counter::kCount)] = {};
+  };
+  Shard shards_[kShards];
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENGINE_STATS_H_

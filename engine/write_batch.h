@@ -1,0 +1,50 @@
+// WriteBatch: operations applied atomically by Db::Write.
+//
+// The batch only collects operations; versions, op-log sequences and limits
+// are applied by Db::Write, which checks every key and value against the
+// database's limits before writing anything. A later operation on the same
+// key wins. Thread-compatible: one thread at a time.
+#ifndef CAIRN_ENGINE_WRITE_BATCH_H_
+#define CAIRN_ENGINE_WRITE_BATCH_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/format.h"
+
+namespace cairn {
+
+class WriteBatch {
+ public:
+  struct Op {
+    OpKind kind;
+    std::string key;
+    std::string value;
+  };
+
+  void Put(std::string_view key, std::string_view value) {
+    bytes_ += key.size() + value.size();
+    ops_.push_back({OpKind::kPut, std::string(key), std::string(value)});
+  }
+  void Delete(std::string_view key) {
+    bytes_ += key.size();
+    ops_.push_back({OpKind::kDelete, std::string(key), {}});
+  }
+  void Clear() {
+    ops_.clear();
+    bytes_ = 0;
+  }
+  size_t Count() const { return ops_.size(); }
+  // Sum of key and value bytes.
+  size_t ByteSize() const { return bytes_; }
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENGINE_WRITE_BATCH_H_

@@ -1,0 +1,142 @@
+// C ABI: open, close, destroy, point operations, batches, properties.
+// Argument checks and status mapping only; the engine does the work.
+#include <stdlib.h>
+#include <string.h>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/copy_out.h"
+#include "plugin/handles.h"
+#include "plugin/status_map.h"
+
+using cairn::plugin::Fail;
+using cairn::plugin::Guard;
+using cairn::plugin::Report;
+
+using cairn::plugin::BadBytes;
+using cairn::plugin::CopyCString;
+using cairn::plugin::CopyOut;
+
+extern "C" {
+
+cairn_status_t cairn_open(const cairn_options_t* options, const char* path,
+                          cairn_db_t** db, char** errmsg) {
+  return Guard(errmsg, [&] {
+    if (db == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "db out-parameter is NULL", errmsg);
+    }
+    *db = nullptr;
+    if (path == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "path is NULL", errmsg);
+    }
+    cairn::Options o = options ? options->options : cairn::Options();
+    absl::StatusOr<std::unique_ptr<cairn::Db>> opened =
+        cairn::Db::Open(o, path);
+    if (!opened.ok()) return Report(opened.status(), errmsg);
+    *db = new cairn_db_t{std::move(*opened)};
+    return CAIRN_OK;
+  });
+}
+
+void cairn_close(cairn_db_t* db) {
+  cairn::plugin::GuardVoid([&] { delete db; });
+}
+
+cairn_status_t cairn_destroy(const char* path, char** errmsg) {
+  return Guard(errmsg, [&] {
+    if (path == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "path is NULL", errmsg);
+    }
+    return Report(cairn::Db::Destroy(path), errmsg);
+  });
+}
+
+cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
+                         const char* key, size_t keylen, const char* value,
+                         size_t valuelen, char** errmsg) {
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (BadBytes(key, keylen)) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "key is NULL with nonzero length",
+                  errmsg);
+    }
+    if (BadBytes(value, valuelen)) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "value is NULL with nonzero length",
+                  errmsg);
+    }
+    return Report(db->db->Put(cairn::plugin::ToWriteOptions(options),
+                              {key, keylen}, {value, valuelen}),
+                  errmsg);
+  });
+}
+
+cairn_status_t cairn_delete(cairn_db_t* db, const cairn_writeoptions_t* options,
+                            const char* key, size_t keylen, char** errmsg) {
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (BadBytes(key, keylen)) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "key is NULL with nonzero length",
+                  errmsg);
+    }
+    return Report(
+        db->db->Delete(cairn::plugin::ToWriteOptions(options), {key, keylen}),
+        errmsg);
+  });
+}
+
+cairn_status_t cairn_get(cairn_db_t* db, const cairn_readoptions_t* options,
+                         const char* key, size_t keylen, char** value,
+                         size_t* valuelen, char** errmsg) {
+  if (value != nullptr) *value = nullptr;
+  if (valuelen != nullptr) *valuelen = 0;
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (value == nullptr || valuelen == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT,
+                  "value and valuelen out-parameters must not be NULL", errmsg);
+    }
+    if (BadBytes(key, keylen)) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "key is NULL with nonzero length",
+                  errmsg);
+    }
+    // Reused per thread: the engine fills it, we copy out once.
+    thread_local std::string buf;
+    absl::Status s =
+        db->db->Get(cairn::plugin::ToReadOptions(options), {key, keylen}, &buf);
+    if (!s.ok()) return Report(s, errmsg);
+    *value = CopyOut(buf);
+    *valuelen = buf.size();
+    if (buf.capacity() > (1u << 20)) std::string().swap(buf);
+    return CAIRN_OK;
+  });
+}
+
+cairn_status_t cairn_write(cairn_db_t* db, const cairn_writeoptions_t* options,
+                           const cairn_writebatch_t* batch, char** errmsg) {
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (batch == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "batch is NULL", errmsg);
+    }
+    return Report(
+        db->db->Write(cairn::plugin::ToWriteOptions(options), batch->batch),
+        errmsg);
+  });
+}
+
+cairn_status_t cairn_property(cairn_db_t* db, const char* name, char** value,
+                              char** errmsg) {
+  if (value != nullptr) *value = nullptr;
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (name == nullptr || value == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "name and value must not be NULL",
+                  errmsg);
+    }
+    absl::StatusOr<std::string> v = db->db->Property(name);
+    if (!v.ok()) return Report(v.status(), errmsg);
+    *value = CopyCString(*v);
+    return CAIRN_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,57 @@
+// The structs behind the C ABI's opaque handles. Internal to the plugin.
+#ifndef CAIRN_PLUGIN_HANDLES_H_
+#define CAIRN_PLUGIN_HANDLES_H_
+
+#include <memory>
+
+#include "cairn/cairn.h"
+#include "engine/db.h"
+#include "engine/db_iterator.h"
+#include "engine/options.h"
+#include "engine/write_batch.h"
+
+struct cairn_db_t {
+  std::unique_ptr<cairn::Db> db;
+};
+
+struct cairn_options_t {
+  cairn::Options options;
+};
+
+struct cairn_snapshot_t {
+  std::shared_ptr<cairn::Snapshot> snapshot;
+};
+
+struct cairn_readoptions_t {
+  cairn::ReadOptions options;  // options.snapshot is set per call
+  const cairn_snapshot_t* snapshot = nullptr;
+};
+
+struct cairn_writeoptions_t {
+  cairn::WriteOptions options;
+};
+
+struct cairn_writebatch_t {
+  cairn::WriteBatch batch;
+};
+
+struct cairn_iterator_t {
+  std::unique_ptr<cairn::DbIterator> iter;
+};
+
+namespace cairn::plugin {
+
+inline ReadOptions ToReadOptions(const cairn_readoptions_t* ro) {
+  if (ro == nullptr) return ReadOptions();
+  ReadOptions out = ro->options;
+  out.snapshot = ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
+  return out;
+}
+
+inline WriteOptions ToWriteOptions(const cairn_writeoptions_t* wo) {
+  return wo == nullptr ? WriteOptions() : wo->options;
+}
+
+}  // namespace cairn::plugin
+
+#endif  // CAIRN_PLUGIN_HANDLES_H_
