@@ -6,14 +6,14 @@
  * function table from cairn_get_api(CAIRN_ABI_MAJOR) and drives every entry
  * of it, checking the contracts that cairn.h writes down: statuses and their
  * messages, ownership of returned buffers, copies of caller memory, limits,
- * iterators, snapshots, handles that outlive cairn_close(), and ownership of
- * a database directory. It has no link-time dependency on Cairn, so it also
- * proves that the table alone is enough to use the library.
+ * iterators, snapshots, handles that outlive cairn_close(), ownership of a
+ * database directory, and one handle shared by several threads. It has no
+ * link-time dependency on Cairn (only libdl; glibc carries pthreads), so it
+ * also proves that the table alone is enough to use the library.
  *
  * Modelled on LevelDB's db/c_test.c: phases, and a check that stops the run
  * with file:line on the first failure. Every database lives in a fresh
  * mkdtemp() directory, removed on success and kept (and printed) on failure.
- * Single-threaded.
  */
 #define _XOPEN_SOURCE 700
 
@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1060,6 +1061,23 @@ static void TestSnapshots(void) {
   CheckWalk(it, +1, "s1,s2,s4,s5");
   api->iter_destroy(it);
 
+  /* A snapshot only reads the database it was taken on. */
+  {
+    char other_path[PATH_MAX];
+    char* value = (char*)"sentinel";
+    size_t len = 7;
+    cairn_db_t* other = OpenNew("snap-other", other_path, sizeof other_path);
+    Put(other, "s1", "other");
+    CheckStatus(CAIRN_INVALID_ARGUMENT,
+                api->get(other, ro, "s1", 2, &value, &len, &err), &err);
+    CheckCondition(value == NULL && len == 0);
+    it = NULL;
+    CheckStatus(CAIRN_INVALID_ARGUMENT, api->iter_create(other, ro, &it, &err),
+                &err);
+    CheckCondition(it == NULL);
+    api->close(other);
+  }
+
   /* Releasing one snapshot leaves the other usable. */
   api->snapshot_release(snap2);
   api->readoptions_set_snapshot(ro, snap);
@@ -1179,10 +1197,28 @@ static void TestCloseWithOpenHandles(void) {
   CheckIter(it, NULL, NULL);
   CheckStatus(CAIRN_UNAVAILABLE, api->iter_status(it, &err), &err);
 
+  /* Reads through the dead snapshot fail rather than show newer data: the
+   * snapshot belongs to the closed handle, not to the reopened one. */
+  {
+    char* value = (char*)"sentinel";
+    size_t len = 7;
+    cairn_iterator_t* dead_it = NULL;
+    Put(db2, "a", "newer");
+    cairn_status_t st = api->get(db2, ro, "a", 1, &value, &len, &err);
+    CheckCondition(st == CAIRN_UNAVAILABLE || st == CAIRN_INVALID_ARGUMENT);
+    CheckStatus(st, st, &err);
+    CheckCondition(value == NULL && len == 0);
+    st = api->iter_create(db2, ro, &dead_it, &err);
+    CheckCondition(st == CAIRN_UNAVAILABLE || st == CAIRN_INVALID_ARGUMENT);
+    CheckStatus(st, st, &err);
+    CheckCondition(dead_it == NULL);
+  }
+
   api->iter_destroy(it);
   api->iter_destroy(snap_it);
   api->snapshot_release(snap);
   api->readoptions_destroy(ro);
+  CheckGet(db2, NULL, "a", "newer");
   CheckGet(db2, NULL, "b", "2");
   api->close(db2);
 }
@@ -1244,6 +1280,181 @@ static void TestOwnership(void) {
   CheckCondition(api->destroy(path, NULL) == CAIRN_OK);
 }
 
+/* ---- Threads ----------------------------------------------------------- */
+
+/* One database handle and one snapshot shared by several threads; each
+ * thread has its own batch, options and iterators, as cairn.h requires. */
+enum { kThreads = 4, kKeysPerThread = 200, kSharedKeys = 50 };
+
+typedef struct {
+  cairn_db_t* db;
+  const cairn_readoptions_t* snapshot_ro; /* shared, read-only */
+  int id;
+  int checks;
+  char failure[512];
+} Worker;
+
+#define WorkerCheck(w, cond)                                          \
+  do {                                                                \
+    ++(w)->checks;                                                    \
+    if (!(cond) && (w)->failure[0] == '\0') {                         \
+      snprintf((w)->failure, sizeof (w)->failure, "%s:%d: thread %d: " \
+               "%s", __FILE__, __LINE__, (w)->id, #cond);             \
+    }                                                                 \
+  } while (0)
+
+/* Records the first unexpected status of a worker, freeing its message. */
+static int WorkerStatus(Worker* w, int line, cairn_status_t expected,
+                        cairn_status_t got, char** err) {
+  ++w->checks;
+  if (got != expected && w->failure[0] == '\0') {
+    snprintf(w->failure, sizeof w->failure,
+             "%s:%d: thread %d: expected %s, got %s: %s", __FILE__, line,
+             w->id, api->status_name(expected), api->status_name(got),
+             *err != NULL ? *err : "(no message)");
+  }
+  api->free(*err);
+  *err = NULL;
+  return got == expected;
+}
+
+static void* RunWorker(void* arg) {
+  Worker* w = arg;
+  char* err = NULL;
+  char key[32], value[32], prefix[16];
+  snprintf(prefix, sizeof prefix, "t%d-", w->id);
+  cairn_writebatch_t* batch = api->writebatch_create();
+  for (int i = 0; i < kKeysPerThread; ++i) {
+    snprintf(key, sizeof key, "t%d-%04d", w->id, i);
+    snprintf(value, sizeof value, "v%d-%d", w->id, i);
+    if (i % 2 == 0) {
+      WorkerStatus(w, __LINE__, CAIRN_OK,
+                   api->put(w->db, NULL, key, strlen(key), value,
+                            strlen(value), &err),
+                   &err);
+    } else {
+      WorkerStatus(w, __LINE__, CAIRN_OK,
+                   api->writebatch_put(batch, key, strlen(key), value,
+                                       strlen(value), &err),
+                   &err);
+    }
+    if (i % 20 == 19) {
+      WorkerStatus(w, __LINE__, CAIRN_OK, api->write(w->db, NULL, batch, &err),
+                   &err);
+      api->writebatch_clear(batch);
+    }
+    /* Everyone overwrites the shared keys; the snapshot must not see it. */
+    snprintf(key, sizeof key, "shared-%03d", i % kSharedKeys);
+    WorkerStatus(w, __LINE__, CAIRN_OK,
+                 api->put(w->db, NULL, key, strlen(key), value, strlen(value),
+                          &err),
+                 &err);
+    char* got = NULL;
+    size_t len = 0;
+    if (WorkerStatus(w, __LINE__, CAIRN_OK,
+                     api->get(w->db, w->snapshot_ro, key, strlen(key), &got,
+                              &len, &err),
+                     &err)) {
+      WorkerCheck(w, len == 4 && memcmp(got, "base", 4) == 0);
+    }
+    api->free(got);
+  }
+  api->writebatch_destroy(batch);
+
+  /* Own keys read back; delete every third one. */
+  for (int i = 0; i < kKeysPerThread; ++i) {
+    char* got = NULL;
+    size_t len = 0;
+    snprintf(key, sizeof key, "t%d-%04d", w->id, i);
+    snprintf(value, sizeof value, "v%d-%d", w->id, i);
+    if (WorkerStatus(w, __LINE__, CAIRN_OK,
+                     api->get(w->db, NULL, key, strlen(key), &got, &len, &err),
+                     &err)) {
+      WorkerCheck(w, len == strlen(value) && memcmp(got, value, len) == 0);
+    }
+    api->free(got);
+    if (i % 3 == 0) {
+      WorkerStatus(w, __LINE__, CAIRN_OK,
+                   api->del(w->db, NULL, key, strlen(key), &err), &err);
+    }
+  }
+
+  /* A bounded scan of this thread's prefix sees exactly its live keys. */
+  cairn_readoptions_t* ro = api->readoptions_create();
+  char upper[16];
+  snprintf(upper, sizeof upper, "t%d.", w->id); /* '.' follows '-' */
+  WorkerStatus(w, __LINE__, CAIRN_OK,
+               api->readoptions_set_lower_bound(ro, prefix, strlen(prefix),
+                                                &err),
+               &err);
+  WorkerStatus(w, __LINE__, CAIRN_OK,
+               api->readoptions_set_upper_bound(ro, upper, strlen(upper),
+                                                &err),
+               &err);
+  cairn_iterator_t* it = NULL;
+  if (WorkerStatus(w, __LINE__, CAIRN_OK,
+                   api->iter_create(w->db, ro, &it, &err), &err)) {
+    int n = 0, expected = 0;
+    for (api->iter_seek_to_first(it); api->iter_valid(it);
+         api->iter_next(it)) {
+      while (expected % 3 == 0) ++expected;
+      size_t klen = 0;
+      const char* k = api->iter_key(it, &klen);
+      snprintf(key, sizeof key, "t%d-%04d", w->id, expected);
+      WorkerCheck(w, klen == strlen(key) && memcmp(k, key, klen) == 0);
+      ++expected;
+      ++n;
+    }
+    WorkerCheck(w, n == kKeysPerThread - (kKeysPerThread + 2) / 3);
+    WorkerStatus(w, __LINE__, CAIRN_OK, api->iter_status(it, &err), &err);
+    api->iter_destroy(it);
+  }
+  api->readoptions_destroy(ro);
+  return NULL;
+}
+
+static void TestThreads(void) {
+  char* err = NULL;
+  char path[PATH_MAX], key[32];
+  cairn_snapshot_t* snap = NULL;
+  StartPhase("threads");
+  cairn_db_t* db = OpenNew("threads", path, sizeof path);
+  for (int i = 0; i < kSharedKeys; ++i) {
+    snprintf(key, sizeof key, "shared-%03d", i);
+    Put(db, key, "base");
+  }
+  CheckOk(api->snapshot_create(db, &snap, &err), &err);
+  cairn_readoptions_t* ro = api->readoptions_create();
+  api->readoptions_set_snapshot(ro, snap);
+
+  Worker workers[kThreads];
+  pthread_t threads[kThreads];
+  for (int t = 0; t < kThreads; ++t) {
+    memset(&workers[t], 0, sizeof workers[t]);
+    workers[t].db = db;
+    workers[t].snapshot_ro = ro;
+    workers[t].id = t;
+    CheckCondition(pthread_create(&threads[t], NULL, RunWorker,
+                                  &workers[t]) == 0);
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    CheckCondition(pthread_join(threads[t], NULL) == 0);
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    checks += workers[t].checks;
+    if (workers[t].failure[0] != '\0') {
+      fprintf(stderr, "%s\n", workers[t].failure);
+      Fail(__FILE__, __LINE__, "a worker thread failed (above)");
+    }
+  }
+  CheckCondition(CountKeys(db) ==
+                 kSharedKeys +
+                     kThreads * (kKeysPerThread - (kKeysPerThread + 2) / 3));
+  api->readoptions_destroy(ro);
+  api->snapshot_release(snap);
+  api->close(db);
+}
+
 /* ---- Main -------------------------------------------------------------- */
 
 int main(int argc, char** argv) {
@@ -1282,6 +1493,7 @@ int main(int argc, char** argv) {
   TestIterators();
   TestSnapshots();
   TestProperties();
+  TestThreads();
   TestCloseWithOpenHandles();
   TestOwnership();
 
