@@ -135,12 +135,13 @@ absl::Status Db::ResolveReadOptions(const ReadOptions& ro,
   out->verify_checksums = ro.verify_checksums;
   out->fill_cache = ro.fill_cache;
   if (ro.snapshot != nullptr) {
-    if (ro.snapshot->core_ != core_) {
-      return absl::InvalidArgumentError("snapshot belongs to another database");
-    }
     // Reading without the snapshot would silently show newer data.
     if (ro.snapshot->handle() == nullptr) {
-      return absl::UnavailableError("snapshot was released");
+      return absl::UnavailableError(
+          "snapshot was released or its database closed");
+    }
+    if (ro.snapshot->core_ != core_) {
+      return absl::InvalidArgumentError("snapshot belongs to another database");
     }
     out->snapshot = static_cast<const leveldb::Snapshot*>(ro.snapshot->handle());
   }
@@ -379,34 +380,78 @@ absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch) {
   return s;
 }
 
+struct Db::Writer {
+  const OpView* ops;
+  size_t n;
+  bool sync;
+  bool done = false;
+  absl::Status status;
+};
+
 absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n) {
+  // Bounds one group so a burst of writers does not build a huge batch, as
+  // LevelDB does (1 MiB).
+  constexpr size_t kMaxGroupBytes = 1 << 20;
+  Writer self{ops, n, wo.sync};
+  absl::MutexLock l(&write_mu_);
+  writers_.push_back(&self);
+  auto ready = [this, &self]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    return self.done || writers_.front() == &self;
+  };
+  write_mu_.Await(absl::Condition(&ready));
+  if (self.done) return self.status;
+
+  // Leader: take writers from the front while they fit. A non-sync leader
+  // does not take sync writers, so they never return before their sync.
+  std::vector<Writer*> group;
+  size_t bytes = 0;
+  for (Writer* w : writers_) {
+    if (!group.empty() && ((w->sync && !self.sync) || bytes > kMaxGroupBytes)) {
+      break;
+    }
+    group.push_back(w);
+    for (size_t i = 0; i < w->n; ++i) {
+      bytes += w->ops[i].key.size() + w->ops[i].value.size();
+    }
+  }
   leveldb::WriteBatch lb;
   std::string key_buf, value_buf;
-  leveldb::WriteOptions lwo;
-  lwo.sync = wo.sync;
-  // Held across the LevelDB write: version order, op-log order and commit
-  // order must agree, or a replica or cache could keep an older value.
-  absl::MutexLock l(&write_mu_);
   uint64_t seq = last_sequence_.load(std::memory_order_relaxed);
-  for (size_t i = 0; i < n; ++i) {
-    const OpView& op = ops[i];
-    Version v{clock_.Now(), node_id_};
-    key_buf.clear();
-    AppendDataKey(&key_buf, op.key);
-    value_buf.clear();
-    AppendRecord(&value_buf, op.kind, v, op.value);
-    lb.Put(key_buf, value_buf);
-    value_buf.clear();
-    AppendOpEntry(&value_buf, op.kind, i + 1 < n, v, op.key);
-    lb.Put(OpLogKey(seq + 1 + i), value_buf);
+  for (Writer* w : group) {
+    for (size_t i = 0; i < w->n; ++i) {
+      const OpView& op = w->ops[i];
+      Version v{clock_.Now(), node_id_};
+      ++seq;
+      key_buf.clear();
+      AppendDataKey(&key_buf, op.key);
+      value_buf.clear();
+      AppendRecord(&value_buf, op.kind, v, op.value);
+      lb.Put(key_buf, value_buf);
+      value_buf.clear();
+      AppendOpEntry(&value_buf, op.kind, i + 1 < w->n, v, op.key);
+      lb.Put(OpLogKey(seq), value_buf);
+    }
   }
-  leveldb::Status s = ldb_->Write(lwo, &lb);
-  if (!s.ok()) {
+  leveldb::WriteOptions lwo;
+  lwo.sync = self.sync;
+  // Other writers may queue meanwhile; only the front writer leads, and we
+  // stay at the front until the group is popped, so writes never overlap.
+  write_mu_.Unlock();
+  leveldb::Status ls = ldb_->Write(lwo, &lb);
+  write_mu_.Lock();
+  absl::Status status;
+  if (ls.ok()) {
+    last_sequence_.store(seq, std::memory_order_release);
+  } else {
     stats_.Add(Counter::kWriteErrors);
-    return FromLevelDB(s, "write failed");
+    status = FromLevelDB(ls, "write failed");
   }
-  last_sequence_.store(seq + n, std::memory_order_release);
-  return absl::OkStatus();
+  for (Writer* w : group) {
+    writers_.pop_front();
+    w->status = status;
+    w->done = true;
+  }
+  return status;
 }
 
 absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
@@ -508,7 +553,9 @@ absl::StatusOr<std::vector<OpEntry>> Db::ReadOpLog(uint64_t from,
 }
 
 absl::Status Db::TrimOpLog(uint64_t upto) {
-  absl::MutexLock l(&write_mu_);
+  // Writers only add sequences above LastSequence(), so trimming below it
+  // needs no write lock; trims are serialised among themselves.
+  absl::MutexLock l(&trim_mu_);
   upto = std::min(upto, LastSequence());
   uint64_t from = OpLogFirstSequence();
   if (upto < from) return absl::OkStatus();

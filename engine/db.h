@@ -13,12 +13,16 @@
 // Thread safety: every method may be called from any number of threads at
 // once. Destroying the Db must not race with other calls; it invalidates the
 // iterators and snapshots still open (their later use reports Unavailable).
-// Writes are serialised so that op-log order, version order and LevelDB
-// commit order agree.
+// Writes go through a leader/follower queue (as in LevelDB): the writer at
+// the front assigns versions and sequences to itself and the writers queued
+// behind it, commits them in one LevelDB write (one fsync when any asked for
+// sync), and wakes them. So op-log order, version order and LevelDB commit
+// order agree, and concurrent sync writers share a log sync.
 #ifndef CAIRN_ENGINE_DB_H_
 #define CAIRN_ENGINE_DB_H_
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -152,6 +156,7 @@ class Db {
     std::string_view key;
     std::string_view value;
   };
+  struct Writer;
   absl::Status Commit(const WriteOptions& wo, const OpView* ops, size_t n);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
   absl::Status ResolveReadOptions(const ReadOptions& ro,
@@ -172,6 +177,8 @@ class Db {
   Stats stats_;
 
   absl::Mutex write_mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex trim_mu_;
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> trimmed_upto_{0};
 };

@@ -56,7 +56,7 @@ static void Check(cairn_status_t status, char* err, const char* call) {
   if (status == CAIRN_OK) return;
   fprintf(stderr, "cairn_demo: FAILED: %s: %s: %s\n", call,
           api->status_name(status), err != NULL ? err : "(no message)");
-  api->free(err);
+  api->free_fn(err);
   exit(1);
 }
 
@@ -163,7 +163,7 @@ static cairn_db_t* OpenDb(const char* dir) {
   /* First without create_if_missing, to tell the user what we found. */
   cairn_status_t st = api->open(options, dir, &db, &err);
   if (st == CAIRN_NOT_FOUND) {
-    api->free(err);
+    api->free_fn(err);
     err = NULL;
     Check(api->options_set(options, "create_if_missing", "true", &err), err,
           "cairn_options_set(create_if_missing)");
@@ -219,7 +219,7 @@ static void ReadAll(cairn_db_t* db, uint64_t records) {
     if (len != kValueSize || memcmp(value, expected, kValueSize) != 0) {
       Die("cairn_get(%s): wrong value (%zu bytes)", key, len);
     }
-    api->free(value);
+    api->free_fn(value);
   }
   double seconds = Now() - start;
   api->readoptions_destroy(ro);
@@ -295,12 +295,12 @@ static void DeleteRange(cairn_db_t* db, uint64_t records, uint64_t first,
     cairn_status_t st = api->get(db, NULL, key, kKeySize, &value, &len, &err);
     if (st != CAIRN_NOT_FOUND) {
       if (st == CAIRN_OK) {
-        api->free(value);
+        api->free_fn(value);
         Die("cairn_get(%s): deleted key still readable", key);
       }
       Check(st, err, "cairn_get (deleted key)");
     }
-    api->free(err);
+    api->free_fn(err);
     err = NULL;
   }
   uint64_t left = ScanRange(db, first, count);
@@ -315,7 +315,7 @@ static void DeleteRange(cairn_db_t* db, uint64_t records, uint64_t first,
     MakeKey(i, key);
     Check(api->get(db, NULL, key, kKeySize, &value, &len, &err), err,
           "cairn_get (neighbour of the deleted range)");
-    api->free(value);
+    api->free_fn(value);
   }
   seconds = Now() - start;
   Report("verify", count, seconds,
@@ -397,7 +397,7 @@ int main(int argc, char** argv) {
   Check(api->property(db, "cairn.stats", &stats, &err), err,
         "cairn_property(cairn.stats)");
   printf("cairn.stats: %s\n", stats);
-  api->free(stats);
+  api->free_fn(stats);
   api->close(db);
   printf("OK: database left in %s\n", dir);
   return 0;

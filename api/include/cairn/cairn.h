@@ -23,6 +23,9 @@
  *    freed by the caller as soon as a call returns.
  *  - NULL options objects (cairn_readoptions_t*, cairn_writeoptions_t*,
  *    cairn_options_t*) mean "defaults".
+ *  - A call that creates a handle through an out-parameter (cairn_open,
+ *    cairn_iter_create, cairn_snapshot_create) sets it to NULL on failure;
+ *    value out-parameters are NULL/0 on failure.
  *
  * Thread safety:
  *  - A cairn_db_t may be used from any number of threads at once, except that
@@ -272,7 +275,7 @@ typedef struct cairn_api_t {
   uint32_t struct_size;
   uint32_t abi_minor;
   const char* (*status_name)(cairn_status_t);
-  void (*free)(void*);
+  void (*free_fn)(void*); /* cairn_free; not `free`, which hosts may #define */
   uint32_t (*abi_major)(void);
   uint32_t (*abi_minor_fn)(void);
   const char* (*version)(void);

@@ -1,0 +1,65 @@
+#include "errors.h"
+
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <string>
+
+namespace py = pybind11;
+
+namespace cairn::python {
+namespace {
+
+// Indexed by cairn_status_t; [0] (CAIRN_OK) holds the base class cairn.Error.
+constexpr std::array<const char*, 10> kClassNames = {
+    "Error",             // CAIRN_OK: never raised; the base class
+    "NotFoundError",     // CAIRN_NOT_FOUND
+    "InvalidArgumentError",
+    "StorageIOError",
+    "CorruptionError",
+    "BusyError",
+    "UnavailableError",
+    "OperationTimeout",
+    "NotSupportedError",
+    "InternalError",
+};
+
+std::array<PyObject*, kClassNames.size()> g_classes{};
+
+}  // namespace
+
+void LoadErrorClasses() {
+  py::module_ errors = py::module_::import("cairn.errors");
+  for (size_t i = 0; i < kClassNames.size(); ++i) {
+    // Kept for the life of the process: the classes outlive every module
+    // that could raise them.
+    g_classes[i] = errors.attr(kClassNames[i]).release().ptr();
+  }
+}
+
+PyObject* ErrorClass(cairn_status_t status) {
+  size_t i = static_cast<size_t>(status);
+  return i < g_classes.size() ? g_classes[i] : g_classes[0];
+}
+
+void SetStatusError(cairn_status_t status, char* errmsg,
+                    std::string_view context) {
+  std::string message(context);
+  if (!message.empty()) message += ": ";
+  message += errmsg != nullptr ? errmsg : cairn_status_name(status);
+  cairn_free(errmsg);
+  PyErr_SetString(ErrorClass(status), message.c_str());
+}
+
+void ThrowStatus(cairn_status_t status, char* errmsg,
+                 std::string_view context) {
+  SetStatusError(status, errmsg, context);
+  throw py::error_already_set();
+}
+
+void ThrowError(PyObject* cls, std::string_view message) {
+  PyErr_SetString(cls, std::string(message).c_str());
+  throw py::error_already_set();
+}
+
+}  // namespace cairn::python

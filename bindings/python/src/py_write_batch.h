@@ -1,0 +1,49 @@
+// PyWriteBatch: cairn.WriteBatch, operations applied atomically by write().
+//
+// Made by DB.write_batch(sync=, transaction=). As a context manager it
+// writes on leaving the block; with transaction=True nothing is written when
+// the block raised. write() applies the batch (with the GIL released) and
+// clears it, so the batch can be reused.
+//
+// One thread at a time: put/delete/clear hold the GIL, and while write() runs
+// without it, other calls on the batch raise cairn.Error.
+#ifndef CAIRN_BINDINGS_PYTHON_PY_WRITE_BATCH_H_
+#define CAIRN_BINDINGS_PYTHON_PY_WRITE_BATCH_H_
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+
+#include "cairn/cairn.h"
+#include "db_state.h"
+
+namespace cairn::python {
+
+class PyWriteBatch {
+ public:
+  PyWriteBatch(std::shared_ptr<DbState> state, bool sync, bool transaction);
+  ~PyWriteBatch();
+  PyWriteBatch(const PyWriteBatch&) = delete;
+  PyWriteBatch& operator=(const PyWriteBatch&) = delete;
+
+  void Put(pybind11::handle key, pybind11::handle value);
+  void Delete(pybind11::handle key);
+  void Clear();
+  size_t Size();
+  void Write();
+  // __exit__: writes unless this is a transaction and the block raised.
+  void Exit(pybind11::handle exc_type);
+
+ private:
+  void CheckNotWriting() const;
+
+  std::shared_ptr<DbState> state_;
+  cairn_writebatch_t* batch_;
+  const bool sync_;
+  const bool transaction_;
+  bool writing_ = false;  // guarded by the GIL
+};
+
+}  // namespace cairn::python
+
+#endif  // CAIRN_BINDINGS_PYTHON_PY_WRITE_BATCH_H_

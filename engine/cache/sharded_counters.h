@@ -1,0 +1,49 @@
+// ShardedCounters: process-local event counters for the hot paths.
+//
+// Each thread adds to one of kShards cache-line-sized shards (picked once
+// per thread), so two reader threads never contend on a counter line; Sum()
+// adds the shards up. Thread-safe; Sum() is not a consistent snapshot across
+// counters.
+#ifndef CAIRN_ENGINE_CACHE_SHARDED_COUNTERS_H_
+#define CAIRN_ENGINE_CACHE_SHARDED_COUNTERS_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "engine/cache/segment_layout.h"
+
+namespace cairn::cache {
+
+class ShardedCounters {
+ public:
+  void Add(Counter c, uint64_t n = 1) {
+    shards_[ShardIndex()].value[c].fetch_add(n, std::memory_order_relaxed);
+  }
+
+  uint64_t Sum(Counter c) const {
+    uint64_t total = 0;
+    for (const Shard& s : shards_) {
+      total += s.value[c].load(std::memory_order_relaxed);
+    }
+    return total;
+  }
+
+ private:
+  static constexpr int kShards = 16;
+  struct alignas(64) Shard {
+    std::atomic<uint64_t> value[kNumCounters] = {};
+  };
+
+  static int ShardIndex() {
+    static std::atomic<int> next{0};
+    thread_local const int index =
+        next.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return index;
+  }
+
+  Shard shards_[kShards];
+};
+
+}  // namespace cairn::cache
+
+#endif  // CAIRN_ENGINE_CACHE_SHARDED_COUNTERS_H_
