@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/cache/cache_tier.h"
 #include "engine/db_core.h"
 #include "engine/db_iterator.h"
 #include "engine/db_lock.h"
@@ -202,6 +203,21 @@ absl::Status Db::Init() {
   ldb_.reset(raw);
   core_ = std::make_shared<DbCore>(ldb_.get());
   if (absl::Status st = LoadMetadata(); !st.ok()) return st;
+  if (options_.cache_capacity_mb > 0) {
+    cache::TierOptions to;
+    to.capacity_bytes = options_.cache_capacity_mb << 20;
+    to.instances = static_cast<uint32_t>(options_.cache_instances);
+    to.max_item_size = options_.cache_max_item_size;
+    to.ttl_ms = options_.cache_ttl_ms;
+    to.lock_timeout_ms = static_cast<uint32_t>(options_.cache_lock_timeout_ms);
+    absl::StatusOr<std::unique_ptr<cache::CacheTier>> tier =
+        cache::CacheTier::Open(to, path_, LastSequence(), info_log_.get());
+    if (!tier.ok()) return tier.status();
+    cache_ = std::move(*tier);
+  } else {
+    // Segments left by an earlier run with the cache on would go stale.
+    (void)cache::CacheTier::RemoveSegments(path_);
+  }
   if (info_log_) {
     InfoLog(info_log_.get(),
                  "cairn: opened %s node_id=%u last_sequence=%llu",
@@ -269,6 +285,10 @@ absl::Status Db::LoadMetadata() {
 
 Db::~Db() {
   if (core_) core_->Close();
+  // Clean close: the segments record the sequence they match, so the next
+  // open reattaches them warm.
+  if (cache_) cache_->Close(LastSequence());
+  cache_.reset();
   if (info_log_ && ldb_) {
     InfoLog(info_log_.get(), "cairn: closing, last_sequence=%llu",
                  static_cast<unsigned long long>(LastSequence()));
@@ -300,6 +320,10 @@ absl::Status Db::Destroy(const std::string& path) {
   leveldb::Status s = leveldb::DestroyDB(*canonical, leveldb::Options());
   if (!s.ok()) {
     return FromLevelDB(s, absl::StrCat("cannot destroy '", *canonical, "'"));
+  }
+  if (absl::Status st = cache::CacheTier::RemoveSegments(*canonical);
+      !st.ok()) {
+    return st;
   }
   std::string lock_path = absl::StrCat(*canonical, "/", DbLock::kFileName);
   unlink(lock_path.c_str());
@@ -333,8 +357,10 @@ absl::Status Db::Put(const WriteOptions& wo, std::string_view key,
   if (absl::Status s = CheckKey(key); !s.ok()) return s;
   if (absl::Status s = CheckValue(key, value); !s.ok()) return s;
   OpView op{OpKind::kPut, key, value};
-  absl::Status s = Commit(wo, &op, 1);
+  Version version;
+  absl::Status s = Commit(wo, &op, 1, &version);
   if (s.ok()) {
+    UpdateCache(&op, 1, &version);
     stats_.Add(Counter::kPuts);
     stats_.Add(Counter::kBytesWritten, key.size() + value.size());
   }
@@ -344,8 +370,12 @@ absl::Status Db::Put(const WriteOptions& wo, std::string_view key,
 absl::Status Db::Delete(const WriteOptions& wo, std::string_view key) {
   if (absl::Status s = CheckKey(key); !s.ok()) return s;
   OpView op{OpKind::kDelete, key, {}};
-  absl::Status s = Commit(wo, &op, 1);
-  if (s.ok()) stats_.Add(Counter::kDeletes);
+  Version version;
+  absl::Status s = Commit(wo, &op, 1, &version);
+  if (s.ok()) {
+    UpdateCache(&op, 1, &version);
+    stats_.Add(Counter::kDeletes);
+  }
   return s;
 }
 
@@ -371,8 +401,10 @@ absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch) {
   std::vector<OpView> views;
   views.reserve(ops.size());
   for (const WriteBatch::Op& op : ops) views.push_back({op.kind, op.key, op.value});
-  absl::Status s = Commit(wo, views.data(), views.size());
+  std::vector<Version> versions(views.size());
+  absl::Status s = Commit(wo, views.data(), views.size(), versions.data());
   if (s.ok()) {
+    UpdateCache(views.data(), views.size(), versions.data());
     stats_.Add(Counter::kBatches);
     stats_.Add(Counter::kBatchOps, ops.size());
     stats_.Add(Counter::kBytesWritten, batch.ByteSize());
@@ -380,25 +412,37 @@ absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch) {
   return s;
 }
 
+void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions) {
+  if (!cache_) return;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t h = cache::KeyHash(ops[i].key);
+    if (ops[i].kind == OpKind::kPut) {
+      cache_->Update(h, ops[i].key, ops[i].value, versions[i]);
+    } else {
+      cache_->Invalidate(h, ops[i].key, versions[i]);
+    }
+  }
+}
+
 struct Db::Writer {
   const OpView* ops;
+  Version* versions;
   size_t n;
   bool sync;
   bool done = false;
   absl::Status status;
+  CondVar cv;
 };
 
-absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n) {
+absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n,
+                        Version* versions) {
   // Bounds one group so a burst of writers does not build a huge batch, as
   // LevelDB does (1 MiB).
   constexpr size_t kMaxGroupBytes = 1 << 20;
-  Writer self{ops, n, wo.sync};
-  absl::MutexLock l(&write_mu_);
+  Writer self{ops, versions, n, wo.sync};
+  MutexLock l(&write_mu_);
   writers_.push_back(&self);
-  auto ready = [this, &self]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    return self.done || writers_.front() == &self;
-  };
-  write_mu_.Await(absl::Condition(&ready));
+  while (!self.done && writers_.front() != &self) self.cv.Wait(&write_mu_);
   if (self.done) return self.status;
 
   // Leader: take writers from the front while they fit. A non-sync leader
@@ -421,6 +465,7 @@ absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n) {
     for (size_t i = 0; i < w->n; ++i) {
       const OpView& op = w->ops[i];
       Version v{clock_.Now(), node_id_};
+      w->versions[i] = v;
       ++seq;
       key_buf.clear();
       AppendDataKey(&key_buf, op.key);
@@ -450,7 +495,9 @@ absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n) {
     writers_.pop_front();
     w->status = status;
     w->done = true;
+    if (w != &self) w->cv.Signal();
   }
+  if (!writers_.empty()) writers_.front()->cv.Signal();  // the next leader
   return status;
 }
 
@@ -460,6 +507,22 @@ absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
   stats_.Add(Counter::kGets);
   leveldb::ReadOptions lro;
   if (absl::Status st = ResolveReadOptions(ro, &lro); !st.ok()) return st;
+  // The cache holds the newest version only: snapshot reads bypass it.
+  const bool use_cache = cache_ != nullptr && ro.snapshot == nullptr;
+  uint64_t hash = 0;
+  cache::CacheTier::FillHandle fill;
+  if (use_cache) {
+    hash = cache::KeyHash(key);
+    Version v;
+    if (cache_->Get(hash, key, value, &v)) {
+      if (version != nullptr) *version = v;
+      stats_.Add(Counter::kGetHits);
+      stats_.Add(Counter::kBytesRead, value->size());
+      return absl::OkStatus();
+    }
+    // Taken before the LevelDB read: a write racing it voids the fill.
+    if (ro.fill_cache) fill = cache_->BeginFill(hash, key);
+  }
   DataKeyBuffer dk(key);
   leveldb::Status s = ldb_->Get(lro, dk.slice(), value);
   if (s.IsNotFound()) {
@@ -475,6 +538,7 @@ absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
     return absl::NotFoundError("key not found");
   }
   if (version != nullptr) *version = r->version;
+  if (fill.instance != nullptr) cache_->Fill(fill, key, r->value, r->version);
   value->erase(0, kRecordHeaderSize);
   stats_.Add(Counter::kGetHits);
   stats_.Add(Counter::kBytesRead, value->size());
@@ -555,7 +619,7 @@ absl::StatusOr<std::vector<OpEntry>> Db::ReadOpLog(uint64_t from,
 absl::Status Db::TrimOpLog(uint64_t upto) {
   // Writers only add sequences above LastSequence(), so trimming below it
   // needs no write lock; trims are serialised among themselves.
-  absl::MutexLock l(&trim_mu_);
+  MutexLock l(&trim_mu_);
   upto = std::min(upto, LastSequence());
   uint64_t from = OpLogFirstSequence();
   if (upto < from) return absl::OkStatus();
@@ -609,6 +673,10 @@ absl::Status Db::TrimOpLog(uint64_t upto) {
 absl::StatusOr<std::string> Db::Property(std::string_view name) {
   if (name == "cairn.stats") return StatsJson();
   if (name == "cairn.options") return OptionsToJson(options_);
+  if (name == "cairn.cache") {
+    if (!cache_) return std::string("{\"enabled\":false}");
+    return cache_->PropertyJson();
+  }
   if (absl::StartsWith(AV(name), "leveldb.")) {
     std::string value;
     if (ldb_->GetProperty(leveldb::Slice(name.data(), name.size()), &value)) {
@@ -644,6 +712,20 @@ std::string Db::StatsJson() {
   }
   ldb["files_per_level"] = files;
   j["leveldb"] = ldb;
+  nlohmann::ordered_json cache;
+  cache["enabled"] = cache_ != nullptr;
+  if (cache_) {
+    cache::TierTotals t = cache_->Totals();
+    cache["capacity_bytes"] = t.capacity_bytes;
+    cache["used_bytes"] = t.used_bytes;
+    cache["items"] = t.items;
+    cache["hits"] = t.hits;
+    cache["misses"] = t.misses;
+    cache["fills"] = t.fills;
+    cache["evictions"] = t.evictions;
+    cache["expirations"] = t.expirations;
+  }
+  j["cache"] = cache;
   return j.dump();
 }
 

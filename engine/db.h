@@ -33,8 +33,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/format.h"
+#include "engine/mutex.h"
 #include "engine/options.h"
 #include "engine/stats.h"
 #include "engine/version.h"
@@ -52,6 +52,9 @@ namespace cairn {
 class DbCore;
 class DbIterator;
 class DbLock;
+namespace cache {
+class CacheTier;
+}
 
 // A consistent point-in-time view. Shared by the caller and the Db; valid
 // until released or the Db closes.
@@ -123,7 +126,8 @@ class Db {
       const ReadOptions& ro);
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot();
 
-  // "cairn.stats", "cairn.options", or "leveldb.*". NotFound otherwise.
+  // "cairn.stats", "cairn.options", "cairn.cache", or "leveldb.*". NotFound
+  // otherwise.
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
 
   // ---- Op log ----
@@ -157,7 +161,12 @@ class Db {
     std::string_view value;
   };
   struct Writer;
-  absl::Status Commit(const WriteOptions& wo, const OpView* ops, size_t n);
+  // Commits `n` operations; on success versions[i] is the version of
+  // ops[i].
+  absl::Status Commit(const WriteOptions& wo, const OpView* ops, size_t n,
+                      Version* versions);
+  // Write-through after a commit: newer versions replace cached ones.
+  void UpdateCache(const OpView* ops, size_t n, const Version* versions);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
   absl::Status ResolveReadOptions(const ReadOptions& ro,
                                   void* leveldb_read_options) const;
@@ -173,12 +182,13 @@ class Db {
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> ldb_;
   std::shared_ptr<DbCore> core_;
+  std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
   HybridClock clock_;
   Stats stats_;
 
-  absl::Mutex write_mu_;
+  Mutex write_mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex trim_mu_;
+  Mutex trim_mu_;
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> trimmed_upto_{0};
 };

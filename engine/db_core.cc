@@ -6,27 +6,27 @@
 namespace cairn {
 
 bool DbCore::RegisterIterator(DbIterator* it) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (db_ == nullptr) return false;
   iterators_.insert(it);
   return true;
 }
 
 void DbCore::UnregisterIterator(DbIterator* it) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   iterators_.erase(it);
   it->InvalidateLocked();
 }
 
 const leveldb::Snapshot* DbCore::NewSnapshot(Snapshot* owner) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (db_ == nullptr) return nullptr;
   snapshots_.insert(owner);
   return db_->GetSnapshot();
 }
 
 void DbCore::ReleaseSnapshot(Snapshot* owner) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (snapshots_.erase(owner) == 0) return;
   if (db_ != nullptr && owner->snapshot_ != nullptr) {
     db_->ReleaseSnapshot(
@@ -36,7 +36,7 @@ void DbCore::ReleaseSnapshot(Snapshot* owner) {
 }
 
 void DbCore::Close() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   for (DbIterator* it : iterators_) it->InvalidateLocked();
   iterators_.clear();
   for (Snapshot* s : snapshots_) {

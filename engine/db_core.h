@@ -10,7 +10,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "leveldb/db.h"
 
 namespace cairn {
@@ -35,7 +35,7 @@ class DbCore {
   void Close() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   leveldb::DB* db_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<DbIterator*> iterators_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Snapshot*> snapshots_ ABSL_GUARDED_BY(mu_);

@@ -53,6 +53,29 @@ const OptionSpec kOptions[] = {
      "This node's id in record versions (0: generated when the database is "
      "created, then persisted).",
      0, UINT32_MAX},
+    {"cache.capacity_mb", OptionType::kUint, &Options::cache_capacity_mb, "64",
+     "MiB of shared-memory cache, split evenly over cache.instances (0 "
+     "disables the cache).",
+     0, 1 << 20},
+    {"cache.instances", OptionType::kUint, &Options::cache_instances, "4",
+     "Cache instances, each its own shared-memory segment; keys are spread "
+     "over them by hash.",
+     1, 256},
+    {"cache.max_item_size", OptionType::kUint, &Options::cache_max_item_size,
+     "65536",
+     "Largest value cached, in bytes; larger values bypass the cache (also "
+     "bounded by 1/128 of an instance's capacity).",
+     0, 1 << 20},
+    {"cache.ttl_ms", OptionType::kUint, &Options::cache_ttl_ms, "0",
+     "Cached items expire this long after they were cached (0: never). "
+     "Expiry only drops the cached copy; the data stays in LevelDB.",
+     0, 365ull * 24 * 3600 * 1000},
+    {"cache.lock_timeout_ms", OptionType::kUint,
+     &Options::cache_lock_timeout_ms, "1000",
+     "How long a writer waits for a cache bucket lock before declaring the "
+     "instance failed (it then serves misses and is rebuilt at the next "
+     "open).",
+     1, 60000},
 };
 
 const OptionSpec* Find(std::string_view name) {

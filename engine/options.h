@@ -35,6 +35,11 @@ struct Options {
   uint64_t max_value_size = 64ull << 20;
   uint64_t max_batch_bytes = 256ull << 20;
   uint64_t node_id = 0;
+  uint64_t cache_capacity_mb = 64;
+  uint64_t cache_instances = 4;
+  uint64_t cache_max_item_size = 64ull << 10;
+  uint64_t cache_ttl_ms = 0;
+  uint64_t cache_lock_timeout_ms = 1000;
 };
 
 enum class OptionType { kBool, kUint, kEnum };

@@ -69,6 +69,9 @@ HashIndex::ReadResult HashIndex::Read(const KeyLoc& loc, std::string_view key,
                                       SlotRef* where) const {
   const uint32_t order[2] = {loc.b1, loc.b2};
   const int buckets = loc.b1 == loc.b2 ? 1 : 2;
+  // The key is in either bucket about equally often: fetch both lines at
+  // once rather than one after the other.
+  __builtin_prefetch(&buckets_[loc.b2]);
   int attempts = 0;
   for (int k = 0; k < buckets; ++k) {
     const uint32_t b = order[k];
@@ -178,15 +181,65 @@ bool HashIndex::FindItem(const KeyLoc& loc, uint64_t item,
 
 bool HashIndex::FreeSlot(const KeyLoc& loc, uint32_t* bucket,
                          uint32_t* slot) const {
+  // The less loaded of the two buckets (two choices keep them even).
+  int best_free = 0;
   const uint32_t order[2] = {loc.b1, loc.b2};
   for (int k = 0; k < (loc.b1 == loc.b2 ? 1 : 2); ++k) {
     const Bucket& bk = buckets_[order[k]];
-    for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
+    int free = 0;
+    uint32_t first = 0;
+    for (uint32_t i = kSlotsPerBucket; i-- > 0;) {
       if (bk.offset[i].load(std::memory_order_relaxed) == 0) {
-        *bucket = order[k];
-        *slot = i;
-        return true;
+        ++free;
+        first = i;
       }
+    }
+    if (free > best_free) {
+      best_free = free;
+      *bucket = order[k];
+      *slot = first;
+    }
+  }
+  return best_free > 0;
+}
+
+bool HashIndex::Displace(const KeyLoc& loc, uint32_t* bucket,
+                         uint32_t* slot) const {
+  thread_local std::string key;
+  const uint32_t order[2] = {loc.b1, loc.b2};
+  for (int k = 0; k < (loc.b1 == loc.b2 ? 1 : 2); ++k) {
+    const uint32_t from = order[k];
+    for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
+      SlotRef ref;
+      if (!LoadSlot(from, i, &ref)) continue;
+      key.resize(ref.meta.key_len);
+      LoadBytes(base_, ref.meta.key_pos(ref.item), key.data(), key.size());
+      const KeyLoc other = Locate(key);
+      const uint32_t to = other.b1 == from ? other.b2 : other.b1;
+      if (to == loc.b1 || to == loc.b2) continue;  // already full
+      // Both of the moved key's buckets must be held: `from` is, `to` is
+      // outside our ordered pair, so only try it.
+      if (!SeqLock::TryLock(buckets_[to].seq)) continue;
+      uint32_t free_slot = kSlotsPerBucket;
+      for (uint32_t j = 0; j < kSlotsPerBucket; ++j) {
+        if (buckets_[to].offset[j].load(std::memory_order_relaxed) == 0) {
+          free_slot = j;
+          break;
+        }
+      }
+      if (free_slot != kSlotsPerBucket) {
+        // Visible in `to` before it leaves `from`: readers see it in either
+        // bucket, or (at worst) miss it once.
+        const bool referenced = Referenced(ref);
+        Set(to, free_slot, buckets_[from].tag[i].load(std::memory_order_relaxed),
+            ref.item);
+        if (referenced) Touch(SlotRef{to, free_slot, ref.item, ref.meta});
+        Clear(ref);
+        *bucket = from;
+        *slot = i;
+      }
+      SeqLock::Unlock(buckets_[to].seq);
+      if (free_slot != kSlotsPerBucket) return true;
     }
   }
   return false;

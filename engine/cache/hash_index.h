@@ -2,10 +2,12 @@
 //
 // A bucketised hash table of 64-byte buckets (segment_layout.h), each with a
 // seqlock word, 11 slots and an 8-bit fingerprint per slot. A key lives in
-// one of two buckets chosen by its XXH3 hash (the first unless full), so the
-// index stays ~90% full without overflow chains, and a hit usually reads one
-// bucket line plus the item. Items never move between buckets; eviction and
-// relocation only change a slot's offset under the bucket lock.
+// one of two buckets chosen by its XXH3 hash (the less loaded one at insert,
+// with one cuckoo displacement step when both are full), so the index fills
+// to ~95% without overflow chains. A hit reads the two bucket lines in
+// parallel (prefetch) plus the item. Items move between their two buckets
+// only by Displace, with both buckets locked; eviction and relocation only
+// change a slot's offset under the bucket lock.
 //
 // Concurrency contract:
 // - Read() takes no lock: it validates against the bucket seqlocks and
@@ -69,7 +71,12 @@ class HashIndex {
   // Under LockPair:
   bool Find(const KeyLoc& loc, std::string_view key, SlotRef* out) const;
   bool FindItem(const KeyLoc& loc, uint64_t item, SlotRef* out) const;
+  // A free slot in the less loaded of the key's buckets.
   bool FreeSlot(const KeyLoc& loc, uint32_t* bucket, uint32_t* slot) const;
+  // Both buckets full: frees a slot by moving one of their items to its
+  // other bucket (one cuckoo step; that bucket is only try-locked, so this
+  // cannot deadlock). False if no item could move.
+  bool Displace(const KeyLoc& loc, uint32_t* bucket, uint32_t* slot) const;
   // Both buckets full: the first slot without its reference bit, clearing
   // the bits it passes (CLOCK).
   SlotRef ClockVictim(const KeyLoc& loc) const;

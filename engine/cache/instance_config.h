@@ -21,7 +21,7 @@ struct InstanceConfig {
   // never grows beyond it. 64 KiB..32 GiB. Default 16 MiB.
   uint64_t capacity_bytes = 16ull << 20;
   // Values longer than this are not cached (Update invalidates instead).
-  // Also bounded by the page size (capacity/128, 4 KiB..1 MiB) and 1 MiB-1;
+  // Also bounded by the page size (capacity/32, 4 KiB..1 MiB) and 1 MiB-1;
   // keys longer than 4095 bytes are never cached. Default 1 MiB.
   uint64_t max_item_size = 1ull << 20;
   // Items expire this long after they were cached (fill or update); 0 means

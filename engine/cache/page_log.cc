@@ -6,11 +6,12 @@
 
 namespace cairn::cache {
 
-PageLog::PageLog(char* base, SegmentHeader* header, Evictor* evictor)
+PageLog::PageLog(char* base, SegmentHeader* header, const Geometry& geo,
+                 Evictor* evictor)
     : base_(base),
       header_(header),
-      geo_(header->geometry),
-      pages_(reinterpret_cast<PageDesc*>(base + header->geometry.pages_offset)),
+      geo_(geo),
+      pages_(reinterpret_cast<PageDesc*>(base + geo.pages_offset)),
       evictor_(evictor),
       state_(header->alloc) {}
 

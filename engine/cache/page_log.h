@@ -51,7 +51,9 @@ class PageLog {
     uint32_t page;
   };
 
-  PageLog(char* base, SegmentHeader* header, Evictor* evictor);
+  // `geo` is the segment's geometry (also stored in the header).
+  PageLog(char* base, SegmentHeader* header, const Geometry& geo,
+          Evictor* evictor);
 
   // Puts every page on the free list (a new segment).
   void Format();

@@ -61,7 +61,7 @@ absl::StatusOr<Geometry> ComputeGeometry(uint64_t capacity) {
   g.pages_offset = g.stripes_offset + uint64_t{g.num_stripes} * sizeof(Stripe);
   const uint64_t rest = capacity - std::min(capacity, g.pages_offset);
   g.page_size = static_cast<uint32_t>(std::clamp<uint64_t>(
-      std::bit_floor(std::max<uint64_t>(1, rest / 128)), kMinPageSize,
+      std::bit_floor(std::max<uint64_t>(1, rest / 32)), kMinPageSize,
       kMaxPageSize));
   uint64_t pages = rest / (g.page_size + sizeof(PageDesc));
   auto data_offset = [&](uint64_t n) {

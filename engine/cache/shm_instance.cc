@@ -179,7 +179,7 @@ bool ShmInstance::Link(WriteKind kind, const KeyLoc& loc, std::string_view key,
   } else if (kind == WriteKind::kFill ||
              version.hlc > stripe.floor_hlc.load(std::memory_order_relaxed)) {
     uint32_t b, s;
-    if (!index_->FreeSlot(loc, &b, &s)) {
+    if (!index_->FreeSlot(loc, &b, &s) && !index_->Displace(loc, &b, &s)) {
       const SlotRef victim = index_->ClockVictim(loc);
       RemoveLocked(victim, kEvictions);
       b = victim.bucket;

@@ -103,7 +103,7 @@ absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
         return inst;
       }
       reason = OpenReason::kRebuiltCorrupt;
-      detail = adopted.message();
+      detail = std::string(adopted.message());
       inst->index_.reset();
       inst->log_.reset();
       inst->segment_.reset();
@@ -112,7 +112,7 @@ absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
     }
     existing->reset();
     inst->open_reason_ = reason;
-    inst->open_detail_ = absl::StrCat(OpenReasonName(reason), " (", detail, ")");
+    inst->open_detail_ = absl::StrCat(std::string(OpenReasonName(reason)), " (", detail, ")");
     if (absl::Status s = ShmSegment::Remove(config.segment_name); !s.ok()) {
       return s;
     }
@@ -201,7 +201,8 @@ void ShmInstance::Bind(std::unique_ptr<ShmSegment> seg) {
   base_ = segment_->base();
   header_ = reinterpret_cast<SegmentHeader*>(base_);
   index_ = std::make_unique<HashIndex>(base_, geo_);
-  log_ = std::make_unique<PageLog>(base_, header_, this);
+  log_ = std::make_unique<PageLog>(base_, header_, geo_,
+                                   static_cast<PageLog::Evictor*>(this));
   max_item_bytes_ = std::min<uint64_t>(geo_.page_size,
                                        ItemBytes(kMaxKeyBytes, kMaxValueBytes));
 }
@@ -213,7 +214,7 @@ absl::Status ShmInstance::AdoptWarm(std::unique_ptr<ShmSegment> seg) {
   Bind(std::move(seg));
   if (absl::Status s = log_->Validate(); !s.ok()) return s;
   if (absl::Status s = ValidateIndex(); !s.ok()) return s;
-  for (int c = 0; c < kNumCounters; ++c) {
+  for (uint32_t c = 0; c < kNumCounters; ++c) {
     counter_base_[c] = header_->saved_counters[c];
   }
   ring_epoch_at_open_ = header_->ring_epoch;
@@ -293,7 +294,7 @@ absl::Status ShmInstance::MarkClean(uint64_t sequence, uint64_t ring_epoch) {
     }
   }
   SegmentHeader& h = *header_;
-  for (int c = 0; c < kNumCounters; ++c) {
+  for (uint32_t c = 0; c < kNumCounters; ++c) {
     h.saved_counters[c] =
         counter_base_[c] + counters_.Sum(static_cast<Counter>(c));
   }

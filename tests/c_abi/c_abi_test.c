@@ -41,11 +41,13 @@ static void StartPhase(const char* name) {
   phase = name;
 }
 
+static void CleanupBaseDir(void);
+
 static void Fail(const char* file, int line, const char* what) {
   fprintf(stderr, "%s:%d: %s: check failed: %s\n", file, line, phase, what);
-  if (base_dir[0] != '\0') {
-    fprintf(stderr, "c_abi_test: databases kept in %s\n", base_dir);
-  }
+  /* Clean up even on failure: databases, their shared-memory segments, and
+   * the temporary directory. */
+  CleanupBaseDir();
   exit(1);
 }
 
@@ -259,12 +261,39 @@ static cairn_db_t* OpenNew(const char* name, char* path, size_t path_size) {
   return db;
 }
 
+/* cairn_destroy each database found (by its CURRENT file): that also removes
+ * its shared-memory cache segments, which live outside the directory. */
+static int DestroyDatabase(const char* path, const struct stat* sb, int flag,
+                           struct FTW* ftw) {
+  (void)sb;
+  (void)flag;
+  if (strcmp(path + ftw->base, "CURRENT") == 0 && ftw->base > 0) {
+    char dir[4096];
+    size_t n = (size_t)ftw->base - 1;
+    if (n < sizeof dir) {
+      memcpy(dir, path, n);
+      dir[n] = '\0';
+      api->destroy(dir, NULL);
+    }
+  }
+  return 0;
+}
+
 static int RemoveEntry(const char* path, const struct stat* sb, int flag,
                        struct FTW* ftw) {
   (void)sb;
   (void)flag;
   (void)ftw;
   return remove(path);
+}
+
+static void CleanupBaseDir(void) {
+  if (base_dir[0] == '\0' || api == NULL) return;
+  nftw(base_dir, DestroyDatabase, 16, FTW_PHYS);
+  if (nftw(base_dir, RemoveEntry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+    fprintf(stderr, "c_abi_test: could not remove %s\n", base_dir);
+  }
+  base_dir[0] = '\0';
 }
 
 /* ---- Phases ------------------------------------------------------------ */
@@ -1500,8 +1529,7 @@ int main(int argc, char** argv) {
   TestCloseWithOpenHandles();
   TestOwnership();
 
-  CheckCondition(nftw(base_dir, RemoveEntry, 16, FTW_DEPTH | FTW_PHYS) == 0);
-  base_dir[0] = '\0';
+  CleanupBaseDir();
   /* No dlclose: LevelDB's background thread may outlive every database, so
    * unloading the library is never safe to rely on. */
   printf("c_abi_test: %d checks passed\n", checks);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 namespace cairn::testing {
 
@@ -18,7 +19,18 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // cairn_destroy each database first: it also removes the shared-memory
+  // cache segments, which live outside the directory.
   std::error_code ec;
+  std::vector<std::string> dbs;
+  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename() == "CURRENT") {
+      dbs.push_back(it->path().parent_path().string());
+    }
+  }
+  for (const std::string& db : dbs) cairn_destroy(db.c_str(), nullptr);
   std::filesystem::remove_all(path_, ec);
 }
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/db.h"
+
 namespace cairn::testing {
 
 TempDir::TempDir() {
@@ -15,7 +17,16 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // Destroy every database under the directory first: that also removes its
+  // shared-memory cache segments, which live outside the directory.
   std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename() == "CURRENT") {
+      (void)Db::Destroy(it->path().parent_path().string());
+    }
+  }
   std::filesystem::remove_all(path_, ec);
 }
 

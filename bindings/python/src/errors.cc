@@ -33,7 +33,7 @@ void LoadErrorClasses() {
   for (size_t i = 0; i < kClassNames.size(); ++i) {
     // Kept for the life of the process: the classes outlive every module
     // that could raise them.
-    g_classes[i] = errors.attr(kClassNames[i]).release().ptr();
+    g_classes[i] = py::object(errors.attr(kClassNames[i])).release().ptr();
   }
 }
 

@@ -1,0 +1,54 @@
+"""Cairn: an embeddable, versioned key-value store (LevelDB underneath).
+
+Bytes in, bytes out::
+
+    import cairn
+
+    with cairn.DB("/tmp/example-db", create_if_missing=True) as db:
+        db.put(b"hello", b"world")
+        assert db.get(b"hello") == b"world"
+        with db.write_batch(transaction=True) as batch:
+            batch.put(b"a", b"1")
+            batch.delete(b"hello")
+        for key, value in db.iterator(prefix=b"a"):
+            print(key, value)
+
+Everything goes through Cairn's stable C ABI (libcairn.so.1), so Python sees
+exactly what C hosts see. See help(cairn.DB) and cairn.errors.
+"""
+
+from .errors import (
+    BusyError,
+    CorruptionError,
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    NotSupportedError,
+    OperationTimeout,
+    StorageIOError,
+    UnavailableError,
+)
+from ._cairn import DB, Iterator, Snapshot, WriteBatch, abi_version, destroy, version
+
+__version__ = version()
+
+__all__ = [
+    "DB",
+    "Iterator",
+    "Snapshot",
+    "WriteBatch",
+    "abi_version",
+    "destroy",
+    "version",
+    "Error",
+    "NotFoundError",
+    "InvalidArgumentError",
+    "StorageIOError",
+    "CorruptionError",
+    "BusyError",
+    "UnavailableError",
+    "OperationTimeout",
+    "NotSupportedError",
+    "InternalError",
+]

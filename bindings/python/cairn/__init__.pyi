@@ -1,0 +1,136 @@
+# Type hints for the cairn package (the DB, WriteBatch, Iterator and Snapshot
+# classes are implemented in the _cairn extension).
+import os
+from types import TracebackType
+from typing import Iterable, Literal, Mapping, Optional, Tuple, TypeVar, Union, overload
+
+from .errors import (
+    BusyError as BusyError,
+    CorruptionError as CorruptionError,
+    Error as Error,
+    InternalError as InternalError,
+    InvalidArgumentError as InvalidArgumentError,
+    NotFoundError as NotFoundError,
+    NotSupportedError as NotSupportedError,
+    OperationTimeout as OperationTimeout,
+    StorageIOError as StorageIOError,
+    UnavailableError as UnavailableError,
+)
+
+BytesLike = Union[bytes, bytearray, memoryview]
+PathLike = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+OptionValue = Union[str, int, float, bool]
+_T = TypeVar("_T")
+
+__version__: str
+
+class DB:
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        create_if_missing: bool = False,
+        error_if_exists: bool = False,
+        options: Optional[Mapping[str, OptionValue]] = None,
+    ) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def path(self) -> str: ...
+    @overload
+    def get(self, key: BytesLike) -> Optional[bytes]: ...
+    @overload
+    def get(self, key: BytesLike, default: _T) -> Union[bytes, _T]: ...
+    def put(self, key: BytesLike, value: BytesLike, *, sync: bool = False) -> None: ...
+    def delete(self, key: BytesLike, *, sync: bool = False) -> None: ...
+    def multi_get(self, keys: Iterable[BytesLike]) -> list[Optional[bytes]]: ...
+    def __contains__(self, key: BytesLike) -> bool: ...
+    def write_batch(self, *, sync: bool = False, transaction: bool = False) -> WriteBatch: ...
+    def iterator(
+        self,
+        *,
+        start: Optional[BytesLike] = None,
+        stop: Optional[BytesLike] = None,
+        include_start: bool = True,
+        include_stop: bool = False,
+        prefix: Optional[BytesLike] = None,
+        reverse: bool = False,
+        include_key: bool = True,
+        include_value: bool = True,
+        snapshot: Optional[Snapshot] = None,
+        fill_cache: bool = True,
+    ) -> Iterator: ...
+    def snapshot(self) -> Snapshot: ...
+    def property(self, name: str) -> str: ...
+    def stats(self) -> dict: ...
+    def cache_stats(self) -> dict: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> DB: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+class WriteBatch:
+    def put(self, key: BytesLike, value: BytesLike) -> None: ...
+    def delete(self, key: BytesLike) -> None: ...
+    def clear(self) -> None: ...
+    def write(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __enter__(self) -> WriteBatch: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+class Iterator:
+    """Yields (key, value) tuples, or bytes when include_key or include_value is False."""
+
+    def __iter__(self) -> Iterator: ...
+    def __next__(self) -> Union[Tuple[bytes, bytes], bytes]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Iterator: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+class Snapshot:
+    @property
+    def released(self) -> bool: ...
+    @overload
+    def get(self, key: BytesLike) -> Optional[bytes]: ...
+    @overload
+    def get(self, key: BytesLike, default: _T) -> Union[bytes, _T]: ...
+    def iterator(
+        self,
+        *,
+        start: Optional[BytesLike] = None,
+        stop: Optional[BytesLike] = None,
+        include_start: bool = True,
+        include_stop: bool = False,
+        prefix: Optional[BytesLike] = None,
+        reverse: bool = False,
+        include_key: bool = True,
+        include_value: bool = True,
+        fill_cache: bool = True,
+    ) -> Iterator: ...
+    def release(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Snapshot: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+def destroy(path: PathLike) -> None: ...
+def version() -> str: ...
+def abi_version() -> Tuple[int, int]: ...

@@ -1,0 +1,257 @@
+// _cairn: the extension behind the `cairn` package. Every call goes through
+// the C ABI (api/include/cairn/cairn.h), so Python sees exactly what C hosts
+// see. The package's __init__.py re-exports these names; cairn/errors.py
+// defines the exceptions raised here.
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "cairn/cairn.h"
+#include "db_state.h"
+#include "errors.h"
+#include "py_db.h"
+#include "py_get.h"
+#include "py_iterator.h"
+#include "py_snapshot.h"
+#include "py_write_batch.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace cairn::python {
+namespace {
+
+// tp_iternext for cairn.Iterator: NULL without an error ends the iteration,
+// so the end costs no C++ exception.
+PyObject* IteratorNext(PyObject* self) {
+  try {
+    auto& it = py::cast<PyIterator&>(py::handle(self));
+    return it.Next().release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+IteratorArgs MakeIteratorArgs(py::object start, py::object stop,
+                              bool include_start, bool include_stop,
+                              py::object prefix, bool reverse,
+                              bool include_key, bool include_value,
+                              bool fill_cache) {
+  return IteratorArgs{std::move(start), std::move(stop), include_start,
+                      include_stop,     std::move(prefix), reverse,
+                      include_key,      include_value,     fill_cache};
+}
+
+// The C snapshot to iterate at: none, or a live one of this database.
+const cairn_snapshot_t* SnapshotFor(const DbState* state,
+                                    const py::object& snapshot) {
+  if (snapshot.is_none()) return nullptr;
+  if (!py::isinstance<PySnapshot>(snapshot)) {
+    throw py::type_error("snapshot must be a cairn.Snapshot or None");
+  }
+  const auto& snap = snapshot.cast<const PySnapshot&>();
+  if (snap.state().get() != state) {
+    ThrowError(ErrorClass(CAIRN_INVALID_ARGUMENT),
+               "snapshot belongs to a different database");
+  }
+  return snap.CheckedOrThrow();
+}
+
+constexpr const char* kIteratorDoc = R"(Iterates over a key range, in key order (or reverse order).
+
+start/stop bound the keys (start inclusive and stop exclusive by default;
+see include_start/include_stop); prefix selects the keys that start with it
+and cannot be combined with start/stop. Yields (key, value) tuples, or only
+keys / values with include_value=False / include_key=False. The iterator sees
+the database as of its creation (or as of `snapshot`). fill_cache=False keeps
+a one-off scan from evicting hot data.)";
+
+void DefineDb(py::module_& m) {
+  py::class_<PyDb> db(m, "DB", R"(An open Cairn database.
+
+DB(path, *, create_if_missing=False, error_if_exists=False, options=None)
+
+options maps Cairn option names to values, e.g. {"max_key_size": 1024}.
+Keys and values are bytes (any bytes-like object is accepted; str is not).
+One process owns a database at a time: opening it elsewhere raises
+BusyError naming the owner's pid. A DB is a context manager and may be used
+from several threads; after os.fork() the child must open its own.)");
+  db.def(py::init<const py::object&, bool, bool, const py::object&>(), "path"_a,
+         py::kw_only(), "create_if_missing"_a = false, "error_if_exists"_a = false,
+         "options"_a = py::none())
+      .def("multi_get", &PyDb::MultiGet, "keys"_a,
+           "multi_get(keys) -> list: the value of each key, or None when missing.\n"
+           "Runs without the GIL.")
+      .def(
+          "write_batch",
+          [](PyDb& self, bool sync, bool transaction) {
+            return std::make_unique<PyWriteBatch>(self.state(), sync, transaction);
+          },
+          py::kw_only(), "sync"_a = false, "transaction"_a = false,
+          "A WriteBatch; as a context manager it writes on exit (with "
+          "transaction=True, only if the block did not raise).")
+      .def(
+          "iterator",
+          [](PyDb& self, py::object start, py::object stop, bool include_start,
+             bool include_stop, py::object prefix, bool reverse, bool include_key,
+             bool include_value, py::object snapshot, bool fill_cache) {
+            const cairn_snapshot_t* snap = SnapshotFor(self.state().get(), snapshot);
+            return std::make_unique<PyIterator>(
+                self.state(),
+                MakeIteratorArgs(std::move(start), std::move(stop), include_start,
+                                 include_stop, std::move(prefix), reverse,
+                                 include_key, include_value, fill_cache),
+                snap);
+          },
+          py::kw_only(), "start"_a = py::none(), "stop"_a = py::none(),
+          "include_start"_a = true, "include_stop"_a = false, "prefix"_a = py::none(),
+          "reverse"_a = false, "include_key"_a = true, "include_value"_a = true,
+          "snapshot"_a = py::none(), "fill_cache"_a = true, kIteratorDoc)
+      .def(
+          "snapshot",
+          [](PyDb& self) { return std::make_unique<PySnapshot>(self.state()); },
+          "A consistent point-in-time view (a context manager).")
+      .def("property", &PyDb::Property, "name"_a,
+           "The string value of a property: 'cairn.stats', 'cairn.options', "
+           "'leveldb.stats', ...; NotFoundError for an unknown name.")
+      .def("stats", &PyDb::Stats, "The 'cairn.stats' property, parsed (dict).")
+      .def("cache_stats", &PyDb::CacheStats,
+           "Statistics of the shared-memory cache (dict); NotSupportedError "
+           "while this libcairn has no cache.")
+      .def("close", &PyDb::Close,
+           "Closes the database (idempotent). Open iterators and snapshots "
+           "become unusable. Runs without the GIL.")
+      .def_property_readonly("closed", &PyDb::closed)
+      .def_property_readonly("path", &PyDb::path)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__",
+           [](PyDb& self, py::handle, py::handle, py::handle) {
+             self.Close();
+             return false;
+           })
+      .def("__repr__", [](const PyDb& self) {
+        return "<cairn.DB path=" + std::string(py::repr(py::str(self.path()))) +
+               (self.closed() ? " closed>" : ">");
+      });
+  AddFastDbMethods(db.ptr());
+}
+
+void DefineWriteBatch(py::module_& m) {
+  py::class_<PyWriteBatch>(m, "WriteBatch",
+                           "Operations applied atomically by write(); made by DB.write_batch().")
+      .def("put", &PyWriteBatch::Put, "key"_a, "value"_a, "Adds a put.")
+      .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
+      .def("clear", &PyWriteBatch::Clear, "Drops every operation.")
+      .def("__len__", &PyWriteBatch::Size)
+      .def("write", &PyWriteBatch::Write,
+           "Applies the batch atomically, then clears it. Runs without the GIL.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyWriteBatch& self, py::handle type, py::handle,
+                          py::handle) {
+        self.Exit(type);
+        return false;
+      });
+}
+
+void DefineIterator(py::module_& m) {
+  py::class_<PyIterator> it(m, "Iterator", "An iterator over a key range; made by DB.iterator().");
+  it.def("__iter__", [](py::object self) { return self; })
+      .def("__next__",
+           [](PyIterator& self) {
+             py::object item = self.Next();
+             if (!item) throw py::stop_iteration();
+             return item;
+           })
+      .def("close", &PyIterator::Close, "Releases the iterator now.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyIterator& self, py::handle, py::handle, py::handle) {
+        self.Close();
+        return false;
+      });
+  reinterpret_cast<PyTypeObject*>(it.ptr())->tp_iternext = IteratorNext;
+  PyType_Modified(reinterpret_cast<PyTypeObject*>(it.ptr()));
+}
+
+void DefineSnapshot(py::module_& m) {
+  py::class_<PySnapshot>(m, "Snapshot",
+                         "A consistent point-in-time view; made by DB.snapshot().")
+      .def("get", &PySnapshot::Get, "key"_a, "default"_a = py::none(),
+           "The value of key as of the snapshot, or default.")
+      .def(
+          "iterator",
+          [](PySnapshot& self, py::object start, py::object stop, bool include_start,
+             bool include_stop, py::object prefix, bool reverse, bool include_key,
+             bool include_value, bool fill_cache) {
+            const cairn_snapshot_t* snap = self.CheckedOrThrow();
+            return std::make_unique<PyIterator>(
+                self.state(),
+                MakeIteratorArgs(std::move(start), std::move(stop), include_start,
+                                 include_stop, std::move(prefix), reverse,
+                                 include_key, include_value, fill_cache),
+                snap);
+          },
+          py::kw_only(), "start"_a = py::none(), "stop"_a = py::none(),
+          "include_start"_a = true, "include_stop"_a = false, "prefix"_a = py::none(),
+          "reverse"_a = false, "include_key"_a = true, "include_value"_a = true,
+          "fill_cache"_a = true, kIteratorDoc)
+      .def("release", &PySnapshot::Release, "Releases the snapshot (idempotent).")
+      .def("close", &PySnapshot::Release, "Same as release().")
+      .def_property_readonly("released", &PySnapshot::released)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PySnapshot& self, py::handle, py::handle, py::handle) {
+        self.Release();
+        return false;
+      });
+}
+
+}  // namespace
+}  // namespace cairn::python
+
+PYBIND11_MODULE(_cairn, m) {
+  using namespace cairn::python;
+  m.doc() = "Cairn's C ABI for Python; use the `cairn` package.";
+  InstallForkHandler();
+  LoadErrorClasses();
+  DefineDb(m);
+  DefineWriteBatch(m);
+  DefineIterator(m);
+  DefineSnapshot(m);
+  for (const char* name : {"DB", "WriteBatch", "Iterator", "Snapshot"}) {
+    m.attr(name).attr("__module__") = "cairn";
+  }
+  m.def(
+      "destroy",
+      [](const py::object& path) {
+        std::string fs_path = FsPath(path);
+        char* err = nullptr;
+        cairn_status_t s;
+        {
+          py::gil_scoped_release nogil;
+          s = cairn_destroy(fs_path.c_str(), &err);
+        }
+        if (s != CAIRN_OK) ThrowStatus(s, err, "destroy");
+      },
+      "path"_a,
+      "Deletes the database at path (BusyError while it is open anywhere; "
+      "nothing to do when it does not exist).");
+  m.def("version", [] { return std::string(cairn_version()); },
+        "The version of the loaded libcairn, e.g. '0.1.0'.");
+  // Test hooks: the status mapping for statuses no call can produce on
+  // demand (timeouts, internal errors).
+  m.def(
+      "_raise_status",
+      [](int status, const std::string& message) {
+        ThrowStatus(static_cast<cairn_status_t>(status), nullptr, message);
+      },
+      "status"_a, "message"_a);
+  m.def("_status_name", [](int status) {
+    return std::string(cairn_status_name(static_cast<cairn_status_t>(status)));
+  });
+  m.def("abi_version", [] { return py::make_tuple(cairn_abi_major(), cairn_abi_minor()); },
+        "(major, minor) C ABI version of the loaded libcairn.");
+}

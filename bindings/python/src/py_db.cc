@@ -1,0 +1,177 @@
+#include "py_db.h"
+
+#include <vector>
+
+#include "bytes_arg.h"
+#include "errors.h"
+#include "py_get.h"
+
+namespace py = pybind11;
+
+namespace cairn::python {
+namespace {
+
+// Owns a cairn_options_t while a DB opens.
+struct OptionsHolder {
+  cairn_options_t* options = cairn_options_create();
+  ~OptionsHolder() { cairn_options_destroy(options); }
+};
+
+// Option values travel as strings; Python values are spelled the way
+// engine/options.cc parses them.
+std::string OptionValue(const std::string& name, py::handle value) {
+  if (PyBool_Check(value.ptr())) return value.is(py::bool_(true)) ? "true" : "false";
+  if (PyLong_Check(value.ptr()) || PyFloat_Check(value.ptr())) {
+    return py::str(value);
+  }
+  if (PyUnicode_Check(value.ptr())) return value.cast<std::string>();
+  throw py::type_error("option '" + name +
+                       "': value must be str, int, float or bool, not " +
+                       std::string(Py_TYPE(value.ptr())->tp_name));
+}
+
+void SetOption(cairn_options_t* options, const std::string& name,
+               const std::string& value) {
+  char* err = nullptr;
+  cairn_status_t s = cairn_options_set(options, name.c_str(), value.c_str(), &err);
+  if (s != CAIRN_OK) ThrowStatus(s, err);
+}
+
+py::object ParseJson(const std::string& text) {
+  return py::module_::import("json").attr("loads")(text);
+}
+
+}  // namespace
+
+std::string FsPath(const py::object& path) {
+  std::string fs_path = py::module_::import("os").attr("fsencode")(path).cast<std::string>();
+  // The C ABI takes a C string: an embedded NUL would silently cut the path.
+  if (fs_path.find('\0') != std::string::npos) {
+    throw py::value_error("path contains a NUL byte");
+  }
+  return fs_path;
+}
+
+PyDb::PyDb(const py::object& path, bool create_if_missing,
+           bool error_if_exists, const py::object& options) {
+  std::string fs_path = FsPath(path);
+  std::string display_path =
+      py::module_::import("os").attr("fsdecode")(path).cast<std::string>();
+
+  OptionsHolder holder;
+  SetOption(holder.options, "create_if_missing", create_if_missing ? "true" : "false");
+  SetOption(holder.options, "error_if_exists", error_if_exists ? "true" : "false");
+  if (!options.is_none()) {
+    if (!PyDict_Check(options.ptr())) {
+      throw py::type_error("options must be a dict of option names to values, not " +
+                           std::string(Py_TYPE(options.ptr())->tp_name));
+    }
+    for (auto [key, value] : options.cast<py::dict>()) {
+      if (!PyUnicode_Check(key.ptr())) {
+        throw py::type_error("option names must be str, not " +
+                             std::string(Py_TYPE(key.ptr())->tp_name));
+      }
+      std::string name = key.cast<std::string>();
+      SetOption(holder.options, name, OptionValue(name, value));
+    }
+  }
+
+  cairn_db_t* db = nullptr;
+  char* err = nullptr;
+  cairn_status_t s;
+  {
+    py::gil_scoped_release nogil;
+    s = cairn_open(holder.options, fs_path.c_str(), &db, &err);
+  }
+  if (s != CAIRN_OK) ThrowStatus(s, err);
+  state_ = std::make_shared<DbState>(db, display_path);
+}
+
+py::list PyDb::MultiGet(const py::iterable& keys) {
+  std::vector<BytesArg> args;
+  for (py::handle key : keys) {
+    args.emplace_back();
+    args.back().InitOrThrow(key.ptr(), "key");
+  }
+  struct Result {
+    cairn_status_t status;
+    char* value;
+    size_t size;
+  };
+  std::vector<Result> results(args.size());
+  char* err = nullptr;
+  size_t failed = args.size();
+  {
+    InFlightCall call(*state_);
+    py::gil_scoped_release nogil;
+    for (size_t i = 0; i < args.size(); ++i) {
+      Result& r = results[i];
+      r.status = cairn_get(call.db(), nullptr, args[i].data(), args[i].size(),
+                           &r.value, &r.size, nullptr);
+      if (r.status != CAIRN_OK && r.status != CAIRN_NOT_FOUND) {
+        // Ask again for the message: errors are rare, messages cost a malloc.
+        r.status = cairn_get(call.db(), nullptr, args[i].data(),
+                             args[i].size(), &r.value, &r.size, &err);
+        if (r.status != CAIRN_OK && r.status != CAIRN_NOT_FOUND) {
+          failed = i;
+          break;
+        }
+      }
+    }
+  }
+  size_t done = failed < args.size() ? failed : args.size();
+  if (failed < args.size()) {
+    for (size_t i = 0; i < done; ++i) cairn_free(results[i].value);
+    ThrowStatus(results[failed].status, err, "multi_get");
+  }
+  py::list out(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    Result& r = results[i];
+    if (r.status == CAIRN_OK) {
+      PyObject* b = PyBytes_FromStringAndSize(r.value, static_cast<Py_ssize_t>(r.size));
+      cairn_free(r.value);
+      r.value = nullptr;
+      if (b == nullptr) {
+        for (size_t j = i + 1; j < args.size(); ++j) cairn_free(results[j].value);
+        throw py::error_already_set();
+      }
+      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), b);
+    } else {
+      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), py::none().release().ptr());
+    }
+  }
+  return out;
+}
+
+std::string PyDb::Property(const std::string& name) {
+  cairn_db_t* db = state_->CheckedOrThrow();
+  char* value = nullptr;
+  char* err = nullptr;
+  cairn_status_t s = cairn_property(db, name.c_str(), &value, &err);
+  if (s != CAIRN_OK) ThrowStatus(s, err, "property '" + name + "'");
+  std::string out(value);
+  cairn_free(value);
+  return out;
+}
+
+py::object PyDb::Stats() { return ParseJson(Property("cairn.stats")); }
+
+py::object PyDb::CacheStats() {
+  cairn_db_t* db = state_->CheckedOrThrow();
+  char* value = nullptr;
+  char* err = nullptr;
+  cairn_status_t s = cairn_property(db, "cairn.cache", &value, &err);
+  if (s == CAIRN_NOT_FOUND) {
+    cairn_free(err);
+    ThrowError(ErrorClass(CAIRN_NOT_SUPPORTED),
+               std::string("cache_stats: libcairn ") + cairn_version() +
+                   " has no shared-memory cache (property 'cairn.cache' is "
+                   "not provided)");
+  }
+  if (s != CAIRN_OK) ThrowStatus(s, err, "cache_stats");
+  std::string json(value);
+  cairn_free(value);
+  return ParseJson(json);
+}
+
+}  // namespace cairn::python
