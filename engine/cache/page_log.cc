@@ -8,15 +8,14 @@ namespace cairn::cache {
 
 PageLog::PageLog(char* base, SegmentHeader* header, const Geometry& geo,
                  Evictor* evictor)
-    : base_(base),
-      header_(header),
+    : header_(header),
       geo_(geo),
       pages_(reinterpret_cast<PageDesc*>(base + geo.pages_offset)),
       evictor_(evictor),
       state_(header->alloc) {}
 
 void PageLog::Format() {
-  absl::MutexLock lock(&mu_);
+  ProcessMutexLock lock(&mu_);
   state_ = AllocState{kNoPage, kNoPage, kNoPage, kNoPage, 0, 0};
   for (uint32_t p = geo_.num_pages; p-- > 0;) {
     pages_[p].used = 0;
@@ -27,9 +26,10 @@ void PageLog::Format() {
 }
 
 absl::Status PageLog::Validate() {
-  absl::MutexLock lock(&mu_);
+  ProcessMutexLock lock(&mu_);
   const uint32_t n = geo_.num_pages;
   std::vector<uint8_t> seen(n, 0);
+  const uint32_t fifo_last = state_.fifo_last;
   auto walk = [&](uint32_t first, PageState want, uint32_t expect,
                   const char* list) -> absl::Status {
     uint32_t count = 0;
@@ -48,7 +48,7 @@ absl::Status PageLog::Validate() {
       return absl::DataLossError(absl::StrFormat(
           "page %s list has %d pages, header says %d", list, count, expect));
     }
-    if (want == PageState::kSealed && last != state_.fifo_last) {
+    if (want == PageState::kSealed && last != fifo_last) {
       return absl::DataLossError("page fifo tail mismatch");
     }
     return absl::OkStatus();
@@ -168,7 +168,7 @@ std::optional<PageLog::Span> PageLog::Allocate(uint32_t bytes) {
   if (bytes == 0 || bytes > geo_.page_size || (bytes & 7) != 0) {
     return std::nullopt;
   }
-  absl::MutexLock lock(&mu_);
+  ProcessMutexLock lock(&mu_);
   // Each round either carves, takes a free page, or evicts one (which frees
   // a page and relocates at most half a page), so this terminates quickly.
   for (uint32_t round = 0; round < 2 * geo_.num_pages + 4; ++round) {

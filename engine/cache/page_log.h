@@ -20,7 +20,7 @@
 //
 // Concurrency: Allocate and Validate take the PageLog's mutex (the state
 // lives in the segment, but only one process attaches at a time, so a
-// process-local absl::Mutex suffices). The Evictor runs under that mutex and
+// process-local mutex suffices). The Evictor runs under that mutex and
 // may call AllocateForRelocation only. Unpin is lock-free. Thread-safe.
 #ifndef CAIRN_ENGINE_CACHE_PAGE_LOG_H_
 #define CAIRN_ENGINE_CACHE_PAGE_LOG_H_
@@ -30,7 +30,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/cache/process_mutex.h"
 #include "engine/cache/segment_layout.h"
 
 namespace cairn::cache {
@@ -89,12 +89,11 @@ class PageLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool EvictOldest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  char* const base_;
   SegmentHeader* const header_;
   const Geometry geo_;
   PageDesc* const pages_;
   Evictor* const evictor_;
-  absl::Mutex mu_;
+  ProcessMutex mu_;
   AllocState& state_ ABSL_GUARDED_BY(mu_);
 };
 
