@@ -15,7 +15,7 @@ PageLog::PageLog(char* base, SegmentHeader* header, const Geometry& geo,
       state_(header->alloc) {}
 
 void PageLog::Format() {
-  ProcessMutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   state_ = AllocState{kNoPage, kNoPage, kNoPage, kNoPage, 0, 0};
   for (uint32_t p = geo_.num_pages; p-- > 0;) {
     pages_[p].used = 0;
@@ -26,7 +26,7 @@ void PageLog::Format() {
 }
 
 absl::Status PageLog::Validate() {
-  ProcessMutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const uint32_t n = geo_.num_pages;
   std::vector<uint8_t> seen(n, 0);
   const uint32_t fifo_last = state_.fifo_last;
@@ -168,7 +168,7 @@ std::optional<PageLog::Span> PageLog::Allocate(uint32_t bytes) {
   if (bytes == 0 || bytes > geo_.page_size || (bytes & 7) != 0) {
     return std::nullopt;
   }
-  ProcessMutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   // Each round either carves, takes a free page, or evicts one (which frees
   // a page and relocates at most half a page), so this terminates quickly.
   for (uint32_t round = 0; round < 2 * geo_.num_pages + 4; ++round) {

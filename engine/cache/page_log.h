@@ -30,7 +30,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "engine/cache/process_mutex.h"
+#include "engine/mutex.h"
 #include "engine/cache/segment_layout.h"
 
 namespace cairn::cache {
@@ -93,7 +93,7 @@ class PageLog {
   const Geometry geo_;
   PageDesc* const pages_;
   Evictor* const evictor_;
-  ProcessMutex mu_;
+  Mutex mu_;
   AllocState& state_ ABSL_GUARDED_BY(mu_);
 };
 

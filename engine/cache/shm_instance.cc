@@ -34,7 +34,7 @@ bool ShmInstance::Expired(uint32_t time) const {
 }
 
 void ShmInstance::Fail(const absl::Status& why) {
-  ProcessMutexLock lock(&failure_mu_);
+  MutexLock lock(&failure_mu_);
   if (!failed_.exchange(true)) failure_ = std::string(why.message());
 }
 
@@ -349,7 +349,7 @@ InstanceStats ShmInstance::Stats() const {
   s.open_detail = open_detail_;
   s.healthy = !failed_.load();
   if (!s.healthy) {
-    ProcessMutexLock lock(&failure_mu_);
+    MutexLock lock(&failure_mu_);
     s.failure = failure_;
   }
   return s;

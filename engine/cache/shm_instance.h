@@ -56,7 +56,7 @@
 #include "engine/cache/instance_config.h"
 #include "engine/cache/instance_stats.h"
 #include "engine/cache/page_log.h"
-#include "engine/cache/process_mutex.h"
+#include "engine/mutex.h"
 #include "engine/cache/segment_layout.h"
 #include "engine/cache/segment_name.h"
 #include "engine/cache/sharded_counters.h"
@@ -193,7 +193,7 @@ class ShmInstance : private PageLog::Evictor {
 
   std::atomic<bool> failed_{false};
   std::atomic<bool> closed_{false};
-  mutable ProcessMutex failure_mu_;
+  mutable Mutex failure_mu_;
   std::string failure_ ABSL_GUARDED_BY(failure_mu_);
 };
 

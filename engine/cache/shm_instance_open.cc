@@ -276,7 +276,7 @@ absl::Status ShmInstance::CreateFresh() {
 
 absl::Status ShmInstance::MarkClean(uint64_t sequence, uint64_t ring_epoch) {
   if (failed_.load()) {
-    ProcessMutexLock lock(&failure_mu_);
+    MutexLock lock(&failure_mu_);
     return absl::FailedPreconditionError(
         absl::StrCat("cache instance ", config_.segment_name,
                      " failed and cannot be closed cleanly: ", failure_));

@@ -20,16 +20,6 @@ bool SetNotBytesError(PyObject* obj, const char* what) {
   return false;
 }
 
-BytesArg::BytesArg(BytesArg&& other) noexcept
-    : ref_(other.ref_),
-      view_(other.view_),
-      has_view_(other.has_view_),
-      data_(other.data_),
-      size_(other.size_) {
-  other.ref_ = nullptr;
-  other.has_view_ = false;
-}
-
 BytesArg::~BytesArg() {
   Py_XDECREF(ref_);
   if (has_view_) PyBuffer_Release(&view_);

@@ -20,9 +20,8 @@ namespace cairn::python {
 class BytesArg {
  public:
   BytesArg() = default;
-  BytesArg(BytesArg&& other) noexcept;
-  BytesArg& operator=(BytesArg&&) = delete;
   BytesArg(const BytesArg&) = delete;
+  BytesArg& operator=(const BytesArg&) = delete;
   ~BytesArg();
 
   // Views `obj`. On failure returns false with a TypeError set naming

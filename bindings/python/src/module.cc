@@ -178,11 +178,9 @@ void DefineIterator(py::module_& m) {
 }
 
 void DefineSnapshot(py::module_& m) {
-  py::class_<PySnapshot>(m, "Snapshot",
-                         "A consistent point-in-time view; made by DB.snapshot().")
-      .def("get", &PySnapshot::Get, "key"_a, "default"_a = py::none(),
-           "The value of key as of the snapshot, or default.")
-      .def(
+  py::class_<PySnapshot> snapshot(m, "Snapshot",
+                                  "A consistent point-in-time view; made by DB.snapshot().");
+  snapshot.def(
           "iterator",
           [](PySnapshot& self, py::object start, py::object stop, bool include_start,
              bool include_stop, py::object prefix, bool reverse, bool include_key,
@@ -207,6 +205,7 @@ void DefineSnapshot(py::module_& m) {
         self.Release();
         return false;
       });
+  AddFastSnapshotMethods(snapshot.ptr());
 }
 
 }  // namespace

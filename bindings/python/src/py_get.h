@@ -20,6 +20,9 @@ PyObject* GetValue(cairn_db_t* db, const cairn_readoptions_t* read_options,
 // the pybind11 class `db_type` (cairn.DB). Throws on failure.
 void AddFastDbMethods(PyObject* db_type);
 
+// Adds the raw method get to the pybind11 class cairn.Snapshot.
+void AddFastSnapshotMethods(PyObject* snapshot_type);
+
 }  // namespace cairn::python
 
 #endif  // CAIRN_BINDINGS_PYTHON_PY_GET_H_

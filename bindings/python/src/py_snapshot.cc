@@ -1,8 +1,6 @@
 #include "py_snapshot.h"
 
-#include "bytes_arg.h"
 #include "errors.h"
-#include "py_get.h"
 
 namespace py = pybind11;
 
@@ -40,14 +38,13 @@ const cairn_snapshot_t* PySnapshot::CheckedOrThrow() const {
   return snapshot_;
 }
 
-py::object PySnapshot::Get(py::handle key, py::handle dflt) {
-  CheckedOrThrow();
-  BytesArg k;
-  k.InitOrThrow(key.ptr(), "key");
-  PyObject* v = GetValue(state_->CheckedOrThrow(), read_options_, k.data(),
-                         k.size(), dflt.ptr());
-  if (v == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::object>(v);
+const cairn_readoptions_t* PySnapshot::ReadOptions() const {
+  if (state_->Checked() == nullptr) return nullptr;
+  if (snapshot_ == nullptr) {
+    PyErr_SetString(ErrorClass(CAIRN_UNAVAILABLE), "snapshot was released");
+    return nullptr;
+  }
+  return read_options_;
 }
 
 }  // namespace cairn::python

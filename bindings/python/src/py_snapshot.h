@@ -25,7 +25,6 @@ class PySnapshot {
   PySnapshot(const PySnapshot&) = delete;
   PySnapshot& operator=(const PySnapshot&) = delete;
 
-  pybind11::object Get(pybind11::handle key, pybind11::handle dflt);
   void Release();
   bool released() const { return snapshot_ == nullptr; }
   const std::shared_ptr<DbState>& state() const { return state_; }
@@ -33,6 +32,9 @@ class PySnapshot {
   // The C snapshot for a read; throws cairn.UnavailableError once released
   // (or cairn.Error / UnavailableError when the DB is forked / closed).
   const cairn_snapshot_t* CheckedOrThrow() const;
+  // The read options at this snapshot, or nullptr with a Python error set
+  // once released (or the DB closed or forked). For the raw get method.
+  const cairn_readoptions_t* ReadOptions() const;
 
  private:
   std::shared_ptr<DbState> state_;
