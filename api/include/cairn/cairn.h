@@ -20,7 +20,9 @@
  *    cairn_iter_key()/cairn_iter_value() are the exception: they are borrowed
  *    and valid until the iterator is moved or destroyed.
  *  - Cairn copies everything it keeps: keys, bounds and option strings may be
- *    freed by the caller as soon as a call returns.
+ *    freed by the caller as soon as a call returns. The one exception is a
+ *    snapshot set on read options: the options refer to it, so release the
+ *    snapshot only after the last read that uses those options.
  *  - NULL options objects (cairn_readoptions_t*, cairn_writeoptions_t*,
  *    cairn_options_t*) mean "defaults".
  *  - A call that creates a handle through an out-parameter (cairn_open,
@@ -30,8 +32,10 @@
  * Thread safety:
  *  - A cairn_db_t may be used from any number of threads at once, except that
  *    cairn_close() must not race with any other call on the same handle.
- *  - Options objects, write batches and iterators are not thread-safe: use
- *    each from one thread at a time (they may move between threads).
+ *  - Options objects, write batches and iterators are not thread-safe to
+ *    modify: change each from one thread at a time (they may move between
+ *    threads). Read and write options objects that nobody modifies may be
+ *    passed to calls on several threads at once.
  *  - A cairn_snapshot_t may be read through from several threads at once.
  *
  * Lifetime:
@@ -134,8 +138,10 @@ CAIRN_EXPORT cairn_status_t cairn_open(const cairn_options_t* options,
 /* Flushes nothing extra (unsynced writes are in the LevelDB log and survive
  * a process crash), releases the lock and frees the handle. NULL is ok. */
 CAIRN_EXPORT void cairn_close(cairn_db_t* db);
-/* Deletes the database at `path` and everything Cairn keeps for it. Fails
- * with CAIRN_BUSY while the database is open anywhere. */
+/* Deletes the database at `path` and everything Cairn keeps for it,
+ * including its shared-memory cache segments (which live outside the
+ * directory: delete databases with this, not `rm -rf`). Fails with
+ * CAIRN_BUSY while the database is open anywhere. */
 CAIRN_EXPORT cairn_status_t cairn_destroy(const char* path, char** errmsg);
 
 /* ---- Read and write options -------------------------------------------- */
@@ -260,8 +266,11 @@ CAIRN_EXPORT void cairn_snapshot_release(cairn_snapshot_t* snapshot);
 /* ---- Introspection ----------------------------------------------------- */
 
 /* Properties, returned as malloc'd strings:
- *   "cairn.stats"    JSON: operation counters, op-log sequence, LevelDB stats
+ *   "cairn.stats"    JSON: operation counters, op-log sequence, LevelDB
+ *                    stats, cache totals
  *   "cairn.options"  JSON: the effective options of this database
+ *   "cairn.cache"    JSON: the shared-memory cache, per instance and in
+ *                    total ({"enabled":false} when cache.capacity_mb is 0)
  *   "leveldb.*"      passed through to LevelDB (e.g. "leveldb.stats")
  * Unknown names are CAIRN_NOT_FOUND. */
 CAIRN_EXPORT cairn_status_t cairn_property(cairn_db_t* db, const char* name,

@@ -1,0 +1,46 @@
+#include "leveldb_store.h"
+
+#include "leveldb/write_batch.h"
+
+namespace cairn_bench {
+
+std::unique_ptr<LevelDbStore> LevelDbStore::Open(const std::string& path,
+                                                 const StoreOptions& options,
+                                                 std::string* error) {
+  std::unique_ptr<LevelDbStore> store(new LevelDbStore());
+  store->block_cache_.reset(
+      leveldb::NewLRUCache(static_cast<size_t>(options.block_cache_mb) << 20));
+  store->filter_policy_.reset(
+      leveldb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+
+  leveldb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.write_buffer_size = options.write_buffer_size;
+  db_options.block_cache = store->block_cache_.get();
+  db_options.filter_policy = store->filter_policy_.get();
+  db_options.compression =
+      options.snappy ? leveldb::kSnappyCompression : leveldb::kNoCompression;
+
+  leveldb::DB* db = nullptr;
+  if (!Check(leveldb::DB::Open(db_options, path, &db), error)) return nullptr;
+  store->db_.reset(db);
+  return store;
+}
+
+bool LevelDbStore::Destroy(const std::string& path, std::string* error) {
+  return Check(leveldb::DestroyDB(path, leveldb::Options()), error);
+}
+
+// The DB goes before the cache and filter policy it uses.
+LevelDbStore::~LevelDbStore() { db_.reset(); }
+
+bool LevelDbStore::PutBatch(std::span<const Record> records,
+                            std::string* error) {
+  leveldb::WriteBatch batch;
+  for (const Record& record : records) {
+    batch.Put(ToSlice(record.Key()), ToSlice(record.value));
+  }
+  return Check(db_->Write(write_options_, &batch), error);
+}
+
+}  // namespace cairn_bench

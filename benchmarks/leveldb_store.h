@@ -1,0 +1,80 @@
+// leveldb_store.h — the raw LevelDB baseline, configured from the same
+// StoreOptions as Cairn (see store.h for the interface and its contract).
+// Gets read into a caller-owned std::string, as a C++ user of LevelDB would;
+// Cairn's C ABI returns a malloc'd copy instead, and that cost is part of
+// what we measure.
+#ifndef CAIRN_BENCHMARKS_LEVELDB_STORE_H_
+#define CAIRN_BENCHMARKS_LEVELDB_STORE_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "bench_config.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/filter_policy.h"
+#include "store.h"
+
+namespace cairn_bench {
+
+class LevelDbStore {
+ public:
+  static constexpr const char* kName = "LevelDB";
+
+  static std::unique_ptr<LevelDbStore> Open(const std::string& path,
+                                            const StoreOptions& options,
+                                            std::string* error);
+  static bool Destroy(const std::string& path, std::string* error);
+
+  LevelDbStore(const LevelDbStore&) = delete;
+  LevelDbStore& operator=(const LevelDbStore&) = delete;
+  ~LevelDbStore();
+
+  bool Put(std::string_view key, std::string_view value, std::string* error) {
+    return Check(db_->Put(write_options_, ToSlice(key), ToSlice(value)), error);
+  }
+
+  bool PutBatch(std::span<const Record> records, std::string* error);
+
+  template <typename Visit>
+  GetResult Get(std::string_view key, std::string* scratch, Visit&& visit,
+                std::string* error) {
+    const leveldb::Status status =
+        db_->Get(read_options_, ToSlice(key), scratch);
+    if (status.ok()) {
+      visit(std::string_view(*scratch));
+      return GetResult::kFound;
+    }
+    if (status.IsNotFound()) return GetResult::kNotFound;
+    *error = status.ToString();
+    return GetResult::kError;
+  }
+
+  bool Property(const std::string& name, std::string* value) {
+    return db_->GetProperty(name, value);
+  }
+
+ private:
+  LevelDbStore() = default;
+
+  static leveldb::Slice ToSlice(std::string_view s) {
+    return leveldb::Slice(s.data(), s.size());
+  }
+  static bool Check(const leveldb::Status& status, std::string* error) {
+    if (status.ok()) return true;
+    *error = status.ToString();
+    return false;
+  }
+
+  std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
+  std::unique_ptr<leveldb::DB> db_;
+  leveldb::ReadOptions read_options_;
+  leveldb::WriteOptions write_options_;  // sync = false
+};
+
+}  // namespace cairn_bench
+
+#endif  // CAIRN_BENCHMARKS_LEVELDB_STORE_H_
