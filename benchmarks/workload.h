@@ -21,6 +21,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn_bench {
 
@@ -165,6 +166,55 @@ inline std::mt19937_64 ThreadEngine(int thread_index, uint64_t salt) {
   return std::mt19937_64(0x5eed0000ULL + salt * 1000003ULL +
                          static_cast<uint64_t>(thread_index));
 }
+
+enum class Distribution { kUniform, kZipfian, kMiss };
+
+inline const char* DistributionName(Distribution d) {
+  switch (d) {
+    case Distribution::kUniform:
+      return "uniform";
+    case Distribution::kZipfian:
+      return "zipf";
+    case Distribution::kMiss:
+      return "miss";
+  }
+  return "unknown";
+}
+
+// A precomputed, cyclic stream of key indices for one thread, so the timed
+// loop pays a sequential load rather than a pow() per operation, and every
+// store replays the same keys in the same order.
+class IndexStream {
+ public:
+  static constexpr size_t kLength = size_t{1} << 20;
+
+  IndexStream(Distribution distribution, uint64_t n,
+              const ZipfianGenerator* zipf, int thread_index)
+      : indices_(kLength) {
+    auto engine =
+        ThreadEngine(thread_index, static_cast<uint64_t>(distribution));
+    std::uniform_int_distribution<uint64_t> uniform(0, n - 1);
+    for (uint64_t& index : indices_) {
+      switch (distribution) {
+        case Distribution::kUniform:
+          index = PresentIndex(uniform(engine));
+          break;
+        case Distribution::kZipfian:
+          index = PresentIndex(zipf->Next(engine));
+          break;
+        case Distribution::kMiss:
+          index = MissingIndex(uniform(engine));
+          break;
+      }
+    }
+  }
+
+  // The i-th index of the stream, wrapping around.
+  uint64_t operator[](size_t i) const { return indices_[i & (kLength - 1)]; }
+
+ private:
+  std::vector<uint64_t> indices_;
+};
 
 }  // namespace cairn_bench
 

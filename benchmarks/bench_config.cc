@@ -1,0 +1,83 @@
+#include "bench_config.h"
+
+#include <stdlib.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+namespace cairn_bench {
+namespace {
+
+uint64_t PositiveFromEnv(const char* name, uint64_t fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  const std::string_view view(text);
+  uint64_t value = 0;
+  const auto [end, ec] =
+      std::from_chars(view.data(), view.data() + view.size(), value);
+  if (ec != std::errc() || end != view.data() + view.size() || value == 0) {
+    std::fprintf(stderr, "%s: expected a positive integer, got '%s'\n", name,
+                 text);
+    std::exit(2);
+  }
+  return value;
+}
+
+BenchConfig LoadConfig() {
+  BenchConfig config;
+  config.keys = PositiveFromEnv("CAIRN_BENCH_KEYS", config.keys);
+  config.store.block_cache_mb = static_cast<int>(
+      PositiveFromEnv("CAIRN_BENCH_BLOCK_CACHE_MB",
+                      static_cast<uint64_t>(config.store.block_cache_mb)));
+  config.store.cairn_cache_mb = static_cast<int>(
+      PositiveFromEnv("CAIRN_BENCH_CACHE_MB",
+                      static_cast<uint64_t>(config.store.cairn_cache_mb)));
+
+  const char* dir = std::getenv("CAIRN_BENCH_DIR");
+  if (dir != nullptr && *dir != '\0') {
+    config.dir = dir;
+    std::error_code ec;
+    std::filesystem::create_directories(config.dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "CAIRN_BENCH_DIR: cannot create '%s': %s\n", dir,
+                   ec.message().c_str());
+      std::exit(2);
+    }
+  } else {
+    char pattern[] = "/tmp/cairn_bench.XXXXXX";
+    if (mkdtemp(pattern) == nullptr) {
+      std::perror("mkdtemp /tmp/cairn_bench.XXXXXX");
+      std::exit(2);
+    }
+    config.dir = pattern;
+    config.remove_dir_at_exit = true;
+  }
+  return config;
+}
+
+}  // namespace
+
+const BenchConfig& Config() {
+  static const BenchConfig config = LoadConfig();
+  return config;
+}
+
+std::string DbPath(const std::string& name) {
+  return (std::filesystem::path(Config().dir) / name).string();
+}
+
+void RemoveRunDirectory() {
+  if (!Config().remove_dir_at_exit) return;
+  std::error_code ec;
+  std::filesystem::remove_all(Config().dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "cannot remove '%s': %s\n", Config().dir.c_str(),
+                 ec.message().c_str());
+  }
+}
+
+}  // namespace cairn_bench

@@ -1,0 +1,146 @@
+#include "cairn_store.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace cairn_bench {
+namespace {
+
+struct OptionsDeleter {
+  void operator()(cairn_options_t* options) const {
+    cairn_options_destroy(options);
+  }
+};
+using OptionsPtr = std::unique_ptr<cairn_options_t, OptionsDeleter>;
+
+struct NamedValue {
+  const char* name;
+  std::string value;
+};
+
+std::vector<NamedValue> OptionValues(const StoreOptions& store) {
+  return {
+      {"create_if_missing", "true"},
+      {"write_buffer_size", std::to_string(store.write_buffer_size)},
+      {"block_cache_mb", std::to_string(store.block_cache_mb)},
+      {"bloom_bits_per_key", std::to_string(store.bloom_bits_per_key)},
+      {"compression", store.snappy ? "snappy" : "none"},
+      {"cache.capacity_mb", std::to_string(store.cairn_cache_mb)},
+  };
+}
+
+std::string TakeMessage(char* message) {
+  std::string text = message != nullptr ? message : "(no message)";
+  cairn_free(message);
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> CairnStore::SetOptions(cairn_options_t* options,
+                                                const StoreOptions& store) {
+  std::vector<std::string> errors;
+  for (const NamedValue& option : OptionValues(store)) {
+    char* message = nullptr;
+    cairn_status_t status =
+        cairn_options_set(options, option.name, option.value.c_str(), &message);
+    if (status == CAIRN_INVALID_ARGUMENT && option.value == "true") {
+      // Booleans may be spelled 1/0 only.
+      cairn_free(message);
+      message = nullptr;
+      status = cairn_options_set(options, option.name, "1", &message);
+    }
+    if (status != CAIRN_OK) {
+      errors.push_back(std::string("cairn_options_set(\"") + option.name +
+                       "\", \"" + option.value + "\"): " +
+                       cairn_status_name(status) + ": " + TakeMessage(message));
+    }
+  }
+  return errors;
+}
+
+std::string CairnStore::DescribeOptions(const StoreOptions& store) {
+  OptionsPtr options(cairn_options_create());
+  SetOptions(options.get(), store);
+  std::string description;
+  for (const NamedValue& option : OptionValues(store)) {
+    char* value = nullptr;
+    char* message = nullptr;
+    const cairn_status_t status =
+        cairn_options_get(options.get(), option.name, &value, &message);
+    if (!description.empty()) description += ' ';
+    description += option.name;
+    description += '=';
+    description += status == CAIRN_OK ? value : "(unknown)";
+    cairn_free(value);
+    cairn_free(message);
+  }
+  return description;
+}
+
+std::unique_ptr<CairnStore> CairnStore::Open(const std::string& path,
+                                             const StoreOptions& options,
+                                             std::string* error) {
+  OptionsPtr cairn_options(cairn_options_create());
+  static bool reported = false;  // Open is only called from one thread.
+  for (const std::string& rejected : SetOptions(cairn_options.get(), options)) {
+    if (!reported) std::fprintf(stderr, "WARNING: %s\n", rejected.c_str());
+  }
+  reported = true;
+
+  cairn_db_t* db = nullptr;
+  char* message = nullptr;
+  const cairn_status_t status =
+      cairn_open(cairn_options.get(), path.c_str(), &db, &message);
+  if (!Check(status, message, error)) return nullptr;
+  return std::unique_ptr<CairnStore>(new CairnStore(db));
+}
+
+bool CairnStore::Destroy(const std::string& path, std::string* error) {
+  char* message = nullptr;
+  const cairn_status_t status = cairn_destroy(path.c_str(), &message);
+  return status == CAIRN_NOT_FOUND || Check(status, message, error);
+}
+
+bool CairnStore::PutBatch(std::span<const Record> records, std::string* error) {
+  cairn_writebatch_t* batch = cairn_writebatch_create();
+  bool ok = true;
+  for (const Record& record : records) {
+    char* message = nullptr;
+    const cairn_status_t status =
+        cairn_writebatch_put(batch, record.key, kKeySize, record.value.data(),
+                             record.value.size(), &message);
+    if (!Check(status, message, error)) {
+      ok = false;
+      break;
+    }
+  }
+  if (ok) {
+    char* message = nullptr;
+    ok = Check(cairn_write(db_, nullptr, batch, &message), message, error);
+  }
+  cairn_writebatch_destroy(batch);
+  return ok;
+}
+
+bool CairnStore::Property(const std::string& name, std::string* value) {
+  char* text = nullptr;
+  if (cairn_property(db_, name.c_str(), &text, nullptr) != CAIRN_OK) {
+    return false;
+  }
+  *value = text;
+  cairn_free(text);
+  return true;
+}
+
+bool CairnStore::Check(cairn_status_t status, char* message,
+                       std::string* error) {
+  if (status == CAIRN_OK) {
+    cairn_free(message);
+    return true;
+  }
+  *error = std::string(cairn_status_name(status)) + ": " + TakeMessage(message);
+  return false;
+}
+
+}  // namespace cairn_bench

@@ -1,0 +1,84 @@
+// cairn_store.h — Cairn through its public C ABI, the way a host uses it
+// (see store.h for the interface and its contract). Every get returns a
+// malloc'd copy that we release with cairn_free, as a host must.
+#ifndef CAIRN_BENCHMARKS_CAIRN_STORE_H_
+#define CAIRN_BENCHMARKS_CAIRN_STORE_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench_config.h"
+#include "cairn/cairn.h"
+#include "store.h"
+
+namespace cairn_bench {
+
+class CairnStore {
+ public:
+  static constexpr const char* kName = "Cairn";
+
+  // Mirrors StoreOptions into `options` by name. Returns one message per
+  // option Cairn rejected; the run goes on without it, and says so.
+  static std::vector<std::string> SetOptions(cairn_options_t* options,
+                                             const StoreOptions& store);
+  // The canonical value Cairn holds for each option we set, "name=value"
+  // joined by spaces, for the benchmark context.
+  static std::string DescribeOptions(const StoreOptions& store);
+
+  static std::unique_ptr<CairnStore> Open(const std::string& path,
+                                          const StoreOptions& options,
+                                          std::string* error);
+  static bool Destroy(const std::string& path, std::string* error);
+
+  CairnStore(const CairnStore&) = delete;
+  CairnStore& operator=(const CairnStore&) = delete;
+  ~CairnStore() { cairn_close(db_); }
+
+  bool Put(std::string_view key, std::string_view value, std::string* error) {
+    char* message = nullptr;
+    const cairn_status_t status =
+        cairn_put(db_, nullptr, key.data(), key.size(), value.data(),
+                  value.size(), &message);
+    return Check(status, message, error);
+  }
+
+  bool PutBatch(std::span<const Record> records, std::string* error);
+
+  template <typename Visit>
+  GetResult Get(std::string_view key, std::string* /*scratch*/, Visit&& visit,
+                std::string* error) {
+    char* value = nullptr;
+    size_t value_size = 0;
+    char* message = nullptr;
+    const cairn_status_t status = cairn_get(
+        db_, nullptr, key.data(), key.size(), &value, &value_size, &message);
+    if (status == CAIRN_OK) {
+      visit(std::string_view(value, value_size));
+      cairn_free(value);
+      return GetResult::kFound;
+    }
+    if (status == CAIRN_NOT_FOUND) {
+      cairn_free(message);
+      return GetResult::kNotFound;
+    }
+    Check(status, message, error);
+    return GetResult::kError;
+  }
+
+  bool Property(const std::string& name, std::string* value);
+
+ private:
+  explicit CairnStore(cairn_db_t* db) : db_(db) {}
+
+  // Turns a status and its message into a bool and *error; frees message.
+  static bool Check(cairn_status_t status, char* message, std::string* error);
+
+  cairn_db_t* db_;
+};
+
+}  // namespace cairn_bench
+
+#endif  // CAIRN_BENCHMARKS_CAIRN_STORE_H_
