@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -150,7 +151,9 @@ absl::Status Db::ResolveReadOptions(const ReadOptions& ro,
 }
 
 Db::Db(const Options& options, std::string path)
-    : options_(options), path_(std::move(path)) {}
+    : options_(options),
+      path_(std::move(path)),
+      cache_invalidates_(options.cache_write_policy == "invalidate") {}
 
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options,
                                              const std::string& path) {
@@ -269,14 +272,17 @@ absl::Status Db::LoadMetadata() {
     it->SeekToLast();
   }
   if (it->Valid() && it->key().size() > 0 && it->key()[0] == kOpLogPrefix) {
-    absl::StatusOr<uint64_t> seq =
+    absl::StatusOr<uint64_t> first =
         ParseOpLogKey({it->key().data(), it->key().size()});
-    if (!seq.ok()) return seq.status();
-    absl::StatusOr<OpEntry> e =
-        ParseOpEntry(*seq, {it->value().data(), it->value().size()});
-    if (!e.ok()) return e.status();
-    last = std::max(last, *seq);
-    clock_.Observe(e->version.hlc);
+    if (!first.ok()) return first.status();
+    std::vector<OpEntry> ops;
+    absl::Status st = ParseOpBatch(
+        *first, {it->value().data(), it->value().size()}, 0, SIZE_MAX, &ops);
+    if (!st.ok()) return st;
+    for (const OpEntry& e : ops) {
+      last = std::max(last, e.sequence);
+      clock_.Observe(e.version.hlc);
+    }
   }
   if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
   last_sequence_.store(last, std::memory_order_release);
@@ -416,7 +422,7 @@ void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions) {
   if (!cache_) return;
   for (size_t i = 0; i < n; ++i) {
     uint64_t h = cache::KeyHash(ops[i].key);
-    if (ops[i].kind == OpKind::kPut) {
+    if (ops[i].kind == OpKind::kPut && !cache_invalidates_) {
       cache_->Update(h, ops[i].key, ops[i].value, versions[i]);
     } else {
       cache_->Invalidate(h, ops[i].key, versions[i]);
@@ -447,7 +453,7 @@ absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n,
 
   // Leader: take writers from the front while they fit. A non-sync leader
   // does not take sync writers, so they never return before their sync.
-  std::vector<Writer*> group;
+  absl::InlinedVector<Writer*, 16> group;
   size_t bytes = 0;
   for (Writer* w : writers_) {
     if (!group.empty() && ((w->sync && !self.sync) || bytes > kMaxGroupBytes)) {
@@ -458,10 +464,17 @@ absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n,
       bytes += w->ops[i].key.size() + w->ops[i].value.size();
     }
   }
-  leveldb::WriteBatch lb;
-  std::string key_buf, value_buf;
+  // Reused per thread: a put then allocates nothing of its own here.
+  thread_local leveldb::WriteBatch lb;
+  thread_local std::string key_buf, value_buf;
+  lb.Clear();
   uint64_t seq = last_sequence_.load(std::memory_order_relaxed);
+  thread_local std::string oplog_buf;
   for (Writer* w : group) {
+    // One op-log value per atomic batch, keyed by its first sequence.
+    const uint64_t first = seq + 1;
+    oplog_buf.clear();
+    OpBatchWriter oplog(&oplog_buf, static_cast<uint32_t>(w->n));
     for (size_t i = 0; i < w->n; ++i) {
       const OpView& op = w->ops[i];
       Version v{clock_.Now(), node_id_};
@@ -472,17 +485,19 @@ absl::Status Db::Commit(const WriteOptions& wo, const OpView* ops, size_t n,
       value_buf.clear();
       AppendRecord(&value_buf, op.kind, v, op.value);
       lb.Put(key_buf, value_buf);
-      value_buf.clear();
-      AppendOpEntry(&value_buf, op.kind, i + 1 < w->n, v, op.key);
-      lb.Put(OpLogKey(seq), value_buf);
+      oplog.Add(op.kind, v, op.key);
     }
+    lb.Put(OpLogKey(first), oplog_buf);
   }
+  if (oplog_buf.capacity() > (1u << 20)) std::string().swap(oplog_buf);
   leveldb::WriteOptions lwo;
   lwo.sync = self.sync;
   // Other writers may queue meanwhile; only the front writer leads, and we
   // stay at the front until the group is popped, so writes never overlap.
   write_mu_.Unlock();
   leveldb::Status ls = ldb_->Write(lwo, &lb);
+  // A huge batch should not pin its memory in this thread forever.
+  if (lb.ApproximateSize() > (1u << 20)) lb = leveldb::WriteBatch();
   write_mu_.Lock();
   absl::Status status;
   if (ls.ok()) {
@@ -600,17 +615,29 @@ absl::StatusOr<std::vector<OpEntry>> Db::ReadOpLog(uint64_t from,
   if (from > last || max_entries == 0) return out;
   std::unique_ptr<leveldb::Iterator> it(
       ldb_->NewIterator(leveldb::ReadOptions()));
-  for (it->Seek(OpLogKey(from)); it->Valid() && out.size() < max_entries;
-       it->Next()) {
+  // The batch holding `from` may start before it: step back one entry.
+  std::string target = OpLogKey(from);
+  it->Seek(target);
+  if (!it->Valid() || it->key().compare(target) != 0) {
+    if (it->Valid()) {
+      it->Prev();
+    } else {
+      it->SeekToLast();
+    }
+    if (!it->Valid() || it->key().size() == 0 || it->key()[0] != kOpLogPrefix) {
+      it->Seek(target);
+    }
+  }
+  for (; it->Valid() && out.size() < max_entries; it->Next()) {
     leveldb::Slice k = it->key();
     if (k.size() == 0 || k[0] != kOpLogPrefix) break;
-    absl::StatusOr<uint64_t> seq = ParseOpLogKey({k.data(), k.size()});
-    if (!seq.ok()) return seq.status();
-    if (*seq > last) break;  // committed after we started: next read
-    absl::StatusOr<OpEntry> e =
-        ParseOpEntry(*seq, {it->value().data(), it->value().size()});
-    if (!e.ok()) return e.status();
-    out.push_back(std::move(*e));
+    absl::StatusOr<uint64_t> batch_first = ParseOpLogKey({k.data(), k.size()});
+    if (!batch_first.ok()) return batch_first.status();
+    if (*batch_first > last) break;  // committed after we started: next read
+    absl::Status st =
+        ParseOpBatch(*batch_first, {it->value().data(), it->value().size()},
+                     from, max_entries - out.size(), &out);
+    if (!st.ok()) return st;
   }
   if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
   return out;
@@ -618,55 +645,54 @@ absl::StatusOr<std::vector<OpEntry>> Db::ReadOpLog(uint64_t from,
 
 absl::Status Db::TrimOpLog(uint64_t upto) {
   // Writers only add sequences above LastSequence(), so trimming below it
-  // needs no write lock; trims are serialised among themselves.
+  // needs no write lock; trims are serialised among themselves. A batch is
+  // deleted once all its operations are at or below `upto`; readers never
+  // see operations below the trim point either way.
   MutexLock l(&trim_mu_);
   upto = std::min(upto, LastSequence());
-  uint64_t from = OpLogFirstSequence();
-  if (upto < from) return absl::OkStatus();
+  if (upto < OpLogFirstSequence()) return absl::OkStatus();
   std::unique_ptr<leveldb::Iterator> it(
       ldb_->NewIterator(leveldb::ReadOptions()));
   uint64_t last_hlc = 0;
-  // Bounded batches so trimming a long log does not build one huge batch.
-  constexpr size_t kChunk = 10000;
-  it->Seek(OpLogKey(from));
-  while (true) {
-    leveldb::WriteBatch lb;
-    size_t n = 0;
-    uint64_t chunk_end = from - 1;
-    for (; it->Valid() && n < kChunk; it->Next(), ++n) {
-      leveldb::Slice k = it->key();
-      if (k.size() == 0 || k[0] != kOpLogPrefix) break;
-      absl::StatusOr<uint64_t> seq = ParseOpLogKey({k.data(), k.size()});
-      if (!seq.ok()) return seq.status();
-      if (*seq > upto) break;
-      absl::StatusOr<OpEntry> e =
-          ParseOpEntry(*seq, {it->value().data(), it->value().size()});
-      if (e.ok()) last_hlc = std::max(last_hlc, e->version.hlc);
-      lb.Delete(k);
-      chunk_end = *seq;
+  constexpr size_t kChunk = 10000;  // bounded LevelDB batches
+  leveldb::WriteBatch lb;
+  size_t n = 0;
+  for (it->Seek(std::string(1, kOpLogPrefix)); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() == 0 || k[0] != kOpLogPrefix) break;
+    absl::StatusOr<uint64_t> first = ParseOpLogKey({k.data(), k.size()});
+    if (!first.ok()) return first.status();
+    absl::StatusOr<uint32_t> count =
+        OpBatchCount({it->value().data(), it->value().size()});
+    if (!count.ok()) return count.status();
+    if (*first + *count - 1 > upto) break;
+    std::vector<OpEntry> ops;
+    if (ParseOpBatch(*first, {it->value().data(), it->value().size()}, 0,
+                     SIZE_MAX, &ops)
+            .ok() &&
+        !ops.empty()) {
+      last_hlc = std::max(last_hlc, ops.back().version.hlc);
     }
-    if (n == 0) break;
-    std::string v;
-    PutFixed64(&v, chunk_end);
-    lb.Put(MetaKey(kTrimmedUptoMeta), v);
+    lb.Delete(k);
+    if (++n == kChunk) {
+      leveldb::Status s = ldb_->Write(leveldb::WriteOptions(), &lb);
+      if (!s.ok()) return FromLevelDB(s, "trimming op log");
+      lb.Clear();
+      n = 0;
+    }
+  }
+  if (!it->status().ok()) return FromLevelDB(it->status(), "trimming op log");
+  std::string v;
+  PutFixed64(&v, upto);
+  lb.Put(MetaKey(kTrimmedUptoMeta), v);
+  if (last_hlc > 0) {
     v.clear();
     PutFixed64(&v, last_hlc);
     lb.Put(MetaKey(kTrimmedHlcMeta), v);
-    leveldb::Status s = ldb_->Write(leveldb::WriteOptions(), &lb);
-    if (!s.ok()) return FromLevelDB(s, "trimming op log");
-    trimmed_upto_.store(chunk_end, std::memory_order_release);
-    if (n < kChunk) break;
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "trimming op log");
-  // Everything up to `upto` is gone even where entries were already absent.
-  if (trimmed_upto_.load() < upto) {
-    std::string v;
-    PutFixed64(&v, upto);
-    leveldb::Status s =
-        ldb_->Put(leveldb::WriteOptions(), MetaKey(kTrimmedUptoMeta), v);
-    if (!s.ok()) return FromLevelDB(s, "trimming op log");
-    trimmed_upto_.store(upto, std::memory_order_release);
-  }
+  leveldb::Status s = ldb_->Write(leveldb::WriteOptions(), &lb);
+  if (!s.ok()) return FromLevelDB(s, "trimming op log");
+  trimmed_upto_.store(upto, std::memory_order_release);
   return absl::OkStatus();
 }
 

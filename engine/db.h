@@ -183,6 +183,7 @@ class Db {
   std::unique_ptr<leveldb::DB> ldb_;
   std::shared_ptr<DbCore> core_;
   std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
+  const bool cache_invalidates_;             // cache.write_policy
   HybridClock clock_;
   Stats stats_;
 

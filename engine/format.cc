@@ -83,12 +83,103 @@ void AppendRecord(std::string* out, OpKind kind, const Version& version,
   out->append(value);
 }
 
-void AppendOpEntry(std::string* out, OpKind kind, bool batch_continues,
-                   const Version& version, std::string_view key) {
-  uint8_t b = static_cast<uint8_t>(kind);
-  if (batch_continues) b |= kOpFlagBatchContinues;
-  AppendHeader(out, b, version);
-  out->append(key);
+namespace {
+
+void PutVarint32(std::string* out, uint32_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Reads a varint32 from the front of *in; false if truncated or too long.
+bool GetVarint32(std::string_view* in, uint32_t* v) {
+  uint32_t result = 0;
+  for (int shift = 0; shift <= 28 && !in->empty(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    if (shift == 28 && byte > 0x0F) return false;  // beyond 32 bits
+    result |= static_cast<uint32_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+OpBatchWriter::OpBatchWriter(std::string* out, uint32_t count) : out_(out) {
+  out_->push_back(static_cast<char>(kOpBatchFormat));
+  PutVarint32(out_, count);
+}
+
+void OpBatchWriter::Add(OpKind kind, const Version& version,
+                        std::string_view key) {
+  AppendHeader(out_, static_cast<uint8_t>(kind), version);
+  PutVarint32(out_, static_cast<uint32_t>(key.size()));
+  out_->append(key);
+}
+
+absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded) {
+  if (encoded.empty() || static_cast<uint8_t>(encoded[0]) != kOpBatchFormat) {
+    return CorruptionError("op-log batch has an unknown format");
+  }
+  encoded.remove_prefix(1);
+  uint32_t count = 0;
+  if (!GetVarint32(&encoded, &count) || count == 0) {
+    return CorruptionError("op-log batch has a malformed count");
+  }
+  return count;
+}
+
+absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
+                          uint64_t from, size_t max,
+                          std::vector<OpEntry>* out) {
+  auto bad = [&](std::string_view what) {
+    return CorruptionError(absl::StrCat("op-log batch at sequence ",
+                                        first_sequence, ": ", AV(what)));
+  };
+  absl::StatusOr<uint32_t> count = OpBatchCount(encoded);
+  if (!count.ok()) return bad(SV(count.status().message()));
+  if (first_sequence > UINT64_MAX - *count) return bad("sequence overflows");
+  std::string_view in = encoded.substr(1);
+  uint32_t ignored;
+  GetVarint32(&in, &ignored);
+  const size_t start = out->size();
+  for (uint32_t i = 0; i < *count; ++i) {
+    if (in.size() < kRecordHeaderSize) {
+      out->resize(start);
+      return bad("truncated operation");
+    }
+    uint8_t kind = static_cast<uint8_t>(in[0]);
+    Version version = DecodeVersion(in.data() + 1);
+    in.remove_prefix(kRecordHeaderSize);
+    uint32_t key_len = 0;
+    if (!ValidKind(kind) || !GetVarint32(&in, &key_len) || key_len == 0 ||
+        key_len > in.size()) {
+      out->resize(start);
+      return bad("malformed operation");
+    }
+    std::string_view key = in.substr(0, key_len);
+    in.remove_prefix(key_len);
+    uint64_t seq = first_sequence + i;
+    if (seq < from || out->size() - start >= max) continue;
+    OpEntry e;
+    e.sequence = seq;
+    e.kind = static_cast<OpKind>(kind);
+    e.batch_continues = i + 1 < *count;
+    e.version = version;
+    e.key = std::string(key);
+    out->push_back(std::move(e));
+  }
+  if (!in.empty()) {
+    out->resize(start);
+    return bad("trailing bytes");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RecordView> ParseRecord(std::string_view encoded) {
@@ -118,27 +209,6 @@ absl::StatusOr<uint64_t> ParseOpLogKey(std::string_view encoded) {
     seq = (seq << 8) | static_cast<uint8_t>(encoded[1 + i]);
   }
   return seq;
-}
-
-absl::StatusOr<OpEntry> ParseOpEntry(uint64_t sequence,
-                                     std::string_view encoded) {
-  if (encoded.size() < kOpEntryHeaderSize + 1) {
-    return CorruptionError(absl::StrCat("op-log entry ", sequence, " of ",
-                                        encoded.size(), " bytes is too short"));
-  }
-  uint8_t b = static_cast<uint8_t>(encoded[0]);
-  uint8_t kind = b & ~kOpFlagBatchContinues;
-  if (!ValidKind(kind)) {
-    return CorruptionError(absl::StrCat("op-log entry ", sequence,
-                                        " has unknown kind ", kind));
-  }
-  OpEntry e;
-  e.sequence = sequence;
-  e.kind = static_cast<OpKind>(kind);
-  e.batch_continues = (b & kOpFlagBatchContinues) != 0;
-  e.version = DecodeVersion(encoded.data() + 1);
-  e.key = std::string(encoded.substr(kOpEntryHeaderSize));
-  return e;
 }
 
 }  // namespace cairn

@@ -4,14 +4,19 @@
 // entry commit in one atomic batch. Key spaces are separated by a one-byte
 // prefix:
 //
-//   'd' user_key            -> Record:  kind(1) hlc(8) node(4) value(...)
-//   'o' seq(8, big endian)  -> OpEntry: kind|flags(1) hlc(8) node(4) key(...)
+//   'd' user_key            -> Record: kind(1) hlc(8) node(4) value(...)
+//   'o' first_seq(8, big endian)
+//                           -> OpBatch: format(1)=1 count(varint32), then
+//                              per operation: kind(1) hlc(8) node(4)
+//                              key_len(varint32) key
 //   'm' name                -> metadata (node id, op-log trim point, ...)
 //
 // Integers inside values are little endian. Deletes are records of kind
-// kDelete with an empty value: versioned tombstones. Op-log entries do not
-// carry the value: a sender reads it from the record, keeping a put's extra
-// write small.
+// kDelete with an empty value: versioned tombstones. One op-log value holds
+// every operation of one atomic batch, with consecutive sequence numbers
+// from first_seq: a batch costs LevelDB one extra entry, not one per
+// operation. Op-log entries do not carry values: a sender reads them from
+// the records, keeping a put's extra write small.
 //
 // The parsers treat their input as untrusted (a damaged file, a peer) and
 // return DataLoss for anything malformed; they are fuzzed.
@@ -21,6 +26,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/version.h"
@@ -33,11 +39,7 @@ inline constexpr char kDataPrefix = 'd';
 inline constexpr char kOpLogPrefix = 'o';
 inline constexpr char kMetaPrefix = 'm';
 inline constexpr size_t kRecordHeaderSize = 13;
-inline constexpr size_t kOpEntryHeaderSize = 13;
-
-// Set on every op-log entry of a batch except its last, so a consumer can
-// apply a batch atomically.
-inline constexpr uint8_t kOpFlagBatchContinues = 0x80;
+inline constexpr uint8_t kOpBatchFormat = 1;
 
 struct RecordView {
   OpKind kind;
@@ -45,12 +47,25 @@ struct RecordView {
   std::string_view value;  // points into the parsed buffer
 };
 
+// One operation of the op log, as consumers see it.
 struct OpEntry {
   uint64_t sequence = 0;
   OpKind kind = OpKind::kPut;
+  // True on every operation of a batch except its last, so a consumer can
+  // apply a batch atomically.
   bool batch_continues = false;
   Version version;
   std::string key;
+};
+
+// Encodes the op-log value of one batch, operation by operation.
+class OpBatchWriter {
+ public:
+  explicit OpBatchWriter(std::string* out, uint32_t count);
+  void Add(OpKind kind, const Version& version, std::string_view key);
+
+ private:
+  std::string* out_;
 };
 
 std::string DataKey(std::string_view user_key);
@@ -60,13 +75,16 @@ std::string MetaKey(std::string_view name);
 void AppendDataKey(std::string* out, std::string_view user_key);
 void AppendRecord(std::string* out, OpKind kind, const Version& version,
                   std::string_view value);
-void AppendOpEntry(std::string* out, OpKind kind, bool batch_continues,
-                   const Version& version, std::string_view key);
 
 absl::StatusOr<RecordView> ParseRecord(std::string_view encoded);
 absl::StatusOr<uint64_t> ParseOpLogKey(std::string_view encoded);
-absl::StatusOr<OpEntry> ParseOpEntry(uint64_t sequence,
-                                     std::string_view encoded);
+// Appends the operations of the batch stored at `first_sequence` whose
+// sequence is >= `from` to *out, at most `max` of them. DataLoss if the
+// value is malformed (nothing is appended then).
+absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
+                          uint64_t from, size_t max, std::vector<OpEntry>* out);
+// The number of operations in an encoded batch (checks only the header).
+absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded);
 
 void PutFixed64(std::string* out, uint64_t v);
 uint64_t DecodeFixed64(const char* p);

@@ -76,6 +76,12 @@ const OptionSpec kOptions[] = {
      "instance failed (it then serves misses and is rebuilt at the next "
      "open).",
      1, 60000},
+    {"cache.write_policy", OptionType::kEnum, &Options::cache_write_policy,
+     "update",
+     "What a write does to its cached copy: `update` stores the new value "
+     "(reads after writes hit), `invalidate` drops it (cheaper writes; bulk "
+     "loads do not churn the cache).",
+     0, 0, "update|invalidate"},
 };
 
 const OptionSpec* Find(std::string_view name) {

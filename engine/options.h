@@ -40,6 +40,7 @@ struct Options {
   uint64_t cache_max_item_size = 64ull << 10;
   uint64_t cache_ttl_ms = 0;
   uint64_t cache_lock_timeout_ms = 1000;
+  std::string cache_write_policy = "update";
 };
 
 enum class OptionType { kBool, kUint, kEnum };

@@ -20,13 +20,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     abort();
   }
 
-  absl::StatusOr<cairn::OpEntry> e = cairn::ParseOpEntry(1, in);
-  if (e.ok()) {
+  std::vector<cairn::OpEntry> ops;
+  absl::Status st = cairn::ParseOpBatch(1, in, 0, SIZE_MAX, &ops);
+  if (st.ok()) {
     std::string again;
-    cairn::AppendOpEntry(&again, e->kind, e->batch_continues, e->version,
-                         e->key);
-    if (again != in) abort();
-  } else if (e.status().code() != absl::StatusCode::kDataLoss) {
+    cairn::OpBatchWriter w(&again, static_cast<uint32_t>(ops.size()));
+    for (const cairn::OpEntry& e : ops) w.Add(e.kind, e.version, e.key);
+    // Varints have one canonical form here, so a valid batch re-encodes
+    // byte for byte unless its varints were padded; then it must still
+    // parse to the same operations.
+    std::vector<cairn::OpEntry> again_ops;
+    if (!cairn::ParseOpBatch(1, again, 0, SIZE_MAX, &again_ops).ok() ||
+        again_ops.size() != ops.size()) {
+      abort();
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (again_ops[i].key != ops[i].key ||
+          again_ops[i].version != ops[i].version) {
+        abort();
+      }
+    }
+  } else if (st.code() != absl::StatusCode::kDataLoss || !ops.empty()) {
     abort();
   }
 

@@ -71,6 +71,22 @@ TEST(DbCacheTest, DeleteInvalidatesAndOverwriteReplaces) {
   EXPECT_EQ(v, "batched");
 }
 
+TEST(DbCacheTest, InvalidatePolicyDropsCachedCopiesOnWrite) {
+  TempDir dir;
+  auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "4"},
+                                   {"cache.write_policy", "invalidate"}});
+  std::string v;
+  ASSERT_TRUE(db->Put({}, "k", "v1").ok());
+  EXPECT_EQ(CacheJson(db.get())["total"]["items"], 0);
+  ASSERT_TRUE(db->Get({}, "k", &v).ok());  // miss, fill
+  ASSERT_TRUE(db->Get({}, "k", &v).ok());  // hit
+  EXPECT_EQ(CacheJson(db.get())["total"]["hits"], 1);
+  ASSERT_TRUE(db->Put({}, "k", "v2").ok());  // drops the cached v1
+  ASSERT_TRUE(db->Get({}, "k", &v).ok());
+  EXPECT_EQ(v, "v2");
+  EXPECT_EQ(CacheJson(db.get())["total"]["hits"], 1);
+}
+
 TEST(DbCacheTest, SnapshotReadsBypassTheCache) {
   TempDir dir;
   auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "4"}});
@@ -186,10 +202,13 @@ TEST(DbCacheTest, TtlExpiresCachedCopiesOnly) {
 // of its key, while writers and readers race over a cache small enough to
 // evict constantly. Each key has one writer, whose op number n is a delete
 // when n % 5 == 0 and otherwise a put of the value "<n>".
-TEST(DbCacheTest, ConcurrentStressNeverStale) {
+class DbCacheStressTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DbCacheStressTest, ConcurrentStressNeverStale) {
   TempDir dir;
   auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "1"},
-                                   {"cache.instances", "4"}});
+                                   {"cache.instances", "4"},
+                                   {"cache.write_policy", GetParam()}});
   constexpr int kWriters = 2, kReaders = 2, kKeysPerWriter = 1000;
   constexpr int kOpsPerWriter = 6000, kReadsPerReader = 20000;
   std::vector<std::atomic<uint64_t>> acked(kWriters * kKeysPerWriter);
@@ -242,6 +261,9 @@ TEST(DbCacheTest, ConcurrentStressNeverStale) {
   EXPECT_GT(j["total"]["hits"].get<uint64_t>(), 0u);
   EXPECT_GT(j["total"]["evictions"].get<uint64_t>(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Policies, DbCacheStressTest,
+                         ::testing::Values("update", "invalidate"));
 
 }  // namespace
 }  // namespace cairn

@@ -48,17 +48,47 @@ TEST(FormatTest, OpLogKeysSortBySequence) {
   EXPECT_FALSE(ParseOpLogKey(std::string("x") + std::string(8, '\0')).ok());
 }
 
-TEST(FormatTest, OpEntryRoundTripWithBatchFlag) {
+TEST(FormatTest, OpBatchRoundTrip) {
   std::string enc;
-  AppendOpEntry(&enc, OpKind::kDelete, true, Version{42, 3}, "key");
-  absl::StatusOr<OpEntry> e = ParseOpEntry(5, enc);
-  ASSERT_TRUE(e.ok());
-  EXPECT_EQ(e->sequence, 5u);
-  EXPECT_EQ(e->kind, OpKind::kDelete);
-  EXPECT_TRUE(e->batch_continues);
-  EXPECT_EQ(e->version, (Version{42, 3}));
-  EXPECT_EQ(e->key, "key");
-  EXPECT_FALSE(ParseOpEntry(1, enc.substr(0, 13)).ok());  // no key
+  OpBatchWriter w(&enc, 3);
+  w.Add(OpKind::kPut, Version{40, 3}, "a");
+  w.Add(OpKind::kDelete, Version{41, 3}, "bb");
+  w.Add(OpKind::kPut, Version{42, 3}, std::string(300, 'k'));
+  std::vector<OpEntry> ops;
+  ASSERT_TRUE(ParseOpBatch(10, enc, 0, 100, &ops).ok());
+  ASSERT_EQ(ops.size(), 3u);
+  EXPECT_EQ(ops[0].sequence, 10u);
+  EXPECT_EQ(ops[1].kind, OpKind::kDelete);
+  EXPECT_EQ(ops[1].key, "bb");
+  EXPECT_TRUE(ops[0].batch_continues);
+  EXPECT_FALSE(ops[2].batch_continues);
+  EXPECT_EQ(ops[2].version, (Version{42, 3}));
+  EXPECT_EQ(ops[2].key.size(), 300u);
+  EXPECT_EQ(*OpBatchCount(enc), 3u);
+  // From the middle, with a limit.
+  ops.clear();
+  ASSERT_TRUE(ParseOpBatch(10, enc, 11, 1, &ops).ok());
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].sequence, 11u);
+}
+
+TEST(FormatTest, MalformedOpBatchesAreCorruptionAndAppendNothing) {
+  std::string enc;
+  OpBatchWriter w(&enc, 2);
+  w.Add(OpKind::kPut, Version{1, 1}, "key");
+  w.Add(OpKind::kPut, Version{2, 1}, "key2");
+  std::vector<OpEntry> ops;
+  for (size_t cut = 0; cut < enc.size(); ++cut) {
+    absl::Status s = ParseOpBatch(1, enc.substr(0, cut), 0, 100, &ops);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << cut;
+    EXPECT_TRUE(ops.empty());
+  }
+  EXPECT_FALSE(ParseOpBatch(1, enc + "x", 0, 100, &ops).ok());
+  std::string bad_format = enc;
+  bad_format[0] = 9;
+  EXPECT_FALSE(ParseOpBatch(1, bad_format, 0, 100, &ops).ok());
+  EXPECT_FALSE(ParseOpBatch(UINT64_MAX, enc, 0, 100, &ops).ok());
+  EXPECT_TRUE(ops.empty());
 }
 
 TEST(FormatTest, PrefixesSeparateKeySpaces) {

@@ -97,3 +97,33 @@ TEST_F(OpLogTest, TrimLongLogInChunks) {
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST_F(OpLogTest, ReadsFromTheMiddleOfABatch) {
+  WriteBatch b;
+  for (int i = 0; i < 5; ++i) b.Put("b" + std::to_string(i), "v");
+  ASSERT_TRUE(db_->Write({}, b).ok());
+  ASSERT_TRUE(db_->Put({}, "after", "v").ok());
+  auto log = db_->ReadOpLog(3, 2);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].sequence, 3u);
+  EXPECT_EQ((*log)[0].key, "b2");
+  EXPECT_TRUE((*log)[1].batch_continues);
+  log = db_->ReadOpLog(5, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_FALSE((*log)[0].batch_continues);  // the batch's last operation
+  EXPECT_EQ((*log)[1].key, "after");
+  // Trimming inside the batch keeps it readable from the trim point on.
+  ASSERT_TRUE(db_->TrimOpLog(2).ok());
+  EXPECT_FALSE(db_->ReadOpLog(2, 10).ok());
+  log = db_->ReadOpLog(3, 10);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->size(), 4u);
+}
+
+}  // namespace
+}  // namespace cairn
