@@ -31,6 +31,8 @@ namespace {
 
 constexpr char kNodeIdMeta[] = "node_id";
 constexpr char kTrimmedUptoMeta[] = "oplog.trimmed_upto";
+// The cache ring layout (engine/ring/layout.h).
+constexpr char kCacheLayoutMeta[] = "cache.layout";
 constexpr char kTrimmedHlcMeta[] = "oplog.trimmed_hlc";
 
 bool Exists(const std::string& path) {
@@ -213,6 +215,22 @@ absl::Status Db::Init() {
     to.max_item_size = options_.cache_max_item_size;
     to.ttl_ms = options_.cache_ttl_ms;
     to.lock_timeout_ms = static_cast<uint32_t>(options_.cache_lock_timeout_ms);
+    to.migration_rate = options_.migration_rate_items_per_sec;
+    std::string saved;
+    leveldb::Status ls =
+        ldb_->Get(leveldb::ReadOptions(), MetaKey(kCacheLayoutMeta), &saved);
+    if (ls.ok()) {
+      to.saved_layout = std::move(saved);
+    } else if (!ls.IsNotFound()) {
+      return FromLevelDB(ls, "reading the cache layout");
+    }
+    to.save_layout = [this](const std::string& encoded) -> absl::Status {
+      leveldb::WriteOptions wo;
+      wo.sync = true;
+      leveldb::Status s = ldb_->Put(wo, MetaKey(kCacheLayoutMeta), encoded);
+      return s.ok() ? absl::OkStatus()
+                    : FromLevelDB(s, "saving the cache layout");
+    };
     absl::StatusOr<std::unique_ptr<cache::CacheTier>> tier =
         cache::CacheTier::Open(to, path_, LastSequence(), info_log_.get());
     if (!tier.ok()) return tier.status();
@@ -420,12 +438,13 @@ absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch) {
 
 void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions) {
   if (!cache_) return;
+  cache::CacheTier::Access cache(cache_.get());
   for (size_t i = 0; i < n; ++i) {
     uint64_t h = cache::KeyHash(ops[i].key);
     if (ops[i].kind == OpKind::kPut && !cache_invalidates_) {
-      cache_->Update(h, ops[i].key, ops[i].value, versions[i]);
+      cache.Update(h, ops[i].key, ops[i].value, versions[i]);
     } else {
-      cache_->Invalidate(h, ops[i].key, versions[i]);
+      cache.Invalidate(h, ops[i].key, versions[i]);
     }
   }
 }
@@ -526,17 +545,20 @@ absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
   const bool use_cache = cache_ != nullptr && ro.snapshot == nullptr;
   uint64_t hash = 0;
   cache::CacheTier::FillHandle fill;
+  // Pins the cache route from the lookup to the fill (see CacheTier).
+  std::optional<cache::CacheTier::Access> cache;
   if (use_cache) {
+    cache.emplace(cache_.get());
     hash = cache::KeyHash(key);
     Version v;
-    if (cache_->Get(hash, key, value, &v)) {
+    if (cache->Get(hash, key, value, &v)) {
       if (version != nullptr) *version = v;
       stats_.Add(Counter::kGetHits);
       stats_.Add(Counter::kBytesRead, value->size());
       return absl::OkStatus();
     }
     // Taken before the LevelDB read: a write racing it voids the fill.
-    if (ro.fill_cache) fill = cache_->BeginFill(hash, key);
+    if (ro.fill_cache) fill = cache->BeginFill(hash, key);
   }
   DataKeyBuffer dk(key);
   leveldb::Status s = ldb_->Get(lro, dk.slice(), value);
@@ -553,7 +575,7 @@ absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
     return absl::NotFoundError("key not found");
   }
   if (version != nullptr) *version = r->version;
-  if (fill.instance != nullptr) cache_->Fill(fill, key, r->value, r->version);
+  if (fill.instance != nullptr) cache->Fill(fill, key, r->value, r->version);
   value->erase(0, kRecordHeaderSize);
   stats_.Add(Counter::kGetHits);
   stats_.Add(Counter::kBytesRead, value->size());
@@ -696,12 +718,41 @@ absl::Status Db::TrimOpLog(uint64_t upto) {
   return absl::OkStatus();
 }
 
+absl::Status Db::CacheDisabled() {
+  return absl::UnimplementedError(
+      "the shared-memory cache is disabled (cache.capacity_mb=0)");
+}
+
+absl::StatusOr<uint32_t> Db::AddCacheInstance(uint64_t capacity_bytes) {
+  if (!cache_) return CacheDisabled();
+  return cache_->AddInstance(capacity_bytes);
+}
+
+absl::Status Db::RemoveCacheInstance(uint32_t id) {
+  if (!cache_) return CacheDisabled();
+  return cache_->RemoveInstance(id);
+}
+
+absl::StatusOr<uint64_t> Db::TransferCache(uint32_t from, uint32_t to) {
+  if (!cache_) return CacheDisabled();
+  return cache_->Transfer(from, to);
+}
+
+absl::Status Db::FinishCacheMigration() {
+  if (!cache_) return CacheDisabled();
+  return cache_->FinishMigration();
+}
+
 absl::StatusOr<std::string> Db::Property(std::string_view name) {
   if (name == "cairn.stats") return StatsJson();
   if (name == "cairn.options") return OptionsToJson(options_);
   if (name == "cairn.cache") {
     if (!cache_) return std::string("{\"enabled\":false}");
     return cache_->PropertyJson();
+  }
+  if (name == "cairn.migration") {
+    if (!cache_) return std::string("{\"enabled\":false,\"state\":\"stable\"}");
+    return cache_->MigrationJson();
   }
   if (absl::StartsWith(AV(name), "leveldb.")) {
     std::string value;

@@ -126,8 +126,23 @@ class Db {
       const ReadOptions& ro);
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot();
 
-  // "cairn.stats", "cairn.options", "cairn.cache", or "leveldb.*". NotFound
-  // otherwise.
+  // ---- Cache instances (see cache/cache_tier.h) ----
+  // Unimplemented when the cache is disabled.
+  // Adds an instance of `capacity_bytes`; returns its id. Data migrates to
+  // it gradually.
+  [[nodiscard]] absl::StatusOr<uint32_t> AddCacheInstance(
+      uint64_t capacity_bytes);
+  // Removes an instance; it is drained by the migration, then freed.
+  [[nodiscard]] absl::Status RemoveCacheInstance(uint32_t id);
+  // Moves now what instance `from` holds that belongs on `to`; returns the
+  // items moved.
+  [[nodiscard]] absl::StatusOr<uint64_t> TransferCache(uint32_t from,
+                                                       uint32_t to);
+  // Runs a running migration to its end now.
+  [[nodiscard]] absl::Status FinishCacheMigration();
+
+  // "cairn.stats", "cairn.options", "cairn.cache", "cairn.migration", or
+  // "leveldb.*". NotFound otherwise.
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
 
   // ---- Op log ----
@@ -171,6 +186,7 @@ class Db {
   absl::Status ResolveReadOptions(const ReadOptions& ro,
                                   void* leveldb_read_options) const;
   absl::Status LoadMetadata();
+  static absl::Status CacheDisabled();
   std::string StatsJson();
 
   const Options options_;

@@ -82,6 +82,12 @@ const OptionSpec kOptions[] = {
      "(reads after writes hit), `invalidate` drops it (cheaper writes; bulk "
      "loads do not churn the cache).",
      0, 0, "update|invalidate"},
+    {"migration.rate_items_per_sec", OptionType::kUint,
+     &Options::migration_rate_items_per_sec, "100000",
+     "Items a second the background mover moves to their new cache instance "
+     "after an instance is added or removed (misses also move items "
+     "lazily, and cairn_cache_transfer moves at once).",
+     1, 1000000000},
 };
 
 const OptionSpec* Find(std::string_view name) {

@@ -41,6 +41,7 @@ struct Options {
   uint64_t cache_ttl_ms = 0;
   uint64_t cache_lock_timeout_ms = 1000;
   std::string cache_write_policy = "update";
+  uint64_t migration_rate_items_per_sec = 100000;
 };
 
 enum class OptionType { kBool, kUint, kEnum };

@@ -77,6 +77,9 @@ static const cairn_api_t kApi = {
     cairn_snapshot_create,
     cairn_snapshot_release,
     cairn_property,
+    cairn_cache_add_instance,
+    cairn_cache_remove_instance,
+    cairn_cache_transfer,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

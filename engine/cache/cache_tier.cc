@@ -1,12 +1,15 @@
+// CacheTier: opening, the per-operation Access, close. Changes and the
+// migration are in cache_tier_migration.cc, properties in
+// cache_tier_json.cc.
 #include "engine/cache/cache_tier.h"
 
 #include <dirent.h>
 
-#include "absl/strings/match.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/cache/segment_name.h"
+#include "engine/cache/tier_route.h"
 #include "engine/info_log.h"
-#include "nlohmann/json.hpp"
 
 namespace cairn::cache {
 namespace {
@@ -41,15 +44,37 @@ std::vector<uint32_t> ExistingSegmentIds(const std::string& canonical_db_path) {
   return ids;
 }
 
+// The layout of a database opened with `options` for the first time (or
+// with options that differ from those its saved layout was built for).
+ring::Layout FreshLayout(const TierOptions& options, uint64_t epoch) {
+  std::vector<ring::Member> members;
+  const uint64_t per_instance = options.capacity_bytes / options.instances;
+  for (uint32_t i = 0; i < options.instances; ++i) {
+    members.push_back({i, per_instance});
+  }
+  ring::Layout layout;
+  layout.epoch = epoch;
+  layout.base_capacity_bytes = options.capacity_bytes;
+  layout.base_instances = options.instances;
+  layout.next_id = options.instances;
+  layout.current = *ring::Ring::Create(std::move(members));
+  return layout;
+}
+
 }  // namespace
+
+CacheTier::CacheTier(const TierOptions& options, std::string db_path,
+                     leveldb::Logger* log)
+    : options_(options), db_path_(std::move(db_path)), log_(log) {}
 
 absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
     const TierOptions& options, const std::string& canonical_db_path,
     uint64_t sequence, leveldb::Logger* log) {
-  if (options.instances == 0) {
-    return absl::InvalidArgumentError("option cache.instances: must be >= 1");
+  if (options.instances == 0 || options.instances > ring::kMaxMembers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "option cache.instances: must be 1..", ring::kMaxMembers));
   }
-  uint64_t per_instance = options.capacity_bytes / options.instances;
+  const uint64_t per_instance = options.capacity_bytes / options.instances;
   if (per_instance < kMinInstanceBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "options cache.capacity_mb and cache.instances: ",
@@ -57,57 +82,155 @@ absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
         " instances leaves ", per_instance,
         " bytes per instance; the minimum is ", kMinInstanceBytes));
   }
-  auto placement = std::make_unique<HashPlacement>(options.instances);
-  const uint64_t layout = placement->LayoutId();
-  std::unique_ptr<CacheTier> tier(new CacheTier(options, std::move(placement)));
-  tier->log_ = log;
-  tier->slots_.resize(options.instances);
+  std::unique_ptr<CacheTier> tier(
+      new CacheTier(options, canonical_db_path, log));
+  {
+    MutexLock lock(&tier->change_mu_);
+    ring::Layout& layout = tier->layout_;
+    std::string why;
+    uint64_t prior_epoch = 0;
+    bool fresh = true;
+    if (options.saved_layout.has_value()) {
+      absl::StatusOr<ring::Layout> saved =
+          ring::DecodeLayout(*options.saved_layout);
+      if (!saved.ok()) {
+        why = std::string(saved.status().message());
+      } else if (saved->base_capacity_bytes != options.capacity_bytes ||
+                 saved->base_instances != options.instances) {
+        prior_epoch = saved->epoch;
+        why = absl::StrCat(
+            "cache.capacity_mb or cache.instances changed (the saved layout "
+            "was built for ",
+            saved->base_capacity_bytes >> 20, " MiB over ",
+            saved->base_instances, " instances)");
+      } else {
+        layout = std::move(*saved);
+        fresh = false;
+      }
+    }
+    if (fresh) {
+      layout = FreshLayout(options, prior_epoch + 1);
+      if (!why.empty()) {
+        InfoLog(log, "cairn: cache layout reset to epoch %llu: %s",
+                static_cast<unsigned long long>(layout.epoch), why.c_str());
+        tier->layout_note_ = "layout reset: " + why;
+      }
+      if (absl::Status s = tier->SaveLayout(); !s.ok()) {
+        InfoLog(log, "cairn: cannot save the cache layout: %s",
+                std::string(s.message()).c_str());
+      }
+    }
+    tier->moved_lazy_ = layout.progress.moved_lazy;
+    tier->moved_mover_ = layout.progress.moved_mover;
+    tier->moved_transfer_ = layout.progress.moved_transfer;
 
-  // Segments of instances that no longer exist (fewer instances than last
-  // time) would only waste shared memory.
-  for (uint32_t id : ExistingSegmentIds(canonical_db_path)) {
-    if (id >= options.instances) {
-      (void)ShmInstance::Remove(SegmentName(canonical_db_path, id));
+    // Every instance of the current ring and, while migrating, the previous.
+    std::vector<ring::Member> wanted = layout.current.members();
+    if (layout.previous) {
+      for (const ring::Member& m : layout.previous->members()) {
+        if (layout.current.IndexOf(m.id) < 0) wanted.push_back(m);
+      }
+    }
+    absl::flat_hash_set<uint32_t> ids;
+    for (const ring::Member& m : wanted) ids.insert(m.id);
+    // Segments of instances that are no longer in the layout would only
+    // waste shared memory.
+    for (uint32_t id : ExistingSegmentIds(canonical_db_path)) {
+      if (!ids.contains(id)) {
+        (void)ShmInstance::Remove(SegmentName(canonical_db_path, id));
+      }
+    }
+    const uint64_t layout_id = ring::LayoutId(layout);
+    for (const ring::Member& m : wanted) {
+      (void)tier->OpenSlot(m.id, m.capacity_bytes, layout_id, sequence,
+                           /*fresh=*/false);
+    }
+    tier->Publish();
+    if (layout.migrating()) {
+      InfoLog(log, "cairn: resuming cache migration from epoch %llu to %llu",
+              static_cast<unsigned long long>(layout.epoch - 1),
+              static_cast<unsigned long long>(layout.epoch));
+      tier->ResetMover();
     }
   }
-
-  for (uint32_t i = 0; i < options.instances; ++i) {
-    Slot& slot = tier->slots_[i];
-    slot.segment_name = SegmentName(canonical_db_path, i);
-    slot.capacity_bytes = per_instance;
-    InstanceConfig config;
-    config.segment_name = slot.segment_name;
-    config.capacity_bytes = per_instance;
-    config.max_item_size = options.max_item_size;
-    config.ttl_ms = options.ttl_ms;
-    config.lock_timeout_ms = options.lock_timeout_ms;
-    config.expected_sequence = sequence;
-    absl::StatusOr<std::unique_ptr<ShmInstance>> inst =
-        ShmInstance::Open(config);
-    if (inst.ok() && (*inst)->open_reason() == OpenReason::kWarm &&
-        (*inst)->ring_epoch_at_open() != layout) {
-      // Clean, but its keys were placed by another layout: some of them now
-      // belong elsewhere, so nothing in it can be trusted as the owner's.
-      inst->reset();
-      (void)ShmInstance::Remove(slot.segment_name);
-      inst = ShmInstance::Open(config);
-      slot.disabled_reason.clear();
-      InfoLog(log, "cairn: cache instance %u rebuilt: placement changed", i);
-    }
-    if (!inst.ok()) {
-      slot.disabled_reason = std::string(inst.status().message());
-      InfoLog(log, "cairn: cache instance %u (%s) disabled: %s", i,
-              slot.segment_name.c_str(), slot.disabled_reason.c_str());
-      continue;
-    }
-    slot.instance = std::move(*inst);
-    InstanceStats st = slot.instance->Stats();
-    InfoLog(log, "cairn: cache instance %u (%s, %llu bytes): %s", i,
-            slot.segment_name.c_str(),
-            static_cast<unsigned long long>(per_instance),
-            st.open_detail.c_str());
-  }
+  tier->mover_ = std::thread([t = tier.get()] { t->MoverLoop(); });
   return tier;
+}
+
+absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
+                                 uint64_t layout_id, uint64_t sequence,
+                                 bool fresh) {
+  auto slot = std::make_unique<Slot>();
+  slot->segment_name = SegmentName(db_path_, id);
+  slot->capacity_bytes = capacity;
+  InstanceConfig config;
+  config.segment_name = slot->segment_name;
+  config.capacity_bytes = capacity;
+  config.max_item_size = options_.max_item_size;
+  config.ttl_ms = options_.ttl_ms;
+  config.lock_timeout_ms = options_.lock_timeout_ms;
+  config.expected_sequence = sequence;
+  if (fresh) (void)ShmInstance::Remove(slot->segment_name);
+  absl::StatusOr<std::unique_ptr<ShmInstance>> inst = ShmInstance::Open(config);
+  if (inst.ok() && (*inst)->open_reason() == OpenReason::kWarm &&
+      (*inst)->ring_epoch_at_open() != layout_id) {
+    // Clean, but closed under another layout: some of its keys may belong
+    // elsewhere now, so nothing in it can be trusted as the owner's.
+    inst->reset();
+    (void)ShmInstance::Remove(slot->segment_name);
+    inst = ShmInstance::Open(config);
+    InfoLog(log_, "cairn: cache instance %u rebuilt: layout changed", id);
+  }
+  absl::Status status = inst.status();
+  if (!inst.ok()) {
+    slot->disabled_reason = std::string(inst.status().message());
+    InfoLog(log_, "cairn: cache instance %u (%s) disabled: %s", id,
+            slot->segment_name.c_str(), slot->disabled_reason.c_str());
+  } else {
+    slot->instance = std::move(*inst);
+    InfoLog(log_, "cairn: cache instance %u (%s, %llu bytes): %s", id,
+            slot->segment_name.c_str(),
+            static_cast<unsigned long long>(capacity),
+            slot->instance->Stats().open_detail.c_str());
+  }
+  slots_[id] = std::move(slot);
+  return status;
+}
+
+std::unique_ptr<CacheTier::Route> CacheTier::BuildRoute() const {
+  auto route = std::make_unique<Route>();
+  auto instances = [this](const ring::Ring& ring) {
+    std::vector<ShmInstance*> out;
+    for (const ring::Member& m : ring.members()) {
+      auto it = slots_.find(m.id);
+      out.push_back(it == slots_.end() ? nullptr : it->second->instance.get());
+    }
+    return out;
+  };
+  route->current = layout_.current;
+  route->cur = instances(route->current);
+  if (layout_.previous) {
+    route->previous = layout_.previous;
+    route->prev = instances(*route->previous);
+  }
+  return route;
+}
+
+void CacheTier::Publish() {
+  std::unique_ptr<Route> next = BuildRoute();
+  lock_.WriterLock();
+  const Route* old = route_;
+  route_ = next.release();
+  lock_.WriterUnlock();
+  delete old;  // no Access holds it any more
+}
+
+absl::Status CacheTier::SaveLayout() {
+  if (!options_.save_layout) return absl::OkStatus();
+  layout_.progress.moved_lazy = moved_lazy_.load();
+  layout_.progress.moved_mover = moved_mover_.load();
+  layout_.progress.moved_transfer = moved_transfer_.load();
+  return options_.save_layout(ring::EncodeLayout(layout_));
 }
 
 absl::Status CacheTier::RemoveSegments(const std::string& canonical_db_path) {
@@ -119,103 +242,94 @@ absl::Status CacheTier::RemoveSegments(const std::string& canonical_db_path) {
   return result;
 }
 
-CacheTier::~CacheTier() = default;
+CacheTier::~CacheTier() {
+  StopMover();
+  lock_.WriterLock();
+  delete route_;
+  route_ = nullptr;
+  lock_.WriterUnlock();
+}
 
 void CacheTier::Close(uint64_t sequence) {
+  StopMover();
+  MutexLock lock(&change_mu_);
   if (closed_) return;
   closed_ = true;
-  const uint64_t layout = placement_->LayoutId();
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (!slots_[i].instance) continue;
-    absl::Status s = slots_[i].instance->MarkClean(sequence, layout);
+  if (absl::Status s = SaveLayout(); !s.ok()) {
+    InfoLog(log_, "cairn: cannot save the cache layout at close: %s",
+            std::string(s.message()).c_str());
+  }
+  const uint64_t layout_id = ring::LayoutId(layout_);
+  for (const auto& [id, slot] : slots_) {
+    if (!slot->instance) continue;
+    absl::Status s = slot->instance->MarkClean(sequence, layout_id);
     if (!s.ok()) {
-      InfoLog(log_, "cairn: cache instance %zu left dirty (rebuilt at next "
+      InfoLog(log_, "cairn: cache instance %u left dirty (rebuilt at next "
                     "open): %s",
-              i, std::string(s.message()).c_str());
+              id, std::string(s.message()).c_str());
     }
   }
 }
 
-TierTotals CacheTier::Totals() const {
-  TierTotals t;
-  for (const Slot& slot : slots_) {
-    if (!slot.instance) continue;
-    InstanceStats s = slot.instance->Stats();
-    t.capacity_bytes += s.capacity_bytes;
-    t.used_bytes += s.used_bytes;
-    t.items += s.items;
-    t.hits += s.hits;
-    t.misses += s.misses;
-    t.fills += s.fills;
-    t.evictions += s.evictions;
-    t.expirations += s.expirations;
+// ---- Access ----
+
+CacheTier::Access::Access(CacheTier* tier)
+    : tier_(tier), slot_(tier->lock_.ReaderLock()), route_(tier->route_) {}
+
+CacheTier::Access::~Access() { tier_->lock_.ReaderUnlock(slot_); }
+
+bool CacheTier::Access::Get(uint64_t hash, std::string_view key,
+                            std::string* value, Version* version) {
+  ShmInstance* owner = route_->Owner(hash);
+  ShmInstance* old = route_->PrevOwner(hash);
+  if (old == owner) old = nullptr;
+  if (old == nullptr) return owner != nullptr && owner->Get(key, value, version);
+  if (owner != nullptr && owner->Get(key, value, version, false)) return true;
+  // Lazy move: BeginFill at the owner before reading the previous owner, so
+  // a write racing the move voids the fill.
+  FillToken token;
+  if (owner != nullptr) token = owner->BeginFill(key);
+  Version v;
+  if (old->Get(key, value, &v, false)) {
+    if (owner != nullptr) owner->Fill(key, *value, v, token);
+    old->Erase(key, v);
+    tier_->moved_lazy_.fetch_add(1, std::memory_order_relaxed);
+    if (version != nullptr) *version = v;
+    return true;
   }
-  return t;
+  if (owner != nullptr) owner->CountMiss();
+  return false;
 }
 
-std::string CacheTier::PropertyJson() const {
-  nlohmann::ordered_json j;
-  j["enabled"] = true;
-  j["placement"] = "hash";
-  j["layout_id"] = placement_->LayoutId();
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  nlohmann::ordered_json total;
-  uint64_t cap = 0, used = 0, items = 0, hits = 0, misses = 0, fills = 0,
-           evictions = 0, expirations = 0;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    const Slot& slot = slots_[i];
-    nlohmann::ordered_json e;
-    e["id"] = i;
-    e["segment"] = slot.segment_name;
-    if (!slot.instance) {
-      e["state"] = "disabled";
-      e["reason"] = slot.disabled_reason;
-      e["capacity_bytes"] = 0;
-      list.push_back(e);
-      continue;
-    }
-    InstanceStats s = slot.instance->Stats();
-    e["state"] = s.healthy ? "ok" : "failed";
-    e["open"] = std::string(OpenReasonName(s.open_reason));
-    e["open_detail"] = s.open_detail;
-    if (!s.healthy) e["failure"] = s.failure;
-    e["capacity_bytes"] = s.capacity_bytes;
-    e["used_bytes"] = s.used_bytes;
-    e["live_bytes"] = s.live_bytes;
-    e["items"] = s.items;
-    e["hits"] = s.hits;
-    e["misses"] = s.misses;
-    e["fills"] = s.fills;
-    e["fill_rejected"] = s.fill_rejected;
-    e["updates"] = s.updates;
-    e["update_rejected"] = s.update_rejected;
-    e["invalidations"] = s.invalidations;
-    e["evictions"] = s.evictions;
-    e["expirations"] = s.expirations;
-    e["bypassed"] = s.bypassed;
-    list.push_back(e);
-    cap += s.capacity_bytes;
-    used += s.used_bytes;
-    items += s.items;
-    hits += s.hits;
-    misses += s.misses;
-    fills += s.fills;
-    evictions += s.evictions;
-    expirations += s.expirations;
-  }
-  total["capacity_bytes"] = cap;
-  total["used_bytes"] = used;
-  total["items"] = items;
-  total["hits"] = hits;
-  total["misses"] = misses;
-  total["hit_ratio"] =
-      hits + misses == 0 ? 0.0 : static_cast<double>(hits) / (hits + misses);
-  total["fills"] = fills;
-  total["evictions"] = evictions;
-  total["expirations"] = expirations;
-  j["total"] = total;
-  j["instances"] = list;
-  return j.dump();
+CacheTier::FillHandle CacheTier::Access::BeginFill(uint64_t hash,
+                                                   std::string_view key) {
+  ShmInstance* owner = route_->Owner(hash);
+  if (owner == nullptr) return {};
+  return {owner, owner->BeginFill(key)};
+}
+
+void CacheTier::Access::Fill(const FillHandle& h, std::string_view key,
+                             std::string_view value, const Version& version) {
+  if (h.instance != nullptr) h.instance->Fill(key, value, version, h.token);
+}
+
+void CacheTier::Access::Update(uint64_t hash, std::string_view key,
+                               std::string_view value,
+                               const Version& version) {
+  ShmInstance* owner = route_->Owner(hash);
+  // The previous owner first: it must never keep a copy older than this
+  // write for a lazy move to bring back.
+  ShmInstance* old = route_->PrevOwner(hash);
+  if (old != nullptr && old != owner) old->Invalidate(key, version);
+  if (owner != nullptr) owner->Update(key, value, version);
+}
+
+void CacheTier::Access::Invalidate(uint64_t hash, std::string_view key,
+                                   const Version& version) {
+  ShmInstance* owner = route_->Owner(hash);
+  ShmInstance* old = route_->PrevOwner(hash);
+  if (old != nullptr && old != owner) old->Invalidate(key, version);
+  if (owner != nullptr) owner->Invalidate(key, version);
 }
 
 }  // namespace cairn::cache

@@ -1,31 +1,62 @@
-// CacheTier: a database's shared-memory cache instances, used by Db.
+// CacheTier: a database's shared-memory cache instances, placed on a
+// consistent-hash ring, grown and shrunk online while data migrates.
 //
-// The tier owns `cache.instances` ShmInstances that together hold at most
-// `cache.capacity_mb`, and a Placement that maps each key to its owner. Db
-// calls it on the read path (Get; on a miss BeginFill before reading LevelDB
-// and Fill after), on the write path (Update/Invalidate after the LevelDB
-// commit) and at close (Close records the LevelDB sequence so the next open
-// reattaches warm).
+// The tier owns the ShmInstances of the current ring (and, while a
+// migration runs, of the previous one), the ring layout (ring/layout.h),
+// and a background mover. Db calls it through an Access, which pins the
+// route (ring + instances) for one operation:
+//   read:   Get (a hit, or during a migration a lazy move from the previous
+//           owner); on a miss BeginFill before reading LevelDB, Fill after;
+//   write:  Update/Invalidate after the LevelDB commit;
+// and at close (Close records the LevelDB sequence and the layout id so the
+// next open reattaches warm).
 //
-// The tier never fails the host: an instance that cannot be opened (shared
-// memory full, a name held by something else) is left out — its keys bypass
-// the cache — and the reason is logged and shown in the "cairn.cache"
-// property.
+// Changes (AddInstance, RemoveInstance) make a new epoch: the layout is
+// persisted (TierOptions::save_layout) before the new route is published.
+// Migration from epoch e to e+1 then runs while reads and writes continue:
+//  - lazy: a miss at the new owner takes the item from the previous owner
+//    (BeginFill at the new owner, read the old, Fill, Erase from the old);
+//  - writes invalidate the previous owner before updating the new one, so
+//    the previous owner never holds a value older than an acknowledged
+//    write that a lazy move could resurrect;
+//  - a mover thread walks the instances that lost buckets and moves what
+//    they hold for other owners, at most TierOptions::migration_rate items
+//    a second;
+//  - Transfer(from, to) moves at once what `from` holds for `to`.
+// When the mover has walked every source the migration ends: the previous
+// ring is dropped (persisted), and removed instances are unmapped and their
+// segments deleted. A change requested while a migration runs first
+// finishes that migration at full speed (the call waits for it), then
+// starts its own: changes queue, they never compose.
 //
-// Thread-safe, except Close, which must not race with other calls.
+// The tier never fails the host: an instance that cannot be opened is left
+// out (its keys bypass the cache) and the reason is logged and shown in the
+// "cairn.cache" property.
+//
+// Thread-safe. Close must not race with other calls; after it every change
+// fails with Unavailable.
 #ifndef CAIRN_ENGINE_CACHE_CACHE_TIER_H_
 #define CAIRN_ENGINE_CACHE_CACHE_TIER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cache/placement.h"
 #include "engine/cache/shm_instance.h"
+#include "engine/mutex.h"
+#include "engine/ring/layout.h"
+#include "engine/ring/route_lock.h"
 #include "engine/version.h"
 
 namespace leveldb {
@@ -35,11 +66,18 @@ class Logger;
 namespace cairn::cache {
 
 struct TierOptions {
-  uint64_t capacity_bytes = 64ull << 20;  // 0 disables the tier
-  uint32_t instances = 4;
+  uint64_t capacity_bytes = 64ull << 20;  // of the first layout
+  uint32_t instances = 4;                 // of the first layout
   uint64_t max_item_size = 64ull << 10;
   uint64_t ttl_ms = 0;
   uint32_t lock_timeout_ms = 1000;
+  // Items a second the background mover moves (>= 1).
+  uint64_t migration_rate = 100000;
+  // The encoded layout the last run saved, if any.
+  std::optional<std::string> saved_layout;
+  // Saves an encoded layout durably; called before a change takes effect,
+  // when a migration ends, and at Close. Null: layouts are not persisted.
+  std::function<absl::Status(const std::string& encoded)> save_layout;
 };
 
 // Totals over the instances, for "cairn.stats".
@@ -50,8 +88,9 @@ struct TierTotals {
 
 class CacheTier {
  public:
-  // The smallest capacity one instance can have.
+  // The smallest and largest capacity one instance can have.
   static constexpr uint64_t kMinInstanceBytes = 64ull << 10;
+  static constexpr uint64_t kMaxInstanceBytes = 32ull << 30;
 
   // InvalidArgument when the options cannot work (capacity per instance
   // below the minimum). Otherwise always succeeds; instances that fail to
@@ -70,35 +109,60 @@ class CacheTier {
     FillToken token;
   };
 
-  // A hit copies the value and version out.
-  bool Get(uint64_t hash, std::string_view key, std::string* value,
-           Version* version) {
-    ShmInstance* inst = Owner(hash);
-    return inst != nullptr && inst->Get(key, value, version);
-  }
-  FillHandle BeginFill(uint64_t hash, std::string_view key) {
-    ShmInstance* inst = Owner(hash);
-    if (inst == nullptr) return {};
-    return {inst, inst->BeginFill(key)};
-  }
-  void Fill(const FillHandle& h, std::string_view key, std::string_view value,
-            const Version& version) {
-    if (h.instance != nullptr) h.instance->Fill(key, value, version, h.token);
-  }
-  void Update(uint64_t hash, std::string_view key, std::string_view value,
-              const Version& version) {
-    if (ShmInstance* inst = Owner(hash)) inst->Update(key, value, version);
-  }
-  void Invalidate(uint64_t hash, std::string_view key, const Version& version) {
-    if (ShmInstance* inst = Owner(hash)) inst->Invalidate(key, version);
-  }
+  struct Route;
 
-  // Marks every instance clean at `sequence`. No call may follow.
+  // One cache operation's view of the tier: holds the route for its
+  // lifetime (keep it short; never hold two in one thread).
+  class ABSL_SCOPED_LOCKABLE Access {
+   public:
+    explicit Access(CacheTier* tier) ABSL_SHARED_LOCK_FUNCTION(tier->lock_);
+    ~Access() ABSL_UNLOCK_FUNCTION();
+    Access(const Access&) = delete;
+    Access& operator=(const Access&) = delete;
+
+    // A hit copies the value and version out (during a migration, possibly
+    // after moving the item from its previous owner).
+    bool Get(uint64_t hash, std::string_view key, std::string* value,
+             Version* version);
+    FillHandle BeginFill(uint64_t hash, std::string_view key);
+    void Fill(const FillHandle& h, std::string_view key,
+              std::string_view value, const Version& version);
+    void Update(uint64_t hash, std::string_view key, std::string_view value,
+                const Version& version);
+    void Invalidate(uint64_t hash, std::string_view key,
+                    const Version& version);
+
+   private:
+    friend class CacheTier;
+    CacheTier* const tier_;
+    const int slot_;
+    const Route* const route_;
+  };
+
+  // Adds an instance of `capacity_bytes` and starts migrating to it.
+  // Returns its id. InvalidArgument for a capacity out of range or beyond
+  // the free shared memory; ResourceExhausted when the ring is full;
+  // Unavailable after Close.
+  absl::StatusOr<uint32_t> AddInstance(uint64_t capacity_bytes);
+  // Removes instance `id`: its keys go to the others, it is drained by the
+  // migration and freed when that ends. InvalidArgument for an unknown id or
+  // the last instance; Unavailable after Close.
+  absl::Status RemoveInstance(uint32_t id);
+  // Moves now everything `from` holds that the current ring places on `to`.
+  // `from` may be an instance being removed. Returns the items moved.
+  absl::StatusOr<uint64_t> Transfer(uint32_t from, uint32_t to);
+  // Runs the current migration to its end at full speed (no-op when
+  // stable). For tests, tools and changes that queue behind it.
+  absl::Status FinishMigration();
+
+  // Stops the mover, saves the layout and marks every instance clean at
+  // `sequence`. No call may follow except properties.
   void Close(uint64_t sequence);
 
   TierTotals Totals() const;
-  // The "cairn.cache" property.
+  // The "cairn.cache" and "cairn.migration" properties.
   std::string PropertyJson() const;
+  std::string MigrationJson() const;
 
  private:
   struct Slot {
@@ -108,17 +172,61 @@ class CacheTier {
     std::string disabled_reason;
   };
 
-  CacheTier(const TierOptions& options, std::unique_ptr<Placement> placement)
-      : options_(options), placement_(std::move(placement)) {}
-  ShmInstance* Owner(uint64_t hash) const {
-    return slots_[placement_->InstanceFor(hash)].instance.get();
-  }
+  CacheTier(const TierOptions& options, std::string db_path,
+            leveldb::Logger* log);
+
+  // cache_tier.cc
+  absl::Status OpenSlot(uint32_t id, uint64_t capacity, uint64_t layout_id,
+                        uint64_t sequence, bool fresh)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  std::unique_ptr<Route> BuildRoute() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  absl::Status SaveLayout() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+
+  // cache_tier_migration.cc
+  absl::Status BeginEpoch(ring::Ring next)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  void ResetMover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  // Walks up to `max_buckets` buckets of the current source; ends the
+  // migration after the last. Returns items moved.
+  uint64_t StepLocked(uint32_t max_buckets)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  absl::Status FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  void EndMigration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  // Moves `key` from `src` to its current owner; true if moved.
+  bool MoveOne(ShmInstance* src, std::string_view key);
+  void MoverLoop();
+  void StopMover();
+  uint64_t RemainingEstimate() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
 
   const TierOptions options_;
-  std::unique_ptr<Placement> placement_;
-  std::vector<Slot> slots_;
-  leveldb::Logger* log_ = nullptr;
-  bool closed_ = false;
+  const std::string db_path_;
+  leveldb::Logger* const log_;
+
+  mutable ring::RouteLock lock_;
+  const Route* route_ ABSL_GUARDED_BY(lock_) = nullptr;
+
+  // Serialises changes, mover steps and close; guards the layout and slots.
+  mutable Mutex change_mu_;
+  ring::Layout layout_ ABSL_GUARDED_BY(change_mu_);
+  absl::flat_hash_map<uint32_t, std::unique_ptr<Slot>> slots_
+      ABSL_GUARDED_BY(change_mu_);
+  std::vector<uint32_t> sources_ ABSL_GUARDED_BY(change_mu_);
+  size_t cursor_source_ ABSL_GUARDED_BY(change_mu_) = 0;
+  uint32_t cursor_bucket_ ABSL_GUARDED_BY(change_mu_) = 0;
+  std::string layout_note_ ABSL_GUARDED_BY(change_mu_);
+  bool closed_ ABSL_GUARDED_BY(change_mu_) = false;
+
+  std::atomic<uint64_t> moved_lazy_{0};
+  std::atomic<uint64_t> moved_mover_{0};
+  std::atomic<uint64_t> moved_transfer_{0};
+
+  Mutex mover_mu_;
+  CondVar mover_cv_;
+  bool mover_stop_ ABSL_GUARDED_BY(mover_mu_) = false;
+  bool mover_work_ ABSL_GUARDED_BY(mover_mu_) = false;
+  std::thread mover_;
 };
 
 }  // namespace cairn::cache

@@ -2,6 +2,7 @@
 // and clean close are in shm_instance_open.cc.
 #include "engine/cache/shm_instance.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -60,9 +61,9 @@ void ShmInstance::RemoveLocked(const SlotRef& ref, Counter why) {
 }
 
 bool ShmInstance::Get(std::string_view key, std::string* value,
-                      Version* version) {
+                      Version* version, bool count_miss) {
   if (!Usable() || key.size() > kMaxKeyBytes) {
-    counters_.Add(kMisses);
+    if (count_miss) counters_.Add(kMisses);
     return false;
   }
   const KeyLoc loc = index_->Locate(key);
@@ -70,16 +71,31 @@ bool ShmInstance::Get(std::string_view key, std::string* value,
   SlotRef where;
   if (index_->Read(loc, key, value, &meta, &where) !=
       HashIndex::ReadResult::kHit) {
-    counters_.Add(kMisses);
+    if (count_miss) counters_.Add(kMisses);
     return false;
   }
   if (Expired(meta.time)) {
     counters_.Add(kExpirations);
-    counters_.Add(kMisses);
+    if (count_miss) counters_.Add(kMisses);
     return false;
   }
   index_->Touch(where);
   counters_.Add(kHits);
+  if (version != nullptr) *version = meta.version;
+  return true;
+}
+
+bool ShmInstance::Peek(std::string_view key, std::string* value,
+                       Version* version) const {
+  if (!Usable() || key.size() > kMaxKeyBytes) return false;
+  const KeyLoc loc = index_->Locate(key);
+  ItemMeta meta;
+  SlotRef where;
+  if (index_->Read(loc, key, value, &meta, &where) !=
+          HashIndex::ReadResult::kHit ||
+      Expired(meta.time)) {
+    return false;
+  }
   if (version != nullptr) *version = meta.version;
   return true;
 }
@@ -284,12 +300,21 @@ void ShmInstance::ForEach(
     absl::FunctionRef<bool(std::string_view, std::string_view,
                            const Version&)>
         fn) const {
+  ForEachInBuckets(0, geo_.num_buckets, fn);
+}
+
+bool ShmInstance::ForEachInBuckets(
+    uint32_t begin_bucket, uint32_t end_bucket,
+    absl::FunctionRef<bool(std::string_view, std::string_view,
+                           const Version&)>
+        fn) const {
   struct Entry {
     std::string key, value;
     ItemMeta meta;
   };
   std::vector<Entry> entries;
-  for (uint32_t b = 0; b < geo_.num_buckets && Usable(); ++b) {
+  end_bucket = std::min(end_bucket, geo_.num_buckets);
+  for (uint32_t b = begin_bucket; b < end_bucket && Usable(); ++b) {
     const Bucket& bk = index_->bucket(b);
     bool consistent = false;
     for (int attempt = 0; attempt < 1000 && !consistent; ++attempt) {
@@ -319,9 +344,10 @@ void ShmInstance::ForEach(
     if (!consistent) continue;  // a writer kept the bucket busy: skip it
     for (const Entry& e : entries) {
       if (Expired(e.meta.time)) continue;
-      if (!fn(e.key, e.value, e.meta.version)) return;
+      if (!fn(e.key, e.value, e.meta.version)) return false;
     }
   }
+  return true;
 }
 
 InstanceStats ShmInstance::Stats() const {

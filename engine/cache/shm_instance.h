@@ -95,7 +95,13 @@ class ShmInstance : private PageLog::Evictor {
 
   // A hit copies the value (if `value` is not null) and version out and
   // returns true. Misses, expired items and a failed instance return false.
-  bool Get(std::string_view key, std::string* value, Version* version);
+  // With count_miss false a miss is not counted (the caller looks further,
+  // and counts the miss with CountMiss if it still misses).
+  bool Get(std::string_view key, std::string* value, Version* version,
+           bool count_miss = true);
+  void CountMiss() { counters_.Add(kMisses); }
+  // As Get, but counts nothing and leaves the CLOCK bit alone (migration).
+  bool Peek(std::string_view key, std::string* value, Version* version) const;
 
   // After a put committed `version` to LevelDB. Replaces an older cached
   // version or inserts; see the contract above.
@@ -121,6 +127,14 @@ class ShmInstance : private PageLog::Evictor {
                                       std::string_view value,
                                       const Version& version)>
                    fn) const;
+  // The same over index buckets [begin, end) only, so a walk can be done in
+  // steps. Returns false if `fn` stopped it.
+  bool ForEachInBuckets(uint32_t begin, uint32_t end,
+                        absl::FunctionRef<bool(std::string_view key,
+                                               std::string_view value,
+                                               const Version& version)>
+                            fn) const;
+  uint32_t num_buckets() const { return geo_.num_buckets; }
 
   // Removes the entry if its version is <= `version`; true if removed.
   bool Erase(std::string_view key, const Version& version);

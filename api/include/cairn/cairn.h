@@ -69,7 +69,7 @@ extern "C" {
  * published signature or struct layout would change (never planned); the
  * minor grows when functions are appended to cairn_api_t. */
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 0
+#define CAIRN_ABI_MINOR 1
 
 typedef enum {
   CAIRN_OK = 0,
@@ -270,11 +270,50 @@ CAIRN_EXPORT void cairn_snapshot_release(cairn_snapshot_t* snapshot);
  *                    stats, cache totals
  *   "cairn.options"  JSON: the effective options of this database
  *   "cairn.cache"    JSON: the shared-memory cache, per instance and in
- *                    total ({"enabled":false} when cache.capacity_mb is 0)
+ *                    total, with each instance's share of the ring
+ *                    ({"enabled":false} when cache.capacity_mb is 0)
+ *   "cairn.migration" JSON: the ring epoch, "state" ("stable" or
+ *                    "migrating"), items moved lazily / by the mover / by
+ *                    transfer, items remaining (estimate), started and
+ *                    finished times (ms since the Unix epoch)
  *   "leveldb.*"      passed through to LevelDB (e.g. "leveldb.stats")
  * Unknown names are CAIRN_NOT_FOUND. */
 CAIRN_EXPORT cairn_status_t cairn_property(cairn_db_t* db, const char* name,
                                            char** value, char** errmsg);
+
+/* ---- Cache instances (ABI 1.1) ----------------------------------------- */
+
+/* The cache is a consistent-hash ring of shared-memory instances. Adding or
+ * removing one makes a new ring epoch (persisted: a reopen finds the same
+ * layout) and starts a gradual migration while reads and writes go on: a
+ * miss at a key's new instance takes the item from its previous instance,
+ * and a background mover moves the rest at migration.rate_items_per_sec.
+ * A change requested while a migration runs first finishes that migration
+ * at full speed (the call waits), then starts its own. Progress is in the
+ * "cairn.migration" property. All three are thread-safe and return
+ * CAIRN_NOT_SUPPORTED when the cache is disabled (cache.capacity_mb = 0).
+ *
+ * Adds an instance of `capacity_bytes` (64 KiB .. 32 GiB, and no more than
+ * /dev/shm has free: CAIRN_INVALID_ARGUMENT otherwise) and stores its id
+ * (never reused) in *instance_id. */
+CAIRN_EXPORT cairn_status_t cairn_cache_add_instance(cairn_db_t* db,
+                                                     uint64_t capacity_bytes,
+                                                     uint32_t* instance_id,
+                                                     char** errmsg);
+/* Removes instance `instance_id` from the ring; its items migrate to the
+ * others and its segment is freed when the migration ends. An unknown id or
+ * the last instance is CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_status_t cairn_cache_remove_instance(cairn_db_t* db,
+                                                        uint32_t instance_id,
+                                                        char** errmsg);
+/* Bulk transfer (SPEC C8): moves now everything instance `from_id` holds
+ * that the current ring places on `to_id`. `from_id` may be an instance
+ * being removed; `to_id` must be in the ring. Same id twice or an unknown
+ * id is CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_status_t cairn_cache_transfer(cairn_db_t* db,
+                                                 uint32_t from_id,
+                                                 uint32_t to_id,
+                                                 char** errmsg);
 
 /* ---- Plugin entry point ------------------------------------------------ */
 
@@ -345,6 +384,11 @@ typedef struct cairn_api_t {
   void (*snapshot_release)(cairn_snapshot_t*);
   cairn_status_t (*property)(cairn_db_t*, const char*, char**, char**);
   /* ABI 1.0 ends here; later minors append below. */
+  /* ABI 1.1 */
+  cairn_status_t (*cache_add_instance)(cairn_db_t*, uint64_t, uint32_t*,
+                                       char**);
+  cairn_status_t (*cache_remove_instance)(cairn_db_t*, uint32_t, char**);
+  cairn_status_t (*cache_transfer)(cairn_db_t*, uint32_t, uint32_t, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library
