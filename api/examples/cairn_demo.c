@@ -9,8 +9,11 @@
  *      run), so the first reads show the cache reattached warm,
  *   2. reads every record back twice, verifying each value, and reports the
  *      shared-memory cache's hit ratio for each pass,
- *   3. scans the middle half of the key space through iterator bounds,
- *   4. deletes a tenth of the records in batches and checks they are gone
+ *   3. grows the cache online (first run only: the layout persists): adds a
+ *      fifth cache instance, reads everything again while data migrates to
+ *      it, and follows the "cairn.migration" progress until it is done,
+ *   4. scans the middle half of the key space through iterator bounds,
+ *   5. deletes a tenth of the records in batches and checks they are gone
  *      (point reads and a bounded scan) while their neighbours remain, then
  *      writes them back so the next run finds the full data set,
  * and finally prints the cache's state and the "cairn.stats" property.
@@ -269,6 +272,59 @@ static void ReadAll(cairn_db_t* db, const char* phase, uint64_t records) {
   Report(phase, records, seconds, detail);
 }
 
+/* The number after `"name":` in the cairn.migration property (0 if absent);
+ * with name NULL, 1 while the state is "migrating". */
+static uint64_t Migration(cairn_db_t* db, const char* name) {
+  char* err = NULL;
+  char* json = NULL;
+  Check(api->property(db, "cairn.migration", &json, &err), err,
+        "cairn_property(cairn.migration)");
+  uint64_t value = 0;
+  if (name == NULL) {
+    value = strstr(json, "\"state\":\"migrating\"") != NULL;
+  } else {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", name);
+    const char* at = strstr(json, pattern);
+    if (at != NULL) value = strtoull(at + strlen(pattern), NULL, 10);
+  }
+  api->free_fn(json);
+  return value;
+}
+
+/* Adds a cache instance online and shows the data migrating to it while it
+ * is read. Once per database: the grown layout persists across runs. */
+static void GrowCache(cairn_db_t* db, uint64_t records) {
+  if (api->abi_minor < 1) return; /* a library without cache instances */
+  if (CacheInstancesOpened(db, "") >= 5) {
+    printf("cache: already grown to 5 instances by an earlier run (the ring "
+           "layout persists)\n");
+    return;
+  }
+  char* err = NULL;
+  uint32_t id = 0;
+  double start = Now();
+  Check(api->cache_add_instance(db, 16u << 20, &id, &err), err,
+        "cairn_cache_add_instance");
+  printf("cache: added instance %u (16 MiB) online; ring epoch %" PRIu64
+         " -> %" PRIu64 ", data migrating while we read\n",
+         (unsigned)id, Migration(db, "from_epoch"), Migration(db, "epoch"));
+  ReadAll(db, "read #3", records);
+  for (int polls = 0; Migration(db, NULL) && polls < 600; ++polls) {
+    printf("  migrating: %" PRIu64 " moved lazily, %" PRIu64
+           " by the mover, ~%" PRIu64 " left\n",
+           Migration(db, "moved_lazy"), Migration(db, "moved_mover"),
+           Migration(db, "remaining_estimate"));
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  if (Migration(db, NULL)) Die("the migration did not finish in 60 s");
+  printf("cache: migration finished in %.2f s: %" PRIu64
+         " items moved lazily by reads, %" PRIu64 " by the mover\n",
+         Now() - start, Migration(db, "moved_lazy"),
+         Migration(db, "moved_mover"));
+}
+
 /* Iterates [first, first+count) through bounds; returns the keys seen,
  * verifying order and values. */
 static uint64_t ScanRange(cairn_db_t* db, uint64_t first, uint64_t count) {
@@ -437,6 +493,7 @@ int main(int argc, char** argv) {
   }
   ReadAll(db, "read #1", records);
   ReadAll(db, "read #2", records);
+  GrowCache(db, records);
 
   uint64_t scan_first = records / 4, scan_count = records / 2;
   double start = Now();

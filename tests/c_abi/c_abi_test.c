@@ -369,6 +369,9 @@ static void TestApiTable(cairn_get_api_fn get_api, void* lib) {
   CHECK_ENTRY(snapshot_create, cairn_snapshot_create);
   CHECK_ENTRY(snapshot_release, cairn_snapshot_release);
   CHECK_ENTRY(property, cairn_property);
+  CHECK_ENTRY(cache_add_instance, cairn_cache_add_instance);
+  CHECK_ENTRY(cache_remove_instance, cairn_cache_remove_instance);
+  CHECK_ENTRY(cache_transfer, cairn_cache_transfer);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }
@@ -1133,6 +1136,79 @@ static int LooksLikeJsonObject(const char* s) {
   return n >= 2 && s[0] == '{' && s[n - 1] == '}';
 }
 
+/* Cache instances (ABI 1.1): grow, transfer, shrink while the data stays
+ * readable, and every bad request refused with its reason. */
+static void TestCacheInstances(void) {
+  char* err = NULL;
+  char* value = NULL;
+  char path[PATH_MAX];
+  char key[32], val[32];
+  uint32_t id = 12345;
+  StartPhase("cache instances");
+  cairn_db_t* db = OpenNew("cache_instances", path, sizeof path);
+  for (int i = 0; i < 500; ++i) {
+    snprintf(key, sizeof key, "ck%d", i);
+    snprintf(val, sizeof val, "cv%d", i);
+    Put(db, key, val);
+  }
+  CheckOk(api->cache_add_instance(db, 1 << 20, &id, &err), &err);
+  CheckCondition(id == 4); /* the default cache has instances 0..3 */
+  CheckOk(api->property(db, "cairn.migration", &value, &err), &err);
+  CheckCondition(value != NULL && LooksLikeJsonObject(value));
+  CheckCondition(strstr(value, "\"epoch\":2") != NULL);
+  api->free_fn(value);
+  value = NULL;
+  CheckOk(api->cache_transfer(db, 0, id, &err), &err);
+  CheckOk(api->cache_remove_instance(db, 1, &err), &err);
+  for (int i = 0; i < 500; ++i) {
+    snprintf(key, sizeof key, "ck%d", i);
+    snprintf(val, sizeof val, "cv%d", i);
+    CheckGet(db, NULL, key, val);
+  }
+  CheckOk(api->property(db, "cairn.cache", &value, &err), &err);
+  CheckCondition(value != NULL && strstr(value, "\"share\"") != NULL);
+  api->free_fn(value);
+  value = NULL;
+
+  CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
+                 api->cache_add_instance(db, 0, &id, &err), &err,
+                 "capacity", "out of range");
+  CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
+                 api->cache_add_instance(db, UINT64_MAX, &id, &err), &err,
+                 "capacity", NULL);
+  CheckStatus(CAIRN_INVALID_ARGUMENT,
+              api->cache_add_instance(db, 1 << 20, NULL, &err), &err);
+  CheckStatus(CAIRN_INVALID_ARGUMENT,
+              api->cache_add_instance(NULL, 1 << 20, &id, &err), &err);
+  CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
+                 api->cache_remove_instance(db, 77, &err), &err, "77",
+                 "does not exist");
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->cache_remove_instance(NULL, 0, &err),
+              &err);
+  CheckStatusMsg(CAIRN_INVALID_ARGUMENT, api->cache_transfer(db, 2, 2, &err),
+                 &err, "itself", NULL);
+  CheckStatusMsg(CAIRN_INVALID_ARGUMENT, api->cache_transfer(db, 2, 77, &err),
+                 &err, "77", NULL);
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->cache_transfer(NULL, 0, 2, &err),
+              &err);
+  CheckCondition(api->cache_transfer(db, 2, 2, NULL) == CAIRN_INVALID_ARGUMENT);
+  api->close(db);
+
+  cairn_options_t* opts = CreateOptions();
+  CheckOk(api->options_set(opts, "cache.capacity_mb", "0", &err), &err);
+  MakePath(path, sizeof path, "cache_off");
+  cairn_db_t* off = NULL;
+  CheckOk(api->open(opts, path, &off, &err), &err);
+  api->options_destroy(opts);
+  CheckStatusMsg(CAIRN_NOT_SUPPORTED,
+                 api->cache_add_instance(off, 1 << 20, &id, &err), &err,
+                 "disabled", NULL);
+  CheckStatus(CAIRN_NOT_SUPPORTED, api->cache_remove_instance(off, 0, &err),
+              &err);
+  CheckStatus(CAIRN_NOT_SUPPORTED, api->cache_transfer(off, 0, 1, &err), &err);
+  api->close(off);
+}
+
 static void TestProperties(void) {
   char* err = NULL;
   char* value = NULL;
@@ -1525,6 +1601,7 @@ int main(int argc, char** argv) {
   TestIterators();
   TestSnapshots();
   TestProperties();
+  TestCacheInstances();
   TestThreads();
   TestCloseWithOpenHandles();
   TestOwnership();
