@@ -71,6 +71,51 @@ keys / values with include_value=False / include_key=False. The iterator sees
 the database as of its creation (or as of `snapshot`). fill_cache=False keeps
 a one-off scan from evicting hot data.)";
 
+constexpr const char* kAddCacheInstanceDoc = R"(add_cache_instance(capacity_bytes) -> int
+
+Adds a shared-memory cache instance of capacity_bytes (64 KiB .. 32 GiB, and
+no more than /dev/shm has free) to the cache's consistent-hash ring and
+returns its id (ids are never reused). The keys the ring now places on it
+migrate gradually while reads and writes go on; watch migration(). If a
+migration is running, it is first finished at full speed (the call waits).
+Runs without the GIL.
+
+Raises InvalidArgumentError for a capacity out of range (or negative),
+OverflowError above 2**64 - 1, TypeError for a non-int, NotSupportedError
+when the cache is disabled (cache.capacity_mb = 0), UnavailableError after
+close().)";
+
+constexpr const char* kRemoveCacheInstanceDoc = R"(remove_cache_instance(id) -> None
+
+Removes cache instance `id` from the ring: its items migrate to the other
+instances and its shared-memory segment is freed when the migration ends.
+If a migration is running, it is first finished (the call waits). Runs
+without the GIL.
+
+Raises InvalidArgumentError for an unknown id, an instance already being
+removed or the last instance, NotSupportedError when the cache is disabled,
+UnavailableError after close().)";
+
+constexpr const char* kTransferDoc = R"(transfer(from_id, to_id) -> None
+
+Moves now (instead of gradually) everything instance from_id holds that the
+current ring places on instance to_id. from_id may be an instance being
+removed; to_id must be in the ring. Runs without the GIL.
+
+Raises InvalidArgumentError for an unknown id, the same id twice or a to_id
+being removed, NotSupportedError when the cache is disabled,
+UnavailableError after close().)";
+
+constexpr const char* kMigrationDoc = R"(migration() -> dict
+
+The 'cairn.migration' property, parsed: 'state' ('stable' or 'migrating'),
+the ring 'epoch', the member 'instances', items moved ('moved_lazy' on
+misses, 'moved_mover' by the background mover at
+migration.rate_items_per_sec, 'moved_transfer' by transfer(), 'moved_total'),
+'remaining_estimate', and 'started_ms' / 'finished_ms' (ms since the Unix
+epoch; 'finished_ms' is 0 while migrating). With the cache disabled:
+{'enabled': False, 'state': 'stable'}. Runs without the GIL.)";
+
 void DefineDb(py::module_& m) {
   py::class_<PyDb> db(m, "DB", R"(An open Cairn database.
 
@@ -118,11 +163,21 @@ from several threads; after os.fork() the child must open its own.)");
           "A consistent point-in-time view (a context manager).")
       .def("property", &PyDb::Property, "name"_a,
            "The string value of a property: 'cairn.stats', 'cairn.options', "
-           "'leveldb.stats', ...; NotFoundError for an unknown name.")
+           "'cairn.cache', 'cairn.migration', 'leveldb.stats', ...; "
+           "NotFoundError for an unknown name. Runs without the GIL.")
       .def("stats", &PyDb::Stats, "The 'cairn.stats' property, parsed (dict).")
       .def("cache_stats", &PyDb::CacheStats,
-           "Statistics of the shared-memory cache (dict); NotSupportedError "
-           "while this libcairn has no cache.")
+           "The 'cairn.cache' property, parsed (dict): per instance and in "
+           "total, capacity, use and hit counters, and each instance's id, "
+           "role ('member' or 'draining'), share of the ring and state; "
+           "{'enabled': False} when the cache is disabled (NotSupportedError "
+           "from a libcairn without a cache).")
+      .def("add_cache_instance", &PyDb::AddCacheInstance, "capacity_bytes"_a,
+           kAddCacheInstanceDoc)
+      .def("remove_cache_instance", &PyDb::RemoveCacheInstance, "id"_a,
+           kRemoveCacheInstanceDoc)
+      .def("transfer", &PyDb::Transfer, "from_id"_a, "to_id"_a, kTransferDoc)
+      .def("migration", &PyDb::Migration, kMigrationDoc)
       .def("close", &PyDb::Close,
            "Closes the database (idempotent). Open iterators and snapshots "
            "become unusable. Runs without the GIL.")

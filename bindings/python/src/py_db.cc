@@ -159,35 +159,66 @@ py::list PyDb::MultiGet(const py::iterable& keys) {
   return out;
 }
 
-std::string PyDb::Property(const std::string& name) {
-  cairn_db_t* db = state_->CheckedOrThrow();
+namespace {
+
+// One cairn_property call without the GIL (see py_db.h for why).
+cairn_status_t ReadProperty(DbState& state, const std::string& name,
+                            std::string* out, char** err) {
+  InFlightCall call(state);
+  py::gil_scoped_release nogil;
   char* value = nullptr;
+  cairn_status_t s = cairn_property(call.db(), name.c_str(), &value, err);
+  if (s == CAIRN_OK) {
+    out->assign(value);
+    cairn_free(value);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string PyDb::Property(const std::string& name) {
+  std::string value;
   char* err = nullptr;
-  cairn_status_t s = cairn_property(db, name.c_str(), &value, &err);
+  cairn_status_t s = ReadProperty(*state_, name, &value, &err);
   if (s != CAIRN_OK) ThrowStatus(s, err, "property '" + name + "'");
-  std::string out(value);
-  cairn_free(value);
-  return out;
+  return value;
+}
+
+std::optional<std::string> PyDb::OptionalProperty(const std::string& name) {
+  std::string value;
+  char* err = nullptr;
+  cairn_status_t s = ReadProperty(*state_, name, &value, &err);
+  if (s == CAIRN_NOT_FOUND) {
+    cairn_free(err);
+    return std::nullopt;
+  }
+  if (s != CAIRN_OK) ThrowStatus(s, err, "property '" + name + "'");
+  return value;
 }
 
 py::object PyDb::Stats() { return ParseJson(Property("cairn.stats")); }
 
 py::object PyDb::CacheStats() {
-  cairn_db_t* db = state_->CheckedOrThrow();
-  char* value = nullptr;
-  char* err = nullptr;
-  cairn_status_t s = cairn_property(db, "cairn.cache", &value, &err);
-  if (s == CAIRN_NOT_FOUND) {
-    cairn_free(err);
+  std::optional<std::string> json = OptionalProperty("cairn.cache");
+  if (!json) {
     ThrowError(ErrorClass(CAIRN_NOT_SUPPORTED),
                std::string("cache_stats: libcairn ") + cairn_version() +
                    " has no shared-memory cache (property 'cairn.cache' is "
                    "not provided)");
   }
-  if (s != CAIRN_OK) ThrowStatus(s, err, "cache_stats");
-  std::string json(value);
-  cairn_free(value);
-  return ParseJson(json);
+  return ParseJson(*json);
+}
+
+py::object PyDb::Migration() {
+  std::optional<std::string> json = OptionalProperty("cairn.migration");
+  if (!json) {
+    ThrowError(ErrorClass(CAIRN_NOT_SUPPORTED),
+               std::string("migration: libcairn ") + cairn_version() +
+                   " cannot change cache instances online (property "
+                   "'cairn.migration' is not provided)");
+  }
+  return ParseJson(*json);
 }
 
 }  // namespace cairn::python

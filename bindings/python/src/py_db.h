@@ -1,9 +1,12 @@
 // PyDb: cairn.DB, an open Cairn database.
 //
-// Opening, closing, multi_get and batch writes release the GIL; single gets,
-// puts and deletes do not (a LevelDB point operation costs about what
-// releasing and retaking the GIL does), except sync puts/deletes, which wait
-// for an fsync. get, __contains__, put and delete are raw METH_FASTCALL
+// Opening, closing, multi_get, batch writes, properties and cache-instance
+// changes release the GIL; single gets, puts and deletes do not (a LevelDB
+// point operation costs about what releasing and retaking the GIL does),
+// except sync puts/deletes, which wait for an fsync. Properties release it
+// because the cache's ("cairn.cache", "cairn.migration", the cache totals in
+// "cairn.stats") wait for the cache's change lock, which an add, remove or
+// transfer holds while it finishes a running migration. get, __contains__, put and delete are raw METH_FASTCALL
 // methods (py_get.cc) to keep pybind11's dispatch off the hot path.
 //
 // Thread safety: any thread may use a DB; close() waits for calls running
@@ -14,6 +17,7 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "db_state.h"
@@ -32,8 +36,22 @@ class PyDb {
 
   pybind11::list MultiGet(const pybind11::iterable& keys);
   std::string Property(const std::string& name);
+  // Property(), or nullopt when this libcairn does not provide `name`
+  // (CAIRN_NOT_FOUND).
+  std::optional<std::string> OptionalProperty(const std::string& name);
   pybind11::object Stats();
   pybind11::object CacheStats();
+  pybind11::object Migration();  // "cairn.migration", parsed
+
+  // Cache instances (C ABI 1.1; py_cache.cc). Each runs without the GIL:
+  // a change made while a migration runs first finishes that migration.
+  // Arguments are Python ints (TypeError otherwise, bool included);
+  // negative ones raise InvalidArgumentError (a ValueError), ones too large
+  // for the C type OverflowError, before anything reaches the C ABI.
+  uint32_t AddCacheInstance(const pybind11::handle& capacity_bytes);
+  void RemoveCacheInstance(const pybind11::handle& id);
+  void Transfer(const pybind11::handle& from_id, const pybind11::handle& to_id);
+
   void Close() { state_->Close(); }
   bool closed() const { return state_->closed(); }
   const std::string& path() const { return state_->path(); }
