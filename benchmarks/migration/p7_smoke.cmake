@@ -1,0 +1,38 @@
+# Smoke test of cairn_p7 (ctest cairn_p7_smoke): a tiny run of all three
+# strategies, then a check that the CSV holds a series for each.
+#   cmake -DP7=<cairn_p7> -DOUT=<dir> -P p7_smoke.cmake
+if(NOT P7 OR NOT OUT)
+  message(FATAL_ERROR "usage: cmake -DP7=<cairn_p7> -DOUT=<dir> -P p7_smoke.cmake")
+endif()
+file(REMOVE_RECURSE "${OUT}")
+execute_process(
+  COMMAND "${P7}" --keys=5000 --warmup-s=0.3 --before-s=1 --after-s=2
+          --migration-wait-s=10 "--out=${OUT}"
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cairn_p7 failed: ${rc}")
+endif()
+set(csv "${OUT}/p7_timeseries.csv")
+if(NOT EXISTS "${csv}" OR NOT EXISTS "${OUT}/p7.json")
+  message(FATAL_ERROR "cairn_p7 did not write ${csv} and p7.json")
+endif()
+file(STRINGS "${csv}" lines)
+list(GET lines 0 header)
+if(NOT header MATCHES "^strategy,simulated,phase,t_start_s,t_end_s,ops,hits,misses,hit_ratio,ops_per_sec")
+  message(FATAL_ERROR "unexpected CSV header: ${header}")
+endif()
+foreach(strategy cairn consistent modulo)
+  foreach(phase before after)
+    set(found FALSE)
+    foreach(line IN LISTS lines)
+      if(line MATCHES "^${strategy},[01],${phase},")
+        set(found TRUE)
+        break()
+      endif()
+    endforeach()
+    if(NOT found)
+      message(FATAL_ERROR "${csv}: no '${phase}' rows for ${strategy}")
+    endif()
+  endforeach()
+endforeach()
+message(STATUS "cairn_p7 smoke: ${csv} OK")
