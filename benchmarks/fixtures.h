@@ -158,7 +158,10 @@ void SetUpDataSet(Fixture<Store>& fixture, Setup setup) {
   const uint64_t n = Config().keys;
   const StoreOptions options = OptionsFor(setup);
   std::string name = std::string(Store::kName) + "_get";
-  if constexpr (Store::kLevelDb) name += "_" + SetupName(setup);
+  if constexpr (Store::kLevelDb) {
+    name += '_';
+    name += SetupName(setup);
+  }
   if (!OpenFresh(fixture, name, options)) return;
 
   auto start = std::chrono::steady_clock::now();
