@@ -2,10 +2,15 @@
 # Builds cairn_bench (Release, in build-release/) and runs the full comparison
 # of Cairn with LevelDB, LMDB and std::unordered_map: 1M keys, every
 # benchmark repeated in a random interleaved order so drift on a shared
-# machine hits every store alike. About 12 minutes on a 2-core machine
-# (loading the data sets is a good part of it).
+# machine hits every store alike. About 10 minutes on a quiet 2-core machine
+# (loading the six data sets is a minute of it).
 #
-# Writes benchmarks/results/cairn_bench.{json,md,png,log}.
+# Writes benchmarks/results/cairn_bench.{json,md,png,log}. The P8 reattach
+# benchmark is opt-in; run it on its own and merge the reports:
+#   CAIRN_BENCH_REATTACH=1 RESULTS_NAME=cairn_bench_reattach \
+#     benchmarks/run.sh --benchmark_filter=Reattach
+#   benchmarks/report.py results/cairn_bench.json \
+#     results/cairn_bench_reattach.json
 # Extra arguments go to cairn_bench (e.g. --benchmark_filter=Get).
 # Environment: CAIRN_BENCH_KEYS, CAIRN_BENCH_DIR, CAIRN_BENCH_BLOCK_CACHE_MB,
 # CAIRN_BENCH_CACHE_MB, CAIRN_BENCH_SMALL_BLOCK_CACHE_MB,
