@@ -12,6 +12,17 @@
 //                              (default 256: the 1M records take ~140 MiB
 //                              there, so the data set fits as BENCHMARKS.md
 //                              asks; Cairn's default of 64 holds under half)
+//   CAIRN_BENCH_SMALL_BLOCK_CACHE_MB  block cache of the "small" setup of
+//                              both stores (default 8, LevelDB's default; the
+//                              figure BENCHMARKS.md quotes for LevelDB gets)
+//   CAIRN_BENCH_COLD_CACHE_MB  Cairn cache of the cold-miss setup (default:
+//                              10% of the key+value bytes, at least 1)
+//   CAIRN_BENCH_REATTACH=1     also run BM_CairnReattach, P8 (needs the
+//                              cache's size free in /dev/shm, and a minute
+//                              or two)
+//   CAIRN_BENCH_REATTACH_MB    its cache.capacity_mb (default 1024)
+//   CAIRN_BENCH_REATTACH_VALUE its value size in bytes (default 1000, so
+//                              1 GiB fills in about a million puts)
 //
 // Both stores get the same LevelDB options: Cairn by name through
 // cairn_options_set, LevelDB through leveldb::Options. Cairn's own cache has
@@ -33,6 +44,15 @@ struct StoreOptions {
   int bloom_bits_per_key = 10;
   bool snappy = true;        // "compression": snappy | none.
   int cairn_cache_mb = 256;  // Cairn only: "cache.capacity_mb".
+  int cairn_cache_instances = 4;  // Cairn only: "cache.instances" (default).
+};
+
+// The data sets the get benchmarks run against. Each is its own database
+// per store, loaded identically; only the options differ.
+enum class Setup {
+  kLargeBlockCache,  // block cache of CAIRN_BENCH_BLOCK_CACHE_MB ("bc256")
+  kSmallBlockCache,  // block cache of CAIRN_BENCH_SMALL_BLOCK_CACHE_MB ("bc8")
+  kColdCache,        // small block cache, Cairn cache ~10% of the data
 };
 
 struct BenchConfig {
@@ -40,11 +60,23 @@ struct BenchConfig {
   std::string dir;
   bool remove_dir_at_exit = false;  // Only for a directory we created.
   StoreOptions store;
+  int small_block_cache_mb = 8;
+  int cold_cache_mb = 0;  // computed from keys unless set
+  bool reattach = false;
+  int reattach_mb = 1024;
+  size_t reattach_value_size = 1000;
 };
 
 // Parses the environment on first use; exits with a message on a malformed
 // value or when the directory cannot be created.
 const BenchConfig& Config();
+
+// The options of `setup`: Config().store with its block cache (and, for
+// kColdCache, Cairn cache) size replaced.
+StoreOptions OptionsFor(Setup setup);
+
+// "bc256", "bc8": the block cache size of `setup`, for benchmark names.
+std::string SetupLabel(Setup setup);
 
 // Path of database `name` inside the run's directory.
 std::string DbPath(const std::string& name);

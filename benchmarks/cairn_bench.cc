@@ -1,95 +1,49 @@
-// cairn_bench — Cairn through its C ABI against raw LevelDB with the same
-// options, side by side in one run (BENCHMARKS.md: P1, P2, P3, P11).
+// cairn_bench — Cairn through its C ABI against its peers, side by side in
+// one run (BENCHMARKS.md: P1, P2, P3, P8, P9, P11). Same keys, values and
+// key streams for every store (workload.h); 1M keys x 100 B by default.
 //
-//   BM_CairnPut / BM_LevelDBPut           random 16-byte keys, 100-byte
-//                                         values, no sync
-//   BM_CairnGet/{uniform,zipf}            gets over the loaded data set
-//   BM_LevelDBGet/{uniform,zipf}          (zipfian theta 0.99, scrambled)
-//   BM_CairnGetMiss / BM_LevelDBGetMiss   keys between the present ones
+//   BM_CairnGet/{uniform,zipf}       cached gets (Cairn's cache holds all)
+//   BM_LevelDBGet/{uniform,zipf}     raw LevelDB, same options, block cache
+//                                    CAIRN_BENCH_BLOCK_CACHE_MB (256: fits)
+//   BM_LevelDBSmallCacheGet/{uniform,zipf,scan}
+//                                    raw LevelDB, block cache
+//                                    CAIRN_BENCH_SMALL_BLOCK_CACHE_MB (8)
+//   BM_LmdbGet/{uniform,zipf}        LMDB (lmdb_store.h)
+//   BM_MapGet/{uniform,zipf}         std::unordered_map (map_store.h)
+//   BM_CairnColdGet/scan             Cairn with a cache of ~10% of the data
+//                                    and the small block cache, on a scan
+//                                    that never hits it: the miss path, vs
+//                                    BM_LevelDBSmallCacheGet/scan (P11)
+//   BM_CairnGetMiss / BM_LevelDBGetMiss  absent keys between present ones
+//   BM_CairnPut / BM_LevelDBPut      random keys, 100-byte values, no sync
+//   BM_CairnCacheMemory/{fit,full}   P9 counters (memory_benchmark.h)
+//   BM_CairnReattach                 P8, with CAIRN_BENCH_REATTACH=1
+//                                    (reattach_benchmark.h)
 //
 // Gets run on 1 and 2 threads. All times are wall clock (UseRealTime), so
 // with 2 threads "time per op" is wall time over the ops of both threads and
 // items_per_second is the aggregate throughput. report.py turns the JSON
-// output into the Cairn/LevelDB ratios. Sizes and paths: bench_config.h.
+// output into ratios against each goal. Sizes and paths: bench_config.h.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <utility>
 
 #include "bench_config.h"
 #include "cairn/cairn.h"
 #include "cairn_store.h"
 #include "fixtures.h"
+#include "get_benchmark.h"
 #include "leveldb/db.h"
 #include "leveldb_store.h"
+#include "lmdb_store.h"
+#include "map_store.h"
+#include "memory_benchmark.h"
+#include "reattach_benchmark.h"
 #include "workload.h"
 
 namespace cairn_bench {
 namespace {
-
-const ZipfianGenerator& Zipf() {
-  static const ZipfianGenerator zipf(Config().keys, 0.99);
-  return zipf;
-}
-
-// One stream per (distribution, thread index), shared by both stores so
-// they replay the same keys.
-const IndexStream& StreamFor(Distribution distribution, int thread_index) {
-  static std::mutex mutex;
-  static std::map<std::pair<Distribution, int>, std::unique_ptr<IndexStream>>
-      streams;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto& stream = streams[{distribution, thread_index}];
-  if (stream == nullptr) {
-    stream = std::make_unique<IndexStream>(distribution, Config().keys, &Zipf(),
-                                           thread_index);
-  }
-  return *stream;
-}
-
-template <typename Store>
-void BM_Get(benchmark::State& state, Distribution distribution) {
-  Fixture<Store>& data_set = DataSet<Store>();
-  if (data_set.store == nullptr) {
-    state.SkipWithError(data_set.error.c_str());
-    return;
-  }
-  Store& store = *data_set.store;
-  const IndexStream& stream = StreamFor(distribution, state.thread_index());
-  const GetResult expected = distribution == Distribution::kMiss
-                                 ? GetResult::kNotFound
-                                 : GetResult::kFound;
-  std::string scratch;
-  std::string error;
-  char key[kKeySize];
-  size_t wrong_size = 0;
-  size_t position = 0;
-  for (auto _ : state) {
-    FormatKey(stream[position++], key);
-    const GetResult result = store.Get(
-        std::string_view(key, kKeySize), &scratch,
-        [&](std::string_view value) {
-          benchmark::DoNotOptimize(value.front());
-          wrong_size += value.size() != kValueSize;
-        },
-        &error);
-    if (result != expected) {
-      error = "get " + std::string(key, kKeySize) + ": " +
-              (result == GetResult::kError   ? error
-               : result == GetResult::kFound ? "found a key never written"
-                                             : "a loaded key is missing");
-      state.SkipWithError(error.c_str());
-      break;
-    }
-  }
-  if (wrong_size != 0)
-    state.SkipWithError("a get returned a wrong-sized value");
-  state.SetItemsProcessed(state.iterations());
-}
 
 template <typename Store>
 void BM_Put(benchmark::State& state) {
@@ -117,35 +71,34 @@ void BM_Put(benchmark::State& state) {
 }
 
 template <typename Store>
-void RegisterGet(Distribution distribution) {
-  const std::string prefix = std::string("BM_") + Store::kName;
-  const std::string name =
-      distribution == Distribution::kMiss
-          ? prefix + "GetMiss"
-          : prefix + "Get/" + DistributionName(distribution);
-  benchmark::RegisterBenchmark(name.c_str(), BM_Get<Store>, distribution)
-      ->UseRealTime()
-      ->Threads(1)
-      ->Threads(2);
-}
-
-template <typename Store>
 void RegisterPut() {
   const std::string name = std::string("BM_") + Store::kName + "Put";
   benchmark::RegisterBenchmark(name.c_str(), BM_Put<Store>)->UseRealTime();
 }
 
-// Each Cairn benchmark is followed by its LevelDB twin, so drift on a shared
-// machine hits both alike (--benchmark_enable_random_interleaving mixes
-// them further).
+// Each Cairn benchmark is followed by its peers, so drift on a shared
+// machine hits them alike (--benchmark_enable_random_interleaving mixes them
+// further).
 void RegisterAll() {
+  constexpr Setup kSmall = Setup::kSmallBlockCache;
   for (Distribution distribution :
-       {Distribution::kUniform, Distribution::kZipfian, Distribution::kMiss}) {
-    RegisterGet<CairnStore>(distribution);
-    RegisterGet<LevelDbStore>(distribution);
+       {Distribution::kUniform, Distribution::kZipfian}) {
+    RegisterGet<CairnStore>("BM_CairnGet", distribution);
+    RegisterGet<LevelDbStore>("BM_LevelDBGet", distribution);
+    RegisterGet<LevelDbStore, kSmall>("BM_LevelDBSmallCacheGet", distribution);
+    RegisterGet<LmdbStore>("BM_LmdbGet", distribution);
+    RegisterGet<MapStore>("BM_MapGet", distribution);
   }
+  RegisterGet<CairnStore, Setup::kColdCache>("BM_CairnColdGet",
+                                             Distribution::kScan);
+  RegisterGet<LevelDbStore, kSmall>("BM_LevelDBSmallCacheGet",
+                                    Distribution::kScan);
+  RegisterGet<CairnStore>("BM_CairnGet", Distribution::kMiss);
+  RegisterGet<LevelDbStore>("BM_LevelDBGet", Distribution::kMiss);
   RegisterPut<CairnStore>();
   RegisterPut<LevelDbStore>();
+  RegisterCacheMemory();
+  RegisterReattach();
 }
 
 void AddContext() {
@@ -161,6 +114,19 @@ void AddContext() {
           " compression=" + (store.snappy ? "snappy" : "none"));
   benchmark::AddCustomContext("cairn_bench.cairn_cache_mb",
                               std::to_string(store.cairn_cache_mb));
+  benchmark::AddCustomContext("cairn_bench.small_block_cache_mb",
+                              std::to_string(config.small_block_cache_mb));
+  benchmark::AddCustomContext("cairn_bench.cold_cache_mb",
+                              std::to_string(config.cold_cache_mb));
+  if (config.reattach) {
+    benchmark::AddCustomContext(
+        "cairn_bench.reattach",
+        "cache.capacity_mb=" + std::to_string(config.reattach_mb) +
+            " value_size=" + std::to_string(config.reattach_value_size));
+  }
+  benchmark::AddCustomContext("lmdb.version",
+                              mdb_version(nullptr, nullptr, nullptr));
+  benchmark::AddCustomContext("lmdb.options", LmdbStore::Describe());
   benchmark::AddCustomContext("leveldb.version",
                               std::to_string(leveldb::kMajorVersion) + "." +
                                   std::to_string(leveldb::kMinorVersion));

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <memory>
+#include <utility>
+
+#include <nlohmann/json.hpp>
 
 namespace cairn_bench {
 namespace {
@@ -26,6 +29,7 @@ std::vector<NamedValue> OptionValues(const StoreOptions& store) {
       {"bloom_bits_per_key", std::to_string(store.bloom_bits_per_key)},
       {"compression", store.snappy ? "snappy" : "none"},
       {"cache.capacity_mb", std::to_string(store.cairn_cache_mb)},
+      {"cache.instances", std::to_string(store.cairn_cache_instances)},
   };
 }
 
@@ -130,6 +134,56 @@ bool CairnStore::Property(const std::string& name, std::string* value) {
   }
   *value = text;
   cairn_free(text);
+  return true;
+}
+
+bool CairnStore::CacheStats(CacheSnapshot* snapshot, std::string* error) {
+  std::string text;
+  if (!Property("cairn.cache", &text)) {
+    *error = "cairn.cache property unavailable";
+    return false;
+  }
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "cairn.cache is not JSON: " + text;
+    return false;
+  }
+  auto number = [](const nlohmann::json& o, const char* key) -> uint64_t {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_number() ? it->get<uint64_t>() : 0;
+  };
+  auto text_of = [](const nlohmann::json& o, const char* key) -> std::string {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  *snapshot = CacheSnapshot();
+  const auto instances = j.find("instances");
+  if (instances != j.end() && instances->is_array()) {
+    for (const nlohmann::json& e : *instances) {
+      CacheInstanceStats s;
+      s.state = text_of(e, "state");
+      s.open = s.state == "disabled" ? "disabled" : text_of(e, "open");
+      s.capacity_bytes = number(e, "capacity_bytes");
+      s.used_bytes = number(e, "used_bytes");
+      s.live_bytes = number(e, "live_bytes");
+      s.items = number(e, "items");
+      s.hits = number(e, "hits");
+      s.misses = number(e, "misses");
+      s.evictions = number(e, "evictions");
+      snapshot->total.live_bytes += s.live_bytes;
+      snapshot->instances.push_back(std::move(s));
+    }
+  }
+  const auto total = j.find("total");
+  if (total != j.end() && total->is_object()) {
+    CacheInstanceStats& t = snapshot->total;
+    t.capacity_bytes = number(*total, "capacity_bytes");
+    t.used_bytes = number(*total, "used_bytes");
+    t.items = number(*total, "items");
+    t.hits = number(*total, "hits");
+    t.misses = number(*total, "misses");
+    t.evictions = number(*total, "evictions");
+  }
   return true;
 }
 

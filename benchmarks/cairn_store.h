@@ -4,6 +4,7 @@
 #ifndef CAIRN_BENCHMARKS_CAIRN_STORE_H_
 #define CAIRN_BENCHMARKS_CAIRN_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,9 +17,31 @@
 
 namespace cairn_bench {
 
+// What the "cairn.cache" property says, per instance and in total (the
+// total's live_bytes is the sum over instances; the property has none).
+struct CacheInstanceStats {
+  std::string open;  // "created", "warm", "rebuilt", or "disabled"
+  std::string state;
+  uint64_t capacity_bytes = 0;
+  uint64_t used_bytes = 0;
+  uint64_t live_bytes = 0;
+  uint64_t items = 0;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t evictions = 0;
+};
+
+struct CacheSnapshot {
+  CacheInstanceStats total;
+  std::vector<CacheInstanceStats> instances;
+};
+
 class CairnStore {
  public:
   static constexpr const char* kName = "Cairn";
+  static constexpr bool kPersistent = true;
+  static constexpr bool kLevelDb = true;  // "leveldb.stats" passes through
+  using Scratch = std::string;            // unused: Cairn returns a copy
 
   // Mirrors StoreOptions into `options` by name. Returns one message per
   // option Cairn rejected; the run goes on without it, and says so.
@@ -69,6 +92,9 @@ class CairnStore {
   }
 
   bool Property(const std::string& name, std::string* value);
+
+  // Reads and parses "cairn.cache".
+  bool CacheStats(CacheSnapshot* snapshot, std::string* error);
 
  private:
   explicit CairnStore(cairn_db_t* db) : db_(db) {}

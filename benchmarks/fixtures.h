@@ -1,10 +1,12 @@
 // fixtures.h — the databases the benchmarks run against, one set per store
-// type, created on first use and shared by every benchmark of the process:
+// type (and Setup, bench_config.h), created on first use and shared by every
+// benchmark of the process:
 //
-//  - the get data set: N records (even key indices), loaded in key order in
+//  - the get data sets: N records (even key indices), loaded in key order in
 //    batches of 1000, then closed and reopened (the memtable goes to a
 //    table), left until no compaction is due, and read once in full so
-//    caches start warm. Both stores go through exactly these steps. The C
+//    caches start warm. All stores go through exactly these steps (a store
+//    without persistence skips the reopen, one without LevelDB the wait). The C
 //    ABI has no compaction call, so instead of loading in random order and
 //    compacting, we load in order: LevelDB then writes non-overlapping tables
 //    that it moves down without merging, which is the shape of a compacted
@@ -52,6 +54,12 @@ void CloseAndDestroyAll();
 
 namespace internal {
 
+// Directory-name part of a setup ("bc256", "bc8", "cold_bc8").
+inline std::string SetupName(Setup setup) {
+  std::string name = setup == Setup::kColdCache ? "cold_" : "";
+  return name += SetupLabel(setup);
+}
+
 inline double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -76,12 +84,13 @@ void RegisterCleanup(Fixture<Store>& fixture) {
 }
 
 template <typename Store>
-bool OpenFresh(Fixture<Store>& fixture, const std::string& name) {
+bool OpenFresh(Fixture<Store>& fixture, const std::string& name,
+               const StoreOptions& options) {
   fixture.path = DbPath(name);
   Store::Destroy(fixture.path, &fixture.error);  // A stale run's leftovers.
   fixture.error.clear();
   RegisterCleanup(fixture);
-  fixture.store = Store::Open(fixture.path, Config().store, &fixture.error);
+  fixture.store = Store::Open(fixture.path, options, &fixture.error);
   if (fixture.store == nullptr) {
     fixture.error = std::string("open ") + fixture.path + ": " + fixture.error;
     return false;
@@ -111,7 +120,7 @@ bool Load(Fixture<Store>& fixture, uint64_t n) {
 
 template <typename Store>
 bool ReadAll(Fixture<Store>& fixture, uint64_t n) {
-  std::string scratch;
+  typename Store::Scratch scratch;
   char key[kKeySize];
   for (uint64_t i = 0; i < n; ++i) {
     FormatKey(PresentIndex(i), key);
@@ -145,45 +154,60 @@ void SettleCompactions(Store& store, const char* when) {
 }
 
 template <typename Store>
-void SetUpDataSet(Fixture<Store>& fixture) {
+void SetUpDataSet(Fixture<Store>& fixture, Setup setup) {
   const uint64_t n = Config().keys;
-  const std::string name = std::string(Store::kName) + "_get";
-  if (!OpenFresh(fixture, name)) return;
+  const StoreOptions options = OptionsFor(setup);
+  std::string name = std::string(Store::kName) + "_get";
+  if constexpr (Store::kLevelDb) {
+    name += '_';
+    name += SetupName(setup);
+  }
+  if (!OpenFresh(fixture, name, options)) return;
 
   auto start = std::chrono::steady_clock::now();
   if (!Load(fixture, n)) return;
   const double load_s = SecondsSince(start);
 
   start = std::chrono::steady_clock::now();
-  fixture.store.reset();
-  fixture.store = Store::Open(fixture.path, Config().store, &fixture.error);
-  if (fixture.store == nullptr) {
-    fixture.error = "reopen " + fixture.path + ": " + fixture.error;
-    return;
+  if constexpr (Store::kPersistent) {
+    fixture.store.reset();
+    fixture.store = Store::Open(fixture.path, options, &fixture.error);
+    if (fixture.store == nullptr) {
+      fixture.error = "reopen " + fixture.path + ": " + fixture.error;
+      return;
+    }
   }
-  SettleCompactions(*fixture.store, "after load");
+  if constexpr (Store::kLevelDb) {
+    SettleCompactions(*fixture.store, "after load");
+  }
   const double settle_s = SecondsSince(start);
 
   start = std::chrono::steady_clock::now();
   if (!ReadAll(fixture, n)) return;
   const double warm_s = SecondsSince(start);
-  SettleCompactions(*fixture.store, "after warm-up");
+  if constexpr (Store::kLevelDb) {
+    SettleCompactions(*fixture.store, "after warm-up");
+  }
 
   std::fprintf(stderr,
-               "%s get data set: %llu records; load %.2f s (%.0f records/s), "
-               "reopen+settle %.2f s, warm-up read %.2f s (%.0f gets/s)\n",
-               Store::kName, static_cast<unsigned long long>(n), load_s,
+               "%s get data set %s: %llu records; load %.2f s (%.0f "
+               "records/s), reopen+settle %.2f s, warm-up read %.2f s (%.0f "
+               "gets/s)\n",
+               Store::kName, name.c_str(), static_cast<unsigned long long>(n),
+               load_s,
                static_cast<double>(n) / load_s, settle_s, warm_s,
                static_cast<double>(n) / warm_s);
 }
 
 }  // namespace internal
 
-// The loaded get data set of `Store`; check error before using store.
-template <typename Store>
+// The loaded get data set of `Store` under `setup` (stores without LevelDB
+// ignore the setup: use kLargeBlockCache); check error before using store.
+template <typename Store, Setup setup = Setup::kLargeBlockCache>
 Fixture<Store>& DataSet() {
   static Fixture<Store> fixture;
-  std::call_once(fixture.once, [] { internal::SetUpDataSet(fixture); });
+  std::call_once(fixture.once,
+                 [] { internal::SetUpDataSet(fixture, setup); });
   return fixture;
 }
 
@@ -192,7 +216,8 @@ template <typename Store>
 Fixture<Store>& PutDb() {
   static Fixture<Store> fixture;
   std::call_once(fixture.once, [] {
-    internal::OpenFresh(fixture, std::string(Store::kName) + "_put");
+    internal::OpenFresh(fixture, std::string(Store::kName) + "_put",
+                        Config().store);
   });
   return fixture;
 }

@@ -22,6 +22,9 @@ namespace cairn_bench {
 class LevelDbStore {
  public:
   static constexpr const char* kName = "LevelDB";
+  static constexpr bool kPersistent = true;
+  static constexpr bool kLevelDb = true;
+  using Scratch = std::string;  // the value is read into it
 
   static std::unique_ptr<LevelDbStore> Open(const std::string& path,
                                             const StoreOptions& options,

@@ -3,19 +3,24 @@
 
 Prints, for one run:
   - the run's context (machine, data set, store options, versions);
-  - every benchmark's median wall time per operation and throughput;
-  - the Cairn/LevelDB rows that notes quote ("put 1.12x LevelDB time"), as a
-    time ratio and as a speedup, next to the goal from BENCHMARKS.md;
-  - thread scaling (2 threads over 1) per store.
+  - one row per goal of BENCHMARKS.md that cairn_bench measures (P1 against
+    each peer, P2, P3, P8, P9, P11), with the figure, the goal and whether
+    it was met, plus a few rows without a goal that notes quote;
+  - thread scaling (2 threads over 1) per store;
+  - every benchmark's median wall time per operation, throughput and
+    counters.
 Ratios are only meaningful within one run: both sides ran side by side.
 
 Usage:
-  report.py RESULTS.json [--output REPORT.md] [--plot FIGURE.png] [--strict]
+  report.py RESULTS.json [MORE.json ...] [--output REPORT.md]
+            [--plot FIGURE.png] [--strict]
 
---strict exits 1 when a benchmark reported an error or a ratio row is
-missing (the smoke test uses it). --plot needs matplotlib (Debian's
-python3-matplotlib); without it the plot is skipped with a note.
-Standard library only otherwise.
+Several JSON files are merged (for instance a separate reattach run);
+the context is the first file's. --strict exits 1 when a benchmark reported
+an error or a goal row is missing; the P8 rows are required only when
+BM_CairnReattach ran (it is opt-in). --plot needs matplotlib (Debian's
+python3-matplotlib); without it the plot is skipped with a note. Standard
+library only otherwise.
 """
 
 import argparse
@@ -25,21 +30,31 @@ import statistics
 import sys
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-NAME_RE = re.compile(r"^BM_(Cairn|LevelDB)(Put|Get/uniform|Get/zipf|GetMiss)$")
-STORES = ("Cairn", "LevelDB")
+KNOWN_NAME_RE = re.compile(
+    r"^BM_(CairnGet/(uniform|zipf)|LevelDBGet/(uniform|zipf)|"
+    r"LevelDBSmallCacheGet/(uniform|zipf|scan)|LmdbGet/(uniform|zipf)|"
+    r"MapGet/(uniform|zipf)|CairnColdGet/scan|(Cairn|LevelDB)GetMiss|"
+    r"(Cairn|LevelDB)Put|CairnCacheMemory/(fit|full)|CairnReattach)$")
+# Fields of a benchmark entry that are not user counters.
+STANDARD_FIELDS = {
+    "name", "family_index", "per_family_instance_index", "run_name",
+    "run_type", "repetitions", "repetition_index", "threads", "iterations",
+    "real_time", "cpu_time", "time_unit", "items_per_second",
+    "bytes_per_second", "aggregate_name", "aggregate_unit", "error_occurred",
+    "error_message", "label",
+}
+REATTACH = "BM_CairnReattach"
+RECORD_BYTES = 16 + 100  # workload.h: kKeySize + kValueSize
 
-# (workload, threads, label, goal) in the order of the ratio table. A goal is
-# (kind, bound, id): "time" means Cairn/LevelDB time <= bound, "speedup"
-# means LevelDB/Cairn time >= bound.
-RATIO_ROWS = [
-    ("Put", 1, "put", ("time", 1.25, "P3")),
-    ("Get/uniform", 1, "get uniform", ("speedup", 8.0, "P1")),
-    ("Get/uniform", 2, "get uniform", None),
-    ("Get/zipf", 1, "get zipf", ("speedup", 8.0, "P1")),
-    ("Get/zipf", 2, "get zipf", None),
-    ("GetMiss", 1, "miss", ("time", 1.1, "P11")),
-    ("GetMiss", 2, "miss", None),
+# P1 peers: (benchmark prefix, label, context key of its block cache, bound).
+P1_PEERS = [
+    ("BM_LevelDBGet", "LevelDB", "cairn_bench.store_options", 8.0),
+    ("BM_LevelDBSmallCacheGet", "LevelDB", "cairn_bench.small_block_cache_mb",
+     8.0),
+    ("BM_LmdbGet", "LMDB", None, 2.5),
+    ("BM_MapGet", "std::unordered_map", None, 1.5),
 ]
+DISTRIBUTIONS = (("uniform", "uniform"), ("zipf", "zipfian 0.99"))
 
 
 def base_name(run_name):
@@ -57,9 +72,11 @@ class Result:
         self.times_ns = []        # per repetition
         self.cpu_ns = []          # per repetition, summed over threads
         self.items_per_s = []     # per repetition
+        self.counter_runs = []    # per repetition: {name: value}
         self.median_ns = None     # the "median" aggregate, when present
         self.median_cpu_ns = None
         self.median_items = None
+        self.median_counters = None
         self.cv = None
         self.errors = []
 
@@ -78,39 +95,63 @@ class Result:
             return self.median_items
         return statistics.median(self.items_per_s) if self.items_per_s else None
 
+    def counters(self):
+        """Median of each counter over the repetitions."""
+        if self.median_counters is not None:
+            return self.median_counters
+        names = sorted({n for run in self.counter_runs for n in run})
+        return {n: statistics.median(run[n] for run in self.counter_runs
+                                     if n in run) for n in names}
+
+    def counter(self, name):
+        return self.counters().get(name)
+
     def repetitions(self):
         return len(self.times_ns)
 
 
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+def counters_of(bench):
+    return {k: v for k, v in bench.items()
+            if k not in STANDARD_FIELDS and isinstance(v, (int, float))
+            and not isinstance(v, bool)}
+
+
+def load(paths):
+    """Merges the files' benchmarks; the context is the first file's."""
+    context = None
     results = {}
-    for bench in data.get("benchmarks", []):
-        run_name = bench.get("run_name", bench.get("name", ""))
-        threads = int(bench.get("threads", 1))
-        key = (base_name(run_name), threads)
-        result = results.setdefault(key, Result(*key))
-        if bench.get("error_occurred"):
-            result.errors.append(bench.get("error_message", "error"))
-            continue
-        scale = TO_NS.get(bench.get("time_unit", "ns"), 1.0)
-        time_ns = bench["real_time"] * scale
-        cpu_ns = bench.get("cpu_time", 0.0) * scale
-        items = bench.get("items_per_second")
-        kind = bench.get("run_type", "iteration")
-        if kind == "iteration":
-            result.times_ns.append(time_ns)
-            result.cpu_ns.append(cpu_ns)
-            if items is not None:
-                result.items_per_s.append(items)
-        elif bench.get("aggregate_name") == "median":
-            result.median_ns = time_ns
-            result.median_cpu_ns = cpu_ns
-            result.median_items = items
-        elif bench.get("aggregate_name") == "cv":
-            result.cv = bench["real_time"]  # a fraction, unitless
-    return data.get("context", {}), results
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        if context is None:
+            context = data.get("context", {})
+        for bench in data.get("benchmarks", []):
+            run_name = bench.get("run_name", bench.get("name", ""))
+            threads = int(bench.get("threads", 1))
+            key = (base_name(run_name), threads)
+            result = results.setdefault(key, Result(*key))
+            if bench.get("error_occurred"):
+                result.errors.append(bench.get("error_message", "error"))
+                continue
+            scale = TO_NS.get(bench.get("time_unit", "ns"), 1.0)
+            time_ns = bench["real_time"] * scale
+            cpu_ns = bench.get("cpu_time", 0.0) * scale
+            items = bench.get("items_per_second")
+            kind = bench.get("run_type", "iteration")
+            if kind == "iteration":
+                result.times_ns.append(time_ns)
+                result.cpu_ns.append(cpu_ns)
+                result.counter_runs.append(counters_of(bench))
+                if items is not None:
+                    result.items_per_s.append(items)
+            elif bench.get("aggregate_name") == "median":
+                result.median_ns = time_ns
+                result.median_cpu_ns = cpu_ns
+                result.median_items = items
+                result.median_counters = counters_of(bench)
+            elif bench.get("aggregate_name") == "cv":
+                result.cv = bench["real_time"]  # a fraction, unitless
+    return context or {}, results
 
 
 def fmt_ns(ns):
@@ -133,8 +174,169 @@ def fmt_ratio(ratio):
     return "—" if ratio is None else f"{ratio:.2f}×"
 
 
-def lookup(results, store, workload, threads):
-    return results.get((f"BM_{store}{workload}", threads))
+def fmt_bytes(n):
+    if n is None:
+        return "—"
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def fmt_counter(value):
+    if abs(value) >= 1e6:
+        return f"{value:.4g}"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+class Row:
+    """One line of the goal table.
+
+    kind: "min" (value >= bound), "max" (value <= bound) or None (no goal).
+    required: --strict fails when the row has no value.
+    """
+
+    def __init__(self, goal, what, threads, cairn, peer, value, value_text,
+                 kind, bound, bound_text, required=True):
+        self.goal = goal
+        self.what = what
+        self.threads = threads
+        self.cairn = cairn
+        self.peer = peer
+        self.value = value
+        self.value_text = value_text
+        self.kind = kind
+        self.bound = bound
+        self.bound_text = bound_text
+        self.required = required
+
+    def verdict(self):
+        if self.kind is None:
+            return "—"
+        if self.value is None:
+            return "no data"
+        met = (self.value >= self.bound if self.kind == "min"
+               else self.value <= self.bound)
+        return "met" if met else "**missed**"
+
+    def margin(self):
+        """Achieved over required, >= 1 when met (for the plot)."""
+        if self.kind is None or not self.value:
+            return None
+        return (self.value / self.bound if self.kind == "min"
+                else self.bound / self.value)
+
+
+def lookup(results, name, threads):
+    return results.get((name, threads))
+
+
+def time_of(results, name, threads):
+    result = lookup(results, name, threads)
+    return result.time_ns() if result else None
+
+
+def block_cache_mb(context, key):
+    """The block cache size a peer ran with, from the run's context."""
+    value = context.get(key, "")
+    match = re.search(r"block_cache_mb=(\d+)", value)
+    if match:
+        return match.group(1)
+    return value if value.isdigit() else "?"
+
+
+def speedup_row(results, goal, what, threads, cairn_name, peer_name, bound,
+                required=True):
+    cairn_ns = time_of(results, cairn_name, threads)
+    peer_ns = time_of(results, peer_name, threads)
+    value = peer_ns / cairn_ns if cairn_ns and peer_ns else None
+    return Row(goal, what, threads, f"{fmt_ns(cairn_ns)} ns",
+               f"{fmt_ns(peer_ns)} ns", value,
+               fmt_ratio(value), "min" if bound else None, bound,
+               f"≥ {bound:.1f}× (speedup)" if bound else "—", required)
+
+
+def time_ratio_row(results, goal, what, threads, cairn_name, peer_name, bound,
+                   required=True):
+    cairn_ns = time_of(results, cairn_name, threads)
+    peer_ns = time_of(results, peer_name, threads)
+    value = cairn_ns / peer_ns if cairn_ns and peer_ns else None
+    return Row(goal, what, threads, f"{fmt_ns(cairn_ns)} ns",
+               f"{fmt_ns(peer_ns)} ns", value, fmt_ratio(value),
+               "max" if bound else None, bound,
+               f"≤ {bound:.2f}× (time)" if bound else "—", required)
+
+
+def goal_rows(context, results):
+    rows = []
+    # P1: cached gets against each peer, uniform and zipfian, 1 and 2 threads.
+    for dist, dist_label in DISTRIBUTIONS:
+        for prefix, label, cache_key, bound in P1_PEERS:
+            peer = label
+            if cache_key:
+                peer += f" (block cache {block_cache_mb(context, cache_key)} MiB)"
+            for threads in (1, 2):
+                rows.append(speedup_row(
+                    results, "P1", f"cached get, {dist_label}, vs {peer}",
+                    threads, f"BM_CairnGet/{dist}", f"{prefix}/{dist}", bound))
+    # P2: two threads over one, Cairn cached gets.
+    for dist, dist_label in DISTRIBUTIONS:
+        one = lookup(results, f"BM_CairnGet/{dist}", 1)
+        two = lookup(results, f"BM_CairnGet/{dist}", 2)
+        one_rate = one.items() if one else None
+        two_rate = two.items() if two else None
+        value = two_rate / one_rate if one_rate and two_rate else None
+        rows.append(Row("P2", f"cached get, {dist_label}: 2 threads ÷ 1 "
+                        "(Cairn ops/s: 1 thread → 2 threads)", "1→2",
+                        f"{fmt_rate(one_rate)}/s", f"{fmt_rate(two_rate)}/s",
+                        value, fmt_ratio(value), "min", 1.8, "≥ 1.80×"))
+    # P3: put without sync.
+    rows.append(time_ratio_row(results, "P3", "put, no sync, vs LevelDB", 1,
+                               "BM_CairnPut", "BM_LevelDBPut", 1.25))
+    # P11: the miss path against a bare LevelDB get, same small block cache.
+    small = block_cache_mb(context, "cairn_bench.small_block_cache_mb")
+    for threads in (1, 2):
+        rows.append(time_ratio_row(
+            results, "P11" if threads == 1 else "(P11)",
+            f"cache-miss get (cold cache, scan) vs LevelDB get (block cache "
+            f"{small} MiB)", threads, "BM_CairnColdGet/scan",
+            "BM_LevelDBSmallCacheGet/scan", 1.1 if threads == 1 else None))
+    # Absent keys: no goal, quoted in notes.
+    for threads in (1, 2):
+        rows.append(time_ratio_row(
+            results, "—", "absent key (bloom filter) vs LevelDB", threads,
+            "BM_CairnGetMiss", "BM_LevelDBGetMiss", None))
+    # P9: memory over key+value bytes.
+    for variant, label in (("fit", "cache sized to hold the data set"),
+                           ("full", "full cache, evicting")):
+        result = lookup(results, f"BM_CairnCacheMemory/{variant}", 1)
+        counters = result.counters() if result else {}
+        overhead = counters.get("overhead")
+        items = counters.get("items")
+        rows.append(Row(
+            "P9", f"cache memory over key+value bytes, {label}", 1,
+            f"{fmt_bytes(counters.get('used_bytes'))} used",
+            f"{fmt_bytes(items * RECORD_BYTES if items else None)} of keys+values",
+            overhead, "—" if overhead is None else f"+{overhead * 100:.1f}%",
+            "max", 0.25, "≤ +25%"))
+    # P8: reattach, only when it ran (opt-in).
+    reattach = lookup(results, REATTACH, 1)
+    required = reattach is not None
+    counters = reattach.counters() if reattach else {}
+    seconds = counters.get("reattach_s")
+    rows.append(Row(
+        "P8", "reattach a cache after a clean close: open + first 1000 gets",
+        1, f"{fmt_bytes(counters.get('capacity_bytes'))} cache",
+        f"open {counters.get('open_s', 0):.3f} s" if counters else "—",
+        seconds, "not run" if seconds is None else f"{seconds:.3f} s",
+        "max", 1.0, "≤ 1 s", required))
+    warm = counters.get("warm_ratio")
+    rows.append(Row(
+        "P8", "hit ratio right after the reopen ÷ before the close", 1,
+        f"{counters['hit_ratio_after']:.3f} after" if counters else "—",
+        f"{counters['hit_ratio_before']:.3f} before" if counters else "—",
+        warm, "not run" if warm is None else fmt_ratio(warm), "min", 0.95,
+        "≥ 0.95×", required))
+    return rows
 
 
 def context_section(context):
@@ -147,12 +349,18 @@ def context_section(context):
         ("load average", "load_avg"),
         ("benchmark library build", "library_build_type"),
         ("keys", "cairn_bench.keys"),
-        ("LevelDB options (both stores)", "cairn_bench.store_options"),
-        ("Cairn cache.capacity_mb (Cairn only)", "cairn_bench.cairn_cache_mb"),
+        ("LevelDB options (Cairn and LevelDB)", "cairn_bench.store_options"),
+        ("small block cache, MiB (LevelDBSmallCache, Cairn cold)",
+         "cairn_bench.small_block_cache_mb"),
+        ("Cairn cache.capacity_mb", "cairn_bench.cairn_cache_mb"),
+        ("Cairn cache.capacity_mb, cold setup", "cairn_bench.cold_cache_mb"),
         ("Cairn options as read back", "cairn.options"),
         ("options Cairn rejected", "cairn.rejected_options"),
+        ("reattach benchmark", "cairn_bench.reattach"),
+        ("LMDB options", "lmdb.options"),
         ("Cairn version", "cairn.version"),
         ("LevelDB version", "leveldb.version"),
+        ("LMDB version", "lmdb.version"),
     ]
     for label, key in fields:
         if key in context:
@@ -168,6 +376,81 @@ def context_section(context):
     return lines
 
 
+def goal_section(rows):
+    lines = [
+        "## Goals (BENCHMARKS.md), same run",
+        "",
+        "Times are median wall ns/op; with 2 threads, wall time over the "
+        "operations of both threads. Speedup = peer time ÷ Cairn time (P1); "
+        "time = Cairn time ÷ peer time (P3, P11). Rows with goal \"—\" or "
+        "in parentheses are quoted in notes but have no goal of their own.",
+        "",
+        "| goal | measure | threads | Cairn | peer | result | target | |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    missing = []
+    for row in rows:
+        if row.value is None and row.required and row.kind is not None:
+            missing.append(f"{row.goal} {row.what} ({row.threads} threads)")
+        lines.append(
+            f"| {row.goal} | {row.what} | {row.threads} | {row.cairn} | "
+            f"{row.peer} | {row.value_text} | {row.bound_text} | "
+            f"{row.verdict()} |")
+    lines.append("")
+    scored = [row for row in rows if row.kind is not None
+              and row.value is not None]
+    met = sum(row.verdict() == "met" for row in scored)
+    lines.append(f"{met} of {len(scored)} goal rows met.")
+    return lines, missing
+
+
+def hit_ratio_note(results):
+    """The cache hit ratios that show what the Cairn get rows measured."""
+    parts = []
+    for name, label in (("BM_CairnGet/uniform", "cached uniform"),
+                        ("BM_CairnGet/zipf", "cached zipfian"),
+                        ("BM_CairnColdGet/scan", "cold scan")):
+        for threads in (1, 2):
+            result = lookup(results, name, threads)
+            ratio = result.counter("cache_hit_ratio") if result else None
+            if ratio is not None:
+                parts.append(f"{label} {threads}T {ratio:.3f}")
+    if not parts:
+        return []
+    return ["Cairn cache hit ratio during the runs: " + ", ".join(parts) +
+            "."]
+
+
+def scaling_section(results):
+    stores = [("Cairn", "BM_CairnGet"), ("LevelDB", "BM_LevelDBGet"),
+              ("LevelDB small cache", "BM_LevelDBSmallCacheGet"),
+              ("LMDB", "BM_LmdbGet"), ("unordered_map", "BM_MapGet")]
+    lines = [
+        "## Thread scaling (ops/s with 2 threads ÷ 1 thread)",
+        "",
+        "| workload | " + " | ".join(label for label, _ in stores) + " |",
+        "|---|" + "---:|" * len(stores),
+    ]
+    for workload, label in (("/uniform", "get uniform"), ("/zipf", "get zipf"),
+                            ("/scan", "get scan"), ("Miss", "absent key")):
+        cells = []
+        for store, prefix in stores:
+            name = prefix + workload
+            if workload == "/scan" and store == "Cairn":
+                name = "BM_CairnColdGet/scan"
+            one = lookup(results, name, 1)
+            two = lookup(results, name, 2)
+            if one and two and one.items() and two.items():
+                cells.append(fmt_ratio(two.items() / one.items()))
+            else:
+                cells.append("—")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("P2 asks Cairn for ≥ 1.80× on cached gets; the machine has "
+                 "2 cores shared with other work.")
+    return lines
+
+
 def results_section(results):
     lines = [
         "## All benchmarks (median over repetitions; wall time)",
@@ -177,99 +460,23 @@ def results_section(results):
         "benchmark threads' CPU time (not background compaction); wall well "
         "above CPU on one thread means the machine was busy.",
         "",
-        "| benchmark | threads | ns/op | CPU ns/op | ops/s | reps | CV | status |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| benchmark | threads | ns/op | CPU ns/op | ops/s | reps | CV | "
+        "counters | status |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for (name, threads), result in sorted(results.items(),
-                                          key=lambda kv: (kv[0][0], kv[0][1])):
+    for (name, threads), result in sorted(results.items()):
         cv = "—" if result.cv is None else f"{result.cv * 100:.1f}%"
         status = "error: " + "; ".join(result.errors) if result.errors else "ok"
+        counters = ", ".join(f"{k}={fmt_counter(v)}"
+                             for k, v in result.counters().items())
         lines.append(
             f"| {name} | {threads} | {fmt_ns(result.time_ns())} | "
-            f"{fmt_ns(result.cpu_time_ns())} | {fmt_rate(result.items())} | {result.repetitions()} | {cv} | "
-            f"{status} |")
+            f"{fmt_ns(result.cpu_time_ns())} | {fmt_rate(result.items())} | "
+            f"{result.repetitions()} | {cv} | {counters or '—'} | {status} |")
     return lines
 
 
-def ratio_rows(results):
-    """Yields (label, threads, cairn_ns, leveldb_ns, time_ratio, goal)."""
-    for workload, threads, label, goal in RATIO_ROWS:
-        cairn = lookup(results, "Cairn", workload, threads)
-        leveldb = lookup(results, "LevelDB", workload, threads)
-        cairn_ns = cairn.time_ns() if cairn else None
-        leveldb_ns = leveldb.time_ns() if leveldb else None
-        ratio = (cairn_ns / leveldb_ns
-                 if cairn_ns and leveldb_ns else None)
-        yield label, threads, cairn_ns, leveldb_ns, ratio, goal
-
-
-def goal_text(goal, ratio):
-    if goal is None:
-        return "—", "—"
-    kind, bound, goal_id = goal
-    if kind == "time":
-        text = f"{goal_id}: ≤ {bound:.2f}× time"
-        met = ratio is not None and ratio <= bound
-    else:
-        text = f"{goal_id}: ≥ {bound:.1f}× speedup"
-        met = ratio is not None and 1.0 / ratio >= bound
-    if ratio is None:
-        return text, "—"
-    return text, "met" if met else "missed"
-
-
-def ratio_section(results):
-    lines = [
-        "## Cairn / LevelDB (same run, same options)",
-        "",
-        "Time ratio = Cairn ns/op ÷ LevelDB ns/op (below 1 is faster); "
-        "speedup = its inverse.",
-        "",
-        "| workload | threads | Cairn ns/op | LevelDB ns/op | Cairn/LevelDB time "
-        "| speedup | goal | |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    missing = []
-    for label, threads, cairn_ns, leveldb_ns, ratio, goal in ratio_rows(results):
-        if ratio is None:
-            missing.append(f"{label} ({threads} thread{'s' if threads > 1 else ''})")
-        speedup = None if ratio is None else 1.0 / ratio
-        text, verdict = goal_text(goal, ratio)
-        lines.append(
-            f"| {label} | {threads} | {fmt_ns(cairn_ns)} | {fmt_ns(leveldb_ns)} "
-            f"| {fmt_ratio(ratio)} | {fmt_ratio(speedup)} | {text} | {verdict} |")
-    lines.append("")
-    lines.append("Quotable: " + "; ".join(
-        f"{label} {threads}T {fmt_ratio(ratio)} LevelDB time"
-        for label, threads, _, _, ratio, _ in ratio_rows(results)
-        if ratio is not None) + ".")
-    return lines, missing
-
-
-def scaling_section(results):
-    lines = [
-        "## Thread scaling (ops/s with 2 threads ÷ 1 thread)",
-        "",
-        "| workload | Cairn | LevelDB |",
-        "|---|---:|---:|",
-    ]
-    for workload, label in (("Get/uniform", "get uniform"),
-                            ("Get/zipf", "get zipf"), ("GetMiss", "miss")):
-        cells = []
-        for store in STORES:
-            one = lookup(results, store, workload, 1)
-            two = lookup(results, store, workload, 2)
-            if one and two and one.items() and two.items():
-                cells.append(fmt_ratio(two.items() / one.items()))
-            else:
-                cells.append("—")
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
-    lines.append("")
-    lines.append("P2 asks Cairn for ≥ 1.80× on cached gets.")
-    return lines
-
-
-def plot(results, path):
+def plot(rows, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -278,21 +485,20 @@ def plot(results, path):
         print(f"(matplotlib not available: {path} not written)",
               file=sys.stderr)
         return False
-    labels, cairn_ns, leveldb_ns = [], [], []
-    for label, threads, c_ns, l_ns, _, _ in ratio_rows(results):
-        labels.append(f"{label}\n{threads}T")
-        cairn_ns.append(c_ns or 0)
-        leveldb_ns.append(l_ns or 0)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    xs = range(len(labels))
-    width = 0.4
-    ax.bar([x - width / 2 for x in xs], cairn_ns, width, label="Cairn")
-    ax.bar([x + width / 2 for x in xs], leveldb_ns, width, label="LevelDB")
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(labels)
-    ax.set_ylabel("ns per operation (wall, median)")
-    ax.set_title("Cairn vs LevelDB, same run, same options")
-    ax.legend()
+    shown = [row for row in rows if row.margin() is not None]
+    labels = [f"{row.goal} {row.what} [{row.threads}T]" for row in shown]
+    margins = [row.margin() for row in shown]
+    colors = ["tab:green" if m >= 1 else "tab:red" for m in margins]
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(shown) + 1.5))
+    ys = range(len(shown))
+    ax.barh(list(ys), margins, color=colors)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("achieved ÷ required (≥ 1: goal met; log scale)")
+    ax.set_title("Cairn against its goals, same run")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -301,7 +507,8 @@ def plot(results, path):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("json", help="Google Benchmark JSON output")
+    parser.add_argument("json", nargs="+",
+                        help="Google Benchmark JSON output(s)")
     parser.add_argument("--output", help="also write the Markdown here")
     parser.add_argument("--plot", help="write a bar chart (PNG) here")
     parser.add_argument("--strict", action="store_true",
@@ -309,11 +516,14 @@ def main(argv):
     args = parser.parse_args(argv)
 
     context, results = load(args.json)
-    unknown = sorted(name for name, _ in results if not NAME_RE.match(name))
+    rows = goal_rows(context, results)
+    unknown = sorted({name for name, _ in results
+                      if not KNOWN_NAME_RE.match(name)})
     lines = ["# cairn_bench report", ""]
     lines += context_section(context) + [""]
-    ratio_lines, missing = ratio_section(results)
-    lines += ratio_lines + [""]
+    goal_lines, missing = goal_section(rows)
+    lines += goal_lines + [""]
+    lines += hit_ratio_note(results) + [""]
     lines += scaling_section(results) + [""]
     lines += results_section(results)
     errors = [f"{name} threads:{threads}: {'; '.join(r.errors)}"
@@ -321,21 +531,21 @@ def main(argv):
     if errors:
         lines += ["", "## Errors", ""] + [f"- {e}" for e in errors]
     if unknown:
-        lines += ["", "Not in the ratio table: " + ", ".join(unknown)]
+        lines += ["", "Not in the goal table: " + ", ".join(unknown)]
     text = "\n".join(lines) + "\n"
 
     sys.stdout.write(text)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
-    if args.plot and plot(results, args.plot):
+    if args.plot and plot(rows, args.plot):
         print(f"(plot written to {args.plot})", file=sys.stderr)
 
     if args.strict and (errors or missing):
         for error in errors:
             print(f"benchmark error: {error}", file=sys.stderr)
         for row in missing:
-            print(f"missing ratio row: {row}", file=sys.stderr)
+            print(f"missing goal row: {row}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Builds cairn_bench (Release, in build-release/) and runs the full Cairn vs
-# LevelDB comparison: 1M keys, every benchmark repeated in a random
-# interleaved order so drift on a shared machine hits both stores alike.
-# About 6-8 minutes on a 2-core machine: ~2 min to build, ~4-5 min to run.
+# Builds cairn_bench (Release, in build-release/) and runs the full comparison
+# of Cairn with LevelDB, LMDB and std::unordered_map: 1M keys, every
+# benchmark repeated in a random interleaved order so drift on a shared
+# machine hits every store alike. About 10 minutes on a quiet 2-core machine
+# (loading the six data sets is a minute of it).
 #
-# Writes benchmarks/results/cairn_bench.{json,md,png,log}.
+# Writes benchmarks/results/cairn_bench.{json,md,png,log}. The P8 reattach
+# benchmark is opt-in; run it on its own and merge the reports:
+#   CAIRN_BENCH_REATTACH=1 RESULTS_NAME=cairn_bench_reattach \
+#     benchmarks/run.sh --benchmark_filter=Reattach
+#   benchmarks/report.py results/cairn_bench.json \
+#     results/cairn_bench_reattach.json
 # Extra arguments go to cairn_bench (e.g. --benchmark_filter=Get).
 # Environment: CAIRN_BENCH_KEYS, CAIRN_BENCH_DIR, CAIRN_BENCH_BLOCK_CACHE_MB,
-# CAIRN_BENCH_CACHE_MB (see bench_config.h), MIN_TIME (seconds per
-# repetition, default 0.5), REPETITIONS (default 10).
+# CAIRN_BENCH_CACHE_MB, CAIRN_BENCH_SMALL_BLOCK_CACHE_MB,
+# CAIRN_BENCH_COLD_CACHE_MB, CAIRN_BENCH_REATTACH=1 (+ _MB, _VALUE) for P8
+# (see bench_config.h), MIN_TIME (seconds per repetition, default 0.5),
+# REPETITIONS (default 10), RESULTS_NAME (output base name, default
+# cairn_bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${root}/build-release"
 results="${root}/benchmarks/results"
+name="${RESULTS_NAME:-cairn_bench}"
 
+# The same configuration as the tests' Release build, so that running this
+# does not flip the build directory's options.
 cmake -S "${root}" -B "${build}" -DCMAKE_BUILD_TYPE=Release \
-  -DCAIRN_BUILD_TESTS=OFF
+  -DCAIRN_BUILD_BENCHMARKS=ON -DCAIRN_BUILD_TESTS=ON \
+  -DCAIRN_BUILD_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3
 cmake --build "${build}" -j2 --target cairn_bench
 
 mkdir -p "${results}"
@@ -26,11 +39,11 @@ mkdir -p "${results}"
   --benchmark_repetitions="${REPETITIONS:-10}" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_display_aggregates_only=true \
-  --benchmark_out="${results}/cairn_bench.json" \
+  --benchmark_out="${results}/${name}.json" \
   --benchmark_out_format=json \
-  "$@" 2>&1 | tee "${results}/cairn_bench.log"
+  "$@" 2>&1 | tee "${results}/${name}.log"
 
 /usr/bin/python3 "${root}/benchmarks/report.py" \
-  "${results}/cairn_bench.json" \
-  --output "${results}/cairn_bench.md" \
-  --plot "${results}/cairn_bench.png"
+  "${results}/${name}.json" \
+  --output "${results}/${name}.md" \
+  --plot "${results}/${name}.png"

@@ -9,12 +9,18 @@
 // Distributions follow YCSB: uniform, and a zipfian (theta = 0.99) whose
 // ranks are scrambled by a bijection of [0, N) so that the hot keys are
 // spread over the key space (and the LSM's tables) instead of clustered.
+// "scan" reads every present key once per pass, in that scrambled order: a
+// key comes back only after N other gets, so a cache holding fewer than N
+// records never hits on it (the cache-miss benchmark, P11).
 //
-// Thread safety: ZipfianGenerator and ValuePool are immutable after
-// construction and may be shared; each thread owns its random engine.
+// Thread safety: ZipfianGenerator, ValuePool and IndexStream are immutable
+// after construction and may be shared; each thread owns its random engine
+// and its StreamCursor.
 #ifndef CAIRN_BENCHMARKS_WORKLOAD_H_
 #define CAIRN_BENCHMARKS_WORKLOAD_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -137,14 +143,19 @@ class ZipfianGenerator {
 
 // 100-byte values that compress to about half, like db_bench's: slices of a
 // pool made of random printable runs each followed by a copy of itself.
+// `value_size` other than kValueSize is for the cache reattach benchmark,
+// which fills 1 GiB faster with larger values.
 class ValuePool {
  public:
-  explicit ValuePool(size_t size = 1 << 20, uint64_t seed = 301) {
+  explicit ValuePool(size_t size = 1 << 20, uint64_t seed = 301,
+                     size_t value_size = kValueSize)
+      : value_size_(value_size) {
     std::mt19937_64 engine(seed);
     std::uniform_int_distribution<int> printable(' ', '~');
-    data_.reserve(size + kValueSize);
-    while (data_.size() < size + kValueSize) {
-      std::string run(kValueSize / 2, ' ');
+    const size_t run_size = value_size_ / 2 > 0 ? value_size_ / 2 : 1;
+    data_.reserve(size + 2 * value_size_);
+    while (data_.size() < size + value_size_) {
+      std::string run(run_size, ' ');
       for (char& c : run) c = static_cast<char>(printable(engine));
       data_ += run;
       data_ += run;
@@ -152,11 +163,14 @@ class ValuePool {
   }
 
   std::string_view Value(uint64_t index) const {
-    const size_t offset = (index * 97) % (data_.size() - kValueSize);
-    return std::string_view(data_.data() + offset, kValueSize);
+    const size_t offset = (index * 97) % (data_.size() - value_size_);
+    return std::string_view(data_.data() + offset, value_size_);
   }
 
+  size_t value_size() const { return value_size_; }
+
  private:
+  size_t value_size_;
   std::string data_;
 };
 
@@ -167,7 +181,7 @@ inline std::mt19937_64 ThreadEngine(int thread_index, uint64_t salt) {
                          static_cast<uint64_t>(thread_index));
 }
 
-enum class Distribution { kUniform, kZipfian, kMiss };
+enum class Distribution { kUniform, kZipfian, kMiss, kScan };
 
 inline const char* DistributionName(Distribution d) {
   switch (d) {
@@ -177,20 +191,29 @@ inline const char* DistributionName(Distribution d) {
       return "zipf";
     case Distribution::kMiss:
       return "miss";
+    case Distribution::kScan:
+      return "scan";
   }
   return "unknown";
 }
 
 // A precomputed, cyclic stream of key indices for one thread, so the timed
 // loop pays a sequential load rather than a pow() per operation, and every
-// store replays the same keys in the same order.
+// store replays the same keys in the same order. A kScan stream is the pass
+// itself (N indices, the same for every thread); walk it with a shared
+// StreamCursor so that threads and successive runs continue one pass.
 class IndexStream {
  public:
   static constexpr size_t kLength = size_t{1} << 20;
 
   IndexStream(Distribution distribution, uint64_t n,
               const ZipfianGenerator* zipf, int thread_index)
-      : indices_(kLength) {
+      : indices_(distribution == Distribution::kScan ? n : kLength) {
+    if (distribution == Distribution::kScan) {
+      const IndexScrambler scramble(n);
+      for (uint64_t i = 0; i < n; ++i) indices_[i] = PresentIndex(scramble(i));
+      return;
+    }
     auto engine =
         ThreadEngine(thread_index, static_cast<uint64_t>(distribution));
     std::uniform_int_distribution<uint64_t> uniform(0, n - 1);
@@ -205,15 +228,62 @@ class IndexStream {
         case Distribution::kMiss:
           index = MissingIndex(uniform(engine));
           break;
+        case Distribution::kScan:
+          break;
       }
     }
   }
 
-  // The i-th index of the stream, wrapping around.
-  uint64_t operator[](size_t i) const { return indices_[i & (kLength - 1)]; }
+  size_t size() const { return indices_.size(); }
+
+  // The i-th index of the stream, wrapping around (not for timed loops: it
+  // divides; StreamCursor does not).
+  uint64_t operator[](size_t i) const { return indices_[i % indices_.size()]; }
 
  private:
+  friend class StreamCursor;
   std::vector<uint64_t> indices_;
+};
+
+// One thread's walk over an IndexStream. A private cursor starts at the
+// stream's beginning and wraps around. A shared one claims the stream in
+// chunks of kChunk positions from a counter shared by every thread and run
+// on the same data set, so that together they read each position once per
+// pass, in (nearly) the stream's order.
+class StreamCursor {
+ public:
+  static constexpr uint64_t kChunk = 1024;
+
+  explicit StreamCursor(const IndexStream& stream,
+                        std::atomic<uint64_t>* shared_chunks = nullptr)
+      : indices_(stream.indices_.data()),
+        size_(stream.indices_.size()),
+        shared_chunks_(shared_chunks) {}
+
+  uint64_t Next() {
+    if (position_ == end_) Claim();
+    return indices_[position_++];
+  }
+
+ private:
+  void Claim() {
+    if (shared_chunks_ == nullptr) {
+      position_ = 0;
+      end_ = size_;
+      return;
+    }
+    const uint64_t chunks = (size_ + kChunk - 1) / kChunk;
+    const uint64_t chunk =
+        shared_chunks_->fetch_add(1, std::memory_order_relaxed) % chunks;
+    position_ = chunk * kChunk;
+    end_ = std::min<uint64_t>(position_ + kChunk, size_);
+  }
+
+  const uint64_t* indices_;
+  uint64_t size_;
+  std::atomic<uint64_t>* shared_chunks_;
+  uint64_t position_ = 0;
+  uint64_t end_ = 0;
 };
 
 }  // namespace cairn_bench

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <string>
 #include <vector>
@@ -91,6 +92,39 @@ TEST(WorkloadTest, StreamsHitPresentKeysAndMissBetweenThem) {
   const IndexStream again(Distribution::kUniform, kN, &zipf, 0);
   for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(uniform[i], again[i]);
   EXPECT_EQ(uniform[IndexStream::kLength], uniform[0]);
+}
+
+TEST(WorkloadTest, ScanReadsEveryPresentKeyOncePerPass) {
+  constexpr uint64_t kN = 3000;  // not a multiple of the cursor's chunk
+  const ZipfianGenerator zipf(kN);
+  const IndexStream scan(Distribution::kScan, kN, &zipf, 0);
+  ASSERT_EQ(scan.size(), kN);
+  std::atomic<uint64_t> shared{0};
+  StreamCursor first(scan, &shared);
+  StreamCursor second(scan, &shared);  // another thread, or a later run
+  std::vector<int> seen(2 * kN, 0);
+  auto read = [&](StreamCursor& cursor, uint64_t count) {
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t index = cursor.Next();
+      ASSERT_EQ(index % 2, 0u);
+      ASSERT_LT(index, 2 * kN);
+      ++seen[index];
+    }
+  };
+  read(first, StreamCursor::kChunk);   // chunk 0
+  read(second, StreamCursor::kChunk);  // chunk 1
+  read(first, kN - 2 * StreamCursor::kChunk);  // chunk 2, the short last one
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(kN));
+  EXPECT_EQ(second.Next(), scan[0]);  // the next pass starts over
+}
+
+TEST(WorkloadTest, PrivateCursorWrapsAround) {
+  constexpr uint64_t kN = 100;
+  const ZipfianGenerator zipf(kN);
+  const IndexStream uniform(Distribution::kUniform, kN, &zipf, 0);
+  StreamCursor cursor(uniform);
+  for (size_t i = 0; i < uniform.size(); ++i) ASSERT_EQ(cursor.Next(), uniform[i]);
+  EXPECT_EQ(cursor.Next(), uniform[0]);
 }
 
 TEST(WorkloadTest, ValuesAre100BytesAndDeterministic) {
