@@ -305,6 +305,31 @@ TEST(DbMigrationTest, CloseMidMigrationResumesOnReopen) {
   EXPECT_EQ(TotalMisses(db.get()), 0u);
 }
 
+TEST(DbMigrationTest, ASecondChangeFinishesTheRunningMigrationFirst) {
+  TempDir dir;
+  Opts opts = kBase;
+  opts.push_back({"migration.rate_items_per_sec", "1"});  // never by itself
+  auto db = OpenDb(dir.Sub("db"), opts);
+  Load(db.get(), 6000);
+  absl::StatusOr<uint32_t> a = db->AddCacheInstance(2 << 20);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(Prop(db.get(), "cairn.migration")["state"], "migrating");
+  // No reads: nothing moves lazily. The second add must first finish the
+  // first migration (moving instance a's share), then start its own.
+  absl::StatusOr<uint32_t> b = db->AddCacheInstance(2 << 20);
+  ASSERT_TRUE(b.ok());
+  nlohmann::json m = Prop(db.get(), "cairn.migration");
+  EXPECT_EQ(m["state"], "migrating");
+  EXPECT_EQ(m["epoch"], 3);
+  EXPECT_EQ(m["from_epoch"], 2);
+  EXPECT_EQ(m["previous_instances"].size(), 5u);
+  EXPECT_GT(InstanceJson(db.get(), *a)["items"].get<uint64_t>(), 6000u / 10);
+  ASSERT_TRUE(db->FinishCacheMigration().ok());
+  const uint64_t misses = TotalMisses(db.get());
+  ExpectAll(db.get(), 6000);
+  EXPECT_EQ(TotalMisses(db.get()), misses);
+}
+
 TEST(DbMigrationTest, ChangedOptionsStartAFreshLayout) {
   TempDir dir;
   {
