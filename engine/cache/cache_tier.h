@@ -23,6 +23,11 @@
 //    they hold for other owners, at most TierOptions::migration_rate items
 //    a second;
 //  - Transfer(from, to) moves at once what `from` holds for `to`.
+// The mover's walk must be complete: a misplaced copy that outlived its
+// migration would be served stale if its instance regained the key in a
+// later epoch (writes no longer reach it). So sources stop displacing items
+// between buckets while they are walked, a bucket too busy to read is walked
+// again, and a key whose copy cannot be read is erased outright.
 // When the mover has walked every source the migration ends: the previous
 // ring is dropped (persisted), and removed instances are unmapped and their
 // segments deleted. A change requested while a migration runs first

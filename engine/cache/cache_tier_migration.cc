@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/cache/cache_tier.h"
@@ -40,6 +41,8 @@ absl::Status Closing() {
 absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
   MutexLock lock(&change_mu_);
   if (closed_) return Closing();
+  // Queue behind a running migration; the checks below see the result.
+  if (absl::Status s = FinishLocked(); !s.ok()) return s;
   if (capacity_bytes < kMinInstanceBytes || capacity_bytes > kMaxInstanceBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cache instance capacity ", capacity_bytes,
@@ -57,7 +60,6 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
         "the cache already has ", ring::kMaxMembers,
         " instances, the most it can have"));
   }
-  if (absl::Status s = FinishLocked(); !s.ok()) return s;
   const uint32_t id = layout_.next_id;
   auto drop = [&] {
     auto it = slots_.find(id);
@@ -92,20 +94,28 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
 
 absl::Status CacheTier::RemoveInstance(uint32_t id) {
   MutexLock lock(&change_mu_);
-  if (closed_) return Closing();
-  if (layout_.current.IndexOf(id) < 0) {
-    const bool leaving = layout_.previous && layout_.previous->IndexOf(id) >= 0;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cache instance ", id,
-        leaving ? " is already being removed" : " does not exist"));
-  }
-  if (layout_.current.members().size() == 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot remove cache instance ", id,
-        ": it is the last one (open with cache.capacity_mb=0 to run without "
-        "a cache)"));
-  }
+  auto check = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
+    if (closed_) return Closing();
+    if (layout_.current.IndexOf(id) < 0) {
+      const bool leaving =
+          layout_.previous && layout_.previous->IndexOf(id) >= 0;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cache instance ", id,
+          leaving ? " is already being removed" : " does not exist"));
+    }
+    if (layout_.current.members().size() == 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot remove cache instance ", id,
+          ": it is the last one (open with cache.capacity_mb=0 to run "
+          "without a cache)"));
+    }
+    return absl::OkStatus();
+  };
+  // Refuse at once what is wrong now; then queue behind a running
+  // migration, and check again what it (or a change meanwhile) left.
+  if (absl::Status s = check(); !s.ok()) return s;
   if (absl::Status s = FinishLocked(); !s.ok()) return s;
+  if (absl::Status s = check(); !s.ok()) return s;
   absl::StatusOr<ring::Ring> next = layout_.current.WithRemoved(id);
   if (!next.ok()) return next.status();
   if (absl::Status s = BeginEpoch(std::move(*next)); !s.ok()) return s;
@@ -136,17 +146,19 @@ absl::StatusOr<uint64_t> CacheTier::Transfer(uint32_t from, uint32_t to) {
   const ring::Ring& ring = layout_.current;
   uint64_t moved = 0;
   std::vector<std::string> keys;
-  for (uint32_t b = 0; b < src->num_buckets(); b += 1024) {
+  for (uint32_t b = 0; b < src->num_buckets();) {
     keys.clear();
-    src->ForEachInBuckets(b, b + 1024,
-                          [&](std::string_view key, std::string_view,
-                              const Version&) {
-                            if (ring.OwnerId(KeyHash(key)) == to) {
-                              keys.emplace_back(key);
-                            }
-                            return true;
-                          });
+    // A busy bucket ends the chunk early; the next round starts from it.
+    b = src->ForEachInBuckets(b, b + 1024,
+                              [&](std::string_view key, std::string_view,
+                                  const Version&) {
+                                if (ring.OwnerId(KeyHash(key)) == to) {
+                                  keys.emplace_back(key);
+                                }
+                                return true;
+                              });
     for (const std::string& key : keys) moved += MoveOne(src, key) ? 1 : 0;
+    if (!keys.empty() || b % 1024 != 0) std::this_thread::yield();
   }
   moved_transfer_.fetch_add(moved);
   InfoLog(log_, "cairn: cache transfer %u -> %u moved %llu items", from, to,
@@ -161,8 +173,16 @@ absl::Status CacheTier::FinishMigration() {
 }
 
 absl::Status CacheTier::FinishLocked() {
-  while (layout_.migrating()) StepLocked(1024);
-  return absl::OkStatus();
+  while (layout_.migrating() && !closed_) {
+    StepLocked(1024);
+    // Between steps, let properties, the mover and Close have the lock: a
+    // drain of a large cache takes seconds. Whatever they changed, we return
+    // holding the lock with no migration running (or closed).
+    change_mu_.Unlock();
+    std::this_thread::yield();
+    change_mu_.Lock();
+  }
+  return closed_ ? Closing() : absl::OkStatus();
 }
 
 absl::Status CacheTier::BeginEpoch(ring::Ring next) {
@@ -200,7 +220,13 @@ void CacheTier::ResetMover() {
     if (prev.members()[p].id != cur.members()[cur.table()[b]].id) lost[p] = true;
   }
   for (size_t i = 0; i < lost.size(); ++i) {
-    if (lost[i]) sources_.push_back(prev.members()[i].id);
+    if (!lost[i]) continue;
+    const uint32_t id = prev.members()[i].id;
+    sources_.push_back(id);
+    auto it = slots_.find(id);
+    if (it != slots_.end() && it->second->instance) {
+      it->second->instance->SetDisplacement(false);
+    }
   }
   {
     MutexLock lock(&mover_mu_);
@@ -227,15 +253,19 @@ uint64_t CacheTier::StepLocked(uint32_t max_buckets) {
     const uint32_t end =
         std::min(src->num_buckets(), cursor_bucket_ + max_buckets);
     keys.clear();
-    src->ForEachInBuckets(cursor_bucket_, end,
-                          [&](std::string_view key, std::string_view,
-                              const Version&) {
-                            if (ring.OwnerId(KeyHash(key)) != src_id) {
-                              keys.emplace_back(key);
-                            }
-                            return true;
-                          });
+    const uint32_t reached = src->ForEachInBuckets(
+        cursor_bucket_, end,
+        [&](std::string_view key, std::string_view, const Version&) {
+          if (ring.OwnerId(KeyHash(key)) != src_id) keys.emplace_back(key);
+          return true;
+        });
     for (const std::string& key : keys) moved += MoveOne(src, key) ? 1 : 0;
+    if (reached < end) {
+      // A bucket stayed busy: walk it again at the next step. The walk must
+      // be complete, or a misplaced copy could outlive the migration.
+      cursor_bucket_ = reached;
+      break;
+    }
     max_buckets -= end - cursor_bucket_;
     cursor_bucket_ = end;
   }
@@ -253,7 +283,12 @@ bool CacheTier::MoveOne(ShmInstance* src, std::string_view key) {
   if (dst != nullptr) token = dst->BeginFill(key);
   std::string value;
   Version version;
-  if (!src->Peek(key, &value, &version)) return false;
+  if (!src->Peek(key, &value, &version)) {
+    // Gone, expired, or its bucket too busy to read: either way `src` must
+    // not keep a copy of a key it no longer owns. Erase whatever is there.
+    src->Erase(key, Version{UINT64_MAX, UINT32_MAX});
+    return false;
+  }
   if (dst != nullptr) dst->Fill(key, value, version, token);
   src->Erase(key, version);
   return true;
@@ -277,6 +312,9 @@ void CacheTier::EndMigration() {
             std::string(s.message()).c_str());
   }
   Publish();
+  for (auto& [id, slot] : slots_) {
+    if (slot->instance) slot->instance->SetDisplacement(true);
+  }
   // No route names the removed instances any more: free them.
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (layout_.current.IndexOf(it->first) >= 0) {

@@ -195,7 +195,9 @@ bool ShmInstance::Link(WriteKind kind, const KeyLoc& loc, std::string_view key,
   } else if (kind == WriteKind::kFill ||
              version.hlc > stripe.floor_hlc.load(std::memory_order_relaxed)) {
     uint32_t b, s;
-    if (!index_->FreeSlot(loc, &b, &s) && !index_->Displace(loc, &b, &s)) {
+    if (!index_->FreeSlot(loc, &b, &s) &&
+        !(displace_.load(std::memory_order_relaxed) &&
+          index_->Displace(loc, &b, &s))) {
       const SlotRef victim = index_->ClockVictim(loc);
       RemoveLocked(victim, kEvictions);
       b = victim.bucket;
@@ -300,10 +302,20 @@ void ShmInstance::ForEach(
     absl::FunctionRef<bool(std::string_view, std::string_view,
                            const Version&)>
         fn) const {
-  ForEachInBuckets(0, geo_.num_buckets, fn);
+  // Skips a bucket that stays busy (as documented: concurrent writes may or
+  // may not be seen); stops when `fn` does.
+  bool stopped = false;
+  auto visit = [&](std::string_view k, std::string_view v, const Version& ver) {
+    stopped = !fn(k, v, ver);
+    return !stopped;
+  };
+  for (uint32_t b = 0; b < geo_.num_buckets && !stopped;) {
+    const uint32_t reached = ForEachInBuckets(b, geo_.num_buckets, visit);
+    b = reached + 1;
+  }
 }
 
-bool ShmInstance::ForEachInBuckets(
+uint32_t ShmInstance::ForEachInBuckets(
     uint32_t begin_bucket, uint32_t end_bucket,
     absl::FunctionRef<bool(std::string_view, std::string_view,
                            const Version&)>
@@ -314,7 +326,8 @@ bool ShmInstance::ForEachInBuckets(
   };
   std::vector<Entry> entries;
   end_bucket = std::min(end_bucket, geo_.num_buckets);
-  for (uint32_t b = begin_bucket; b < end_bucket && Usable(); ++b) {
+  for (uint32_t b = begin_bucket; b < end_bucket; ++b) {
+    if (!Usable()) return end_bucket;
     const Bucket& bk = index_->bucket(b);
     bool consistent = false;
     for (int attempt = 0; attempt < 1000 && !consistent; ++attempt) {
@@ -341,13 +354,13 @@ bool ShmInstance::ForEachInBuckets(
       }
       consistent = SeqLock::ReadValidate(bk.seq, begin);
     }
-    if (!consistent) continue;  // a writer kept the bucket busy: skip it
+    if (!consistent) return b;  // a writer kept it busy: visit it again
     for (const Entry& e : entries) {
       if (Expired(e.meta.time)) continue;
-      if (!fn(e.key, e.value, e.meta.version)) return false;
+      if (!fn(e.key, e.value, e.meta.version)) return b;
     }
   }
-  return true;
+  return end_bucket;
 }
 
 InstanceStats ShmInstance::Stats() const {

@@ -128,13 +128,25 @@ class ShmInstance : private PageLog::Evictor {
                                       const Version& version)>
                    fn) const;
   // The same over index buckets [begin, end) only, so a walk can be done in
-  // steps. Returns false if `fn` stopped it.
-  bool ForEachInBuckets(uint32_t begin, uint32_t end,
-                        absl::FunctionRef<bool(std::string_view key,
-                                               std::string_view value,
-                                               const Version& version)>
-                            fn) const;
+  // steps. Returns the first bucket not fully visited: `end` when every
+  // bucket was (or the instance failed: it holds nothing usable), less when
+  // `fn` stopped the walk or a bucket stayed busy (visit it again).
+  // Together with SetDisplacement(false), a walk that reaches `end` has
+  // seen every item that was in the instance when the walk began and is
+  // still there.
+  uint32_t ForEachInBuckets(uint32_t begin, uint32_t end,
+                            absl::FunctionRef<bool(std::string_view key,
+                                                   std::string_view value,
+                                                   const Version& version)>
+                                fn) const;
   uint32_t num_buckets() const { return geo_.num_buckets; }
+
+  // Whether inserts may move another item to its alternate bucket to make
+  // room (on by default). Off while the instance is a migration source, so
+  // no item can move behind the walk's back; inserts then evict instead.
+  void SetDisplacement(bool on) {
+    displace_.store(on, std::memory_order_relaxed);
+  }
 
   // Removes the entry if its version is <= `version`; true if removed.
   bool Erase(std::string_view key, const Version& version);
@@ -206,6 +218,7 @@ class ShmInstance : private PageLog::Evictor {
   ShardedCounters counters_;
 
   std::atomic<bool> failed_{false};
+  std::atomic<bool> displace_{true};
   std::atomic<bool> closed_{false};
   mutable Mutex failure_mu_;
   std::string failure_ ABSL_GUARDED_BY(failure_mu_);
