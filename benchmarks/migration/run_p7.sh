@@ -20,7 +20,7 @@ build="${root}/build-release"
 results="${root}/benchmarks/results/migration"
 
 cmake -S "${root}" -B "${build}" -DCMAKE_BUILD_TYPE=Release \
-  -DCAIRN_BUILD_BENCHMARKS=ON -DCAIRN_BUILD_TESTS=OFF \
+  -DCAIRN_BUILD_BENCHMARKS=ON -DCAIRN_BUILD_TESTS=ON \
   -DCAIRN_BUILD_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3
 cmake --build "${build}" -j2 --target cairn_p12 cairn_p7
 
