@@ -44,6 +44,8 @@
 #include "cairn/cairn.h"
 
 enum { kKeySize = 16, kValueSize = 100 };
+/* Keys are "key" + 13 digits. */
+static const uint64_t kMaxRecords = 10000000000000ull;
 
 static const cairn_api_t* api;
 
@@ -69,7 +71,8 @@ static void Check(cairn_status_t status, char* err, const char* call) {
 
 /* Record i: key "key%013d" (16 bytes), value 100 bytes that depend on i. */
 static void MakeKey(uint64_t i, char key[kKeySize + 1]) {
-  snprintf(key, kKeySize + 1, "key%013" PRIu64, i);
+  /* main() caps records below kMaxRecords; the modulo tells the compiler. */
+  snprintf(key, kKeySize + 1, "key%013" PRIu64, i % kMaxRecords);
 }
 
 static void MakeValue(uint64_t i, char value[kValueSize]) {
@@ -460,6 +463,10 @@ int main(int argc, char** argv) {
       Usage(argv[0]);
       Die("%s: expected a positive integer", arg);
     }
+  }
+  if (records >= kMaxRecords) {
+    Die("--records: at most %" PRIu64 " (keys have 13 digits)",
+        kMaxRecords - 1);
   }
   const char* lib = positional[0] != NULL ? positional[0] : DefaultLibrary();
   const char* dir = positional[1];
