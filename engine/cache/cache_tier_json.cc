@@ -13,22 +13,24 @@ double ShareOf(const ring::Ring& ring, uint32_t id,
   return i < 0 ? 0.0 : static_cast<double>(counts[i]) / ring::kBuckets;
 }
 
+void Accumulate(TierTotals* t, const InstanceStats& s) {
+  t->capacity_bytes += s.capacity_bytes;
+  t->used_bytes += s.used_bytes;
+  t->items += s.items;
+  t->hits += s.hits;
+  t->misses += s.misses;
+  t->fills += s.fills;
+  t->evictions += s.evictions;
+  t->expirations += s.expirations;
+}
+
 }  // namespace
 
 TierTotals CacheTier::Totals() const {
   MutexLock lock(&change_mu_);
   TierTotals t;
   for (const auto& [id, slot] : slots_) {
-    if (!slot->instance) continue;
-    InstanceStats s = slot->instance->Stats();
-    t.capacity_bytes += s.capacity_bytes;
-    t.used_bytes += s.used_bytes;
-    t.items += s.items;
-    t.hits += s.hits;
-    t.misses += s.misses;
-    t.fills += s.fills;
-    t.evictions += s.evictions;
-    t.expirations += s.expirations;
+    if (slot->instance) Accumulate(&t, slot->instance->Stats());
   }
   return t;
 }
@@ -96,14 +98,7 @@ std::string CacheTier::PropertyJson() const {
     e["expirations"] = s.expirations;
     e["bypassed"] = s.bypassed;
     list.push_back(e);
-    total.capacity_bytes += s.capacity_bytes;
-    total.used_bytes += s.used_bytes;
-    total.items += s.items;
-    total.hits += s.hits;
-    total.misses += s.misses;
-    total.fills += s.fills;
-    total.evictions += s.evictions;
-    total.expirations += s.expirations;
+    Accumulate(&total, s);
   }
   nlohmann::ordered_json t;
   t["capacity_bytes"] = total.capacity_bytes;

@@ -15,17 +15,8 @@ namespace {
 using ::cairn::testing::TempDir;
 
 std::unique_ptr<Db> OpenDb(const std::string& path,
-                           std::initializer_list<std::pair<const char*, const char*>>
-                               options) {
-  Options o;
-  o.create_if_missing = true;
-  for (const auto& [k, v] : options) {
-    absl::Status s = SetOption(&o, k, v);
-    EXPECT_TRUE(s.ok()) << s;
-  }
-  absl::StatusOr<std::unique_ptr<Db>> db = Db::Open(o, path);
-  EXPECT_TRUE(db.ok()) << db.status();
-  return db.ok() ? std::move(*db) : nullptr;
+                           const testing::OptionList& options) {
+  return testing::OpenTestDb(path, options);
 }
 
 nlohmann::json CacheJson(Db* db) {

@@ -24,18 +24,11 @@ namespace cairn {
 namespace {
 
 using ::cairn::testing::TempDir;
-using Opts = std::vector<std::pair<std::string, std::string>>;
+using Opts = testing::OptionList;
 
-std::unique_ptr<Db> OpenDb(const std::string& path, const Opts& options) {
-  Options o;
-  o.create_if_missing = true;
-  for (const auto& [k, v] : options) {
-    absl::Status s = SetOption(&o, k, v);
-    EXPECT_TRUE(s.ok()) << s;
-  }
-  absl::StatusOr<std::unique_ptr<Db>> db = Db::Open(o, path);
-  EXPECT_TRUE(db.ok()) << db.status();
-  return db.ok() ? std::move(*db) : nullptr;
+std::unique_ptr<Db> OpenDb(const std::string& path,
+                           const testing::OptionList& options) {
+  return testing::OpenTestDb(path, options);
 }
 
 nlohmann::json Prop(Db* db, const char* name) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/db.h"
+#include "gtest/gtest.h"
 
 namespace cairn::testing {
 
@@ -28,6 +29,19 @@ TempDir::~TempDir() {
     }
   }
   std::filesystem::remove_all(path_, ec);
+}
+
+std::unique_ptr<Db> OpenTestDb(const std::string& path,
+                               const OptionList& options) {
+  Options o;
+  o.create_if_missing = true;
+  for (const auto& [k, v] : options) {
+    absl::Status s = SetOption(&o, k, v);
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  absl::StatusOr<std::unique_ptr<Db>> db = Db::Open(o, path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  return db.ok() ? std::move(*db) : nullptr;
 }
 
 }  // namespace cairn::testing
