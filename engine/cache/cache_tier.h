@@ -55,6 +55,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cache/placement.h"
@@ -199,6 +200,12 @@ class CacheTier {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   absl::Status FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void EndMigration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  // Walks `src`'s index buckets [begin, end) and moves to its current owner
+  // every key whose owner `select` picks; adds the moves to *moved. Returns
+  // the first bucket not fully walked (ShmInstance::ForEachInBuckets).
+  uint32_t MoveWalk(ShmInstance* src, uint32_t begin, uint32_t end,
+                    absl::FunctionRef<bool(uint32_t owner)> select,
+                    uint64_t* moved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   // Moves `key` from `src` to its current owner; true if moved.
   bool MoveOne(ShmInstance* src, std::string_view key);
   void MoverLoop();

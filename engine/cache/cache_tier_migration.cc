@@ -143,22 +143,12 @@ absl::StatusOr<uint64_t> CacheTier::Transfer(uint32_t from, uint32_t to) {
   }
   ShmInstance* src = src_it->second->instance.get();
   if (src == nullptr) return uint64_t{0};  // disabled: holds nothing
-  const ring::Ring& ring = layout_.current;
   uint64_t moved = 0;
-  std::vector<std::string> keys;
   for (uint32_t b = 0; b < src->num_buckets();) {
-    keys.clear();
     // A busy bucket ends the chunk early; the next round starts from it.
-    b = src->ForEachInBuckets(b, b + 1024,
-                              [&](std::string_view key, std::string_view,
-                                  const Version&) {
-                                if (ring.OwnerId(KeyHash(key)) == to) {
-                                  keys.emplace_back(key);
-                                }
-                                return true;
-                              });
-    for (const std::string& key : keys) moved += MoveOne(src, key) ? 1 : 0;
-    if (!keys.empty() || b % 1024 != 0) std::this_thread::yield();
+    b = MoveWalk(src, b, b + 1024,
+                 [to](uint32_t owner) { return owner == to; }, &moved);
+    std::this_thread::yield();
   }
   moved_transfer_.fetch_add(moved);
   InfoLog(log_, "cairn: cache transfer %u -> %u moved %llu items", from, to,
@@ -213,14 +203,9 @@ void CacheTier::ResetMover() {
   cursor_source_ = 0;
   cursor_bucket_ = 0;
   const ring::Ring& prev = *layout_.previous;
-  const ring::Ring& cur = layout_.current;
-  std::vector<bool> lost(prev.members().size(), false);
-  for (uint32_t b = 0; b < ring::kBuckets; ++b) {
-    const uint16_t p = prev.table()[b];
-    if (prev.members()[p].id != cur.members()[cur.table()[b]].id) lost[p] = true;
-  }
+  const std::vector<uint32_t> lost = prev.BucketsLostTo(layout_.current);
   for (size_t i = 0; i < lost.size(); ++i) {
-    if (!lost[i]) continue;
+    if (lost[i] == 0) continue;
     const uint32_t id = prev.members()[i].id;
     sources_.push_back(id);
     auto it = slots_.find(id);
@@ -237,9 +222,7 @@ void CacheTier::ResetMover() {
 
 uint64_t CacheTier::StepLocked(uint32_t max_buckets) {
   if (!layout_.migrating()) return 0;
-  const ring::Ring& ring = layout_.current;
   uint64_t moved = 0;
-  std::vector<std::string> keys;
   while (max_buckets > 0 && cursor_source_ < sources_.size()) {
     const uint32_t src_id = sources_[cursor_source_];
     auto it = slots_.find(src_id);
@@ -252,14 +235,9 @@ uint64_t CacheTier::StepLocked(uint32_t max_buckets) {
     }
     const uint32_t end =
         std::min(src->num_buckets(), cursor_bucket_ + max_buckets);
-    keys.clear();
-    const uint32_t reached = src->ForEachInBuckets(
-        cursor_bucket_, end,
-        [&](std::string_view key, std::string_view, const Version&) {
-          if (ring.OwnerId(KeyHash(key)) != src_id) keys.emplace_back(key);
-          return true;
-        });
-    for (const std::string& key : keys) moved += MoveOne(src, key) ? 1 : 0;
+    const uint32_t reached = MoveWalk(
+        src, cursor_bucket_, end,
+        [src_id](uint32_t owner) { return owner != src_id; }, &moved);
     if (reached < end) {
       // A bucket stayed busy: walk it again at the next step. The walk must
       // be complete, or a misplaced copy could outlive the migration.
@@ -272,6 +250,20 @@ uint64_t CacheTier::StepLocked(uint32_t max_buckets) {
   moved_mover_.fetch_add(moved);
   if (cursor_source_ >= sources_.size()) EndMigration();
   return moved;
+}
+
+uint32_t CacheTier::MoveWalk(ShmInstance* src, uint32_t begin, uint32_t end,
+                             absl::FunctionRef<bool(uint32_t owner)> select,
+                             uint64_t* moved) {
+  const ring::Ring& ring = layout_.current;
+  std::vector<std::string> keys;
+  const uint32_t reached = src->ForEachInBuckets(
+      begin, end, [&](std::string_view key, std::string_view, const Version&) {
+        if (select(ring.OwnerId(KeyHash(key)))) keys.emplace_back(key);
+        return true;
+      });
+  for (const std::string& key : keys) *moved += MoveOne(src, key) ? 1 : 0;
+  return reached;
 }
 
 bool CacheTier::MoveOne(ShmInstance* src, std::string_view key) {
@@ -383,14 +375,8 @@ void CacheTier::StopMover() {
 uint64_t CacheTier::RemainingEstimate() const {
   if (!layout_.migrating()) return 0;
   const ring::Ring& prev = *layout_.previous;
-  const ring::Ring& cur = layout_.current;
-  std::vector<uint32_t> owned(prev.members().size(), 0);
-  std::vector<uint32_t> lost(prev.members().size(), 0);
-  for (uint32_t b = 0; b < ring::kBuckets; ++b) {
-    const uint16_t p = prev.table()[b];
-    ++owned[p];
-    if (prev.members()[p].id != cur.members()[cur.table()[b]].id) ++lost[p];
-  }
+  const std::vector<uint32_t> owned = prev.BucketCounts();
+  const std::vector<uint32_t> lost = prev.BucketsLostTo(layout_.current);
   double estimate = 0;
   for (size_t k = cursor_source_; k < sources_.size(); ++k) {
     auto it = slots_.find(sources_[k]);

@@ -203,6 +203,15 @@ std::vector<uint32_t> Ring::BucketCounts() const {
   return counts;
 }
 
+std::vector<uint32_t> Ring::BucketsLostTo(const Ring& next) const {
+  std::vector<uint32_t> lost(members_.size(), 0);
+  for (uint32_t b = 0; b < kBuckets; ++b) {
+    const uint16_t mine = table_[b];
+    if (members_[mine].id != next.members_[next.table_[b]].id) ++lost[mine];
+  }
+  return lost;
+}
+
 uint64_t Ring::Fingerprint() const {
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);

@@ -71,6 +71,9 @@ class Ring {
   int IndexOf(uint32_t id) const;
   // Buckets owned by each member, by index.
   std::vector<uint32_t> BucketCounts() const;
+  // For each member of this ring, by index: the buckets `next` gives to
+  // another instance (what a migration to `next` must move out of it).
+  std::vector<uint32_t> BucketsLostTo(const Ring& next) const;
   // Names the table and members; equal rings have equal fingerprints.
   uint64_t Fingerprint() const;
 

@@ -123,10 +123,9 @@ TEST(MigrationProcessTest, KilledMidMigrationReopensCorrectAndFinishes) {
     return 0;
   });
   close(acks[1]);
-  const int acked_seen = AwaitAcks(acks[0], 3000);
+  int acked = AwaitAcks(acks[0], 3000), i = 0;
   child.Kill();
-  child.Wait();
-  int acked = acked_seen, i = 0;
+  EXPECT_EQ(child.Wait(), 128 + SIGKILL) << "the child failed before the kill";
   while (read(acks[0], &i, sizeof i) == sizeof i) acked = i;
   close(acks[0]);
   ASSERT_GE(acked, 0);

@@ -67,6 +67,10 @@ TEST(RingTest, AddingMovesAboutOneOverNPlusOneAndOnlyToTheNewcomer) {
         EXPECT_EQ(b, 100u) << "a key moved between old instances";
       }
     }
+    // What the old members lose is exactly what the newcomer owns.
+    uint32_t lost = 0;
+    for (uint32_t l : before.BucketsLostTo(*after)) lost += l;
+    EXPECT_EQ(lost, after->BucketCounts().back());
     const double share = static_cast<double>(moved) / hashes.size();
     EXPECT_NEAR(share, 1.0 / (n + 1), 0.2 / (n + 1)) << n << " -> " << n + 1;
     EXPECT_LE(Imbalance(*after, hashes), 1.10);
@@ -92,6 +96,12 @@ TEST(RingTest, RemovingMovesOnlyTheRemovedInstancesKeys) {
   }
   EXPECT_NEAR(static_cast<double>(moved) / hashes.size(), 1.0 / 8, 0.02);
   EXPECT_LE(Imbalance(*after, hashes), 1.10);
+  // Only the removed member loses buckets, and it loses all of them.
+  const std::vector<uint32_t> lost = before.BucketsLostTo(*after);
+  for (size_t i = 0; i < lost.size(); ++i) {
+    EXPECT_EQ(lost[i], before.members()[i].id == 3 ? before.BucketCounts()[i]
+                                                   : 0u);
+  }
 }
 
 TEST(RingTest, AddThenRemoveRestoresEveryOwner) {
