@@ -1,0 +1,114 @@
+// The `cairn` SQLite virtual-table module: a table whose rows live in a
+// Cairn store, reached through the C ABI (cairn_api_t).
+//
+//   CREATE VIRTUAL TABLE kv USING cairn(path='/data/kv', create_if_missing=1);
+//   -- schema: key BLOB PRIMARY KEY NOT NULL, value BLOB   WITHOUT ROWID
+//
+// One table is one store (row_codec.h gives the row format). Writes of a
+// transaction collect in a TxnOverlay and reach Cairn as one atomic write
+// batch in xSync; reads merge the overlay over the store, so a transaction
+// reads its own writes. Key equality is a point read (served by Cairn's
+// shared-memory cache); key ranges and ORDER BY key become iterator bounds
+// and direction. Constraints are never marked "omit": SQLite re-checks every
+// row it gets, so pushing a bound down can only save work, never change an
+// answer.
+//
+// Threading: SQLite calls a connection's virtual tables from one thread at a
+// time; stores are shared between connections (store_registry.h), and each
+// table instance keeps its own transaction.
+#ifndef CAIRN_PLUGIN_SQLITE_VTAB_H_
+#define CAIRN_PLUGIN_SQLITE_VTAB_H_
+
+#include <sqlite3ext.h>
+
+#include <map>
+#include <string>
+
+#include "cairn/cairn.h"
+#include "plugin/sqlite/cairn_lib.h"
+#include "plugin/sqlite/store_registry.h"
+#include "plugin/sqlite/table_args.h"
+#include "plugin/sqlite/txn_overlay.h"
+
+SQLITE_EXTENSION_INIT3
+
+namespace cairn::sqlite {
+
+struct CairnTable;
+
+// Per-connection state: the tables this connection has open, by
+// "schema.name" (lower case), for cairn_stats(). Owned by the module.
+struct ConnectionState {
+  const cairn_api_t* api = nullptr;
+  std::map<std::string, CairnTable*> tables;
+};
+
+struct CairnTable : sqlite3_vtab {
+  sqlite3* db = nullptr;
+  ConnectionState* conn = nullptr;
+  std::string schema;
+  std::string name;
+  TableArgs args;
+  std::string path;  // canonical store directory
+  StoreRef store;    // empty until opened (reconnects open lazily)
+  cairn_writeoptions_t* write_options = nullptr;
+  TxnOverlay txn;
+  bool txn_applied = false;  // xSync wrote the overlay
+
+  const cairn_api_t* api() const { return conn->api; }
+};
+
+// The module definition (iVersion 2: transactions and savepoints).
+const sqlite3_module& CairnModule();
+
+// Registers cairn_stats(table) and cairn_property(table, name).
+int RegisterFunctions(sqlite3* db, ConnectionState* conn);
+
+// Opens the table's store if it is not open yet (a reconnect defers the
+// open, so that a missing or busy store never blocks DROP TABLE). On
+// failure sets the table's error message and returns a SQLite code.
+int EnsureStore(CairnTable* table);
+
+// Records `message` as the table's error (sqlite3_vtab::zErrMsg).
+void SetError(CairnTable* table, const std::string& message);
+
+// The SQLite result code for a Cairn status.
+int SqliteCode(cairn_status_t status);
+
+// Looks up a table by name ("kv" or "schema.kv") for the SQL functions.
+CairnTable* FindTable(ConnectionState* conn, const std::string& name,
+                      std::string* error);
+
+// sqlite3_vtab_cursor over a key range of one table (cursor.cc).
+int CursorOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out);
+int CursorClose(sqlite3_vtab_cursor* cursor);
+int CursorFilter(sqlite3_vtab_cursor* cursor, int idx_num, const char* idx_str,
+                 int argc, sqlite3_value** argv);
+int CursorNext(sqlite3_vtab_cursor* cursor);
+int CursorEof(sqlite3_vtab_cursor* cursor);
+int CursorColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col);
+int CursorRowid(sqlite3_vtab_cursor* cursor, sqlite3_int64* rowid);
+
+// Planning (best_index.cc). idxNum bits shared with CursorFilter.
+inline constexpr int kPlanEq = 1;          // argv[0] is the key
+inline constexpr int kPlanLower = 2;       // next argv is a lower bound
+inline constexpr int kPlanLowerOpen = 4;   //   ... exclusive (>)
+inline constexpr int kPlanUpper = 8;       // next argv is an upper bound
+inline constexpr int kPlanUpperOpen = 16;  //   ... exclusive (<)
+inline constexpr int kPlanDesc = 32;       // descending key order
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);
+
+// Writes and transactions (write.cc).
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
+           sqlite3_int64* rowid);
+int Begin(sqlite3_vtab* vtab);
+int Sync(sqlite3_vtab* vtab);
+int Commit(sqlite3_vtab* vtab);
+int Rollback(sqlite3_vtab* vtab);
+int Savepoint(sqlite3_vtab* vtab, int level);
+int Release(sqlite3_vtab* vtab, int level);
+int RollbackTo(sqlite3_vtab* vtab, int level);
+
+}  // namespace cairn::sqlite
+
+#endif  // CAIRN_PLUGIN_SQLITE_VTAB_H_

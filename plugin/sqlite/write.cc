@@ -1,0 +1,233 @@
+// Writes and transactions: xUpdate into the table's TxnOverlay, and the
+// overlay into Cairn as one atomic write batch at xSync.
+//
+// Key conflicts follow a native WITHOUT ROWID table: INSERT of an existing
+// key and UPDATE onto an existing key fail with SQLITE_CONSTRAINT ("UNIQUE
+// constraint failed: t.key"), unless the statement says OR REPLACE (the
+// other row is replaced) or OR IGNORE (SQLite skips the row). SQLite rolls
+// back a failed statement's writes through xRollbackTo.
+#include <sqlite3ext.h>
+
+#include <new>
+#include <string>
+
+#include "plugin/sqlite/row_codec.h"
+#include "plugin/sqlite/vtab.h"
+
+namespace cairn::sqlite {
+namespace {
+
+CairnTable* AsTable(sqlite3_vtab* v) { return static_cast<CairnTable*>(v); }
+
+std::string_view Bytes(sqlite3_value* v) {
+  // sqlite3_value_blob gives the bytes of TEXT too (UTF-8 here, the
+  // database encoding this module supports).
+  const void* p = sqlite3_value_type(v) == SQLITE_TEXT
+                      ? static_cast<const void*>(sqlite3_value_text(v))
+                      : sqlite3_value_blob(v);
+  return std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
+}
+
+// Encodes a key argument; rejects what a Cairn table cannot store.
+int KeyArg(CairnTable* t, sqlite3_value* v, std::string* out) {
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) {
+    SetError(t, "NOT NULL constraint failed: " + t->name + ".key");
+    return SQLITE_CONSTRAINT_NOTNULL;
+  }
+  if (type != SQLITE_TEXT && type != SQLITE_BLOB) {
+    SetError(t, "cairn: " + t->name + ".key must be TEXT or BLOB, got " +
+                    SqlTypeName(static_cast<SqlType>(type)) +
+                    " (store numbers as text, e.g. CAST(x AS TEXT))");
+    return SQLITE_MISMATCH;
+  }
+  *out = EncodeKey(type == SQLITE_TEXT ? SqlType::kText : SqlType::kBlob,
+                   Bytes(v));
+  // The tag byte counts against Cairn's limit.
+  if (out->size() > t->store->max_key_size) {
+    SetError(t, "cairn: " + t->name + ".key is " +
+                    std::to_string(out->size() - 1) + " bytes; the store's "
+                    "max_key_size allows " +
+                    std::to_string(t->store->max_key_size - 1));
+    return SQLITE_TOOBIG;
+  }
+  return SQLITE_OK;
+}
+
+int ValueArg(CairnTable* t, sqlite3_value* v, std::string* out) {
+  SqlValue value;
+  value.type = static_cast<SqlType>(sqlite3_value_type(v));
+  switch (value.type) {
+    case SqlType::kInteger:
+      value.integer = sqlite3_value_int64(v);
+      break;
+    case SqlType::kReal:
+      value.real = sqlite3_value_double(v);
+      break;
+    case SqlType::kText:
+    case SqlType::kBlob:
+      value.bytes = Bytes(v);
+      break;
+    case SqlType::kNull:
+      break;
+  }
+  *out = EncodeValue(value);
+  if (out->size() > t->store->max_value_size) {
+    SetError(t, "cairn: " + t->name + ".value is " +
+                    std::to_string(out->size() - 1) + " bytes; the store's "
+                    "max_value_size allows " +
+                    std::to_string(t->store->max_value_size - 1));
+    return SQLITE_TOOBIG;
+  }
+  return SQLITE_OK;
+}
+
+// Whether `key` exists as of this transaction (its writes, then Cairn).
+int Exists(CairnTable* t, const std::string& key, bool* exists) {
+  if (const TxnOverlay::Slot* slot = t->txn.Find(key)) {
+    *exists = slot->has_value();
+    return SQLITE_OK;
+  }
+  const cairn_api_t* api = t->api();
+  char* v = nullptr;
+  size_t len = 0;
+  char* msg = nullptr;
+  cairn_status_t s =
+      api->get(t->store->db, nullptr, key.data(), key.size(), &v, &len, &msg);
+  if (s == CAIRN_OK) {
+    api->free_fn(v);
+    *exists = true;
+    return SQLITE_OK;
+  }
+  if (s == CAIRN_NOT_FOUND) {
+    api->free_fn(msg);
+    *exists = false;
+    return SQLITE_OK;
+  }
+  SetError(t, "cairn: read: " + TakeCairnMessage(api, s, msg));
+  return SqliteCode(s);
+}
+
+int Conflict(CairnTable* t) {
+  SetError(t, "UNIQUE constraint failed: " + t->name + ".key");
+  return SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+int DoUpdate(CairnTable* t, int argc, sqlite3_value** argv) {
+  int rc = EnsureStore(t);
+  if (rc != SQLITE_OK) return rc;
+  std::string old_key;
+  if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+    rc = KeyArg(t, argv[0], &old_key);
+    if (rc != SQLITE_OK) return rc;
+  }
+  if (argc == 1) {  // DELETE
+    t->txn.Delete(old_key);
+    return SQLITE_OK;
+  }
+  std::string key, value;
+  // argv[2] is the new key column, argv[3] the value column.
+  if ((rc = KeyArg(t, argv[2], &key)) != SQLITE_OK) return rc;
+  if ((rc = ValueArg(t, argv[3], &value)) != SQLITE_OK) return rc;
+  const bool insert = old_key.empty();
+  if (insert || key != old_key) {
+    bool exists = false;
+    if ((rc = Exists(t, key, &exists)) != SQLITE_OK) return rc;
+    if (exists && sqlite3_vtab_on_conflict(t->db) != SQLITE_REPLACE) {
+      return Conflict(t);
+    }
+    if (!insert) t->txn.Delete(old_key);
+  }
+  t->txn.Put(key, value);
+  return SQLITE_OK;
+}
+
+// Writes the overlay to Cairn as one batch.
+int Apply(CairnTable* t) {
+  if (t->txn_applied || t->txn.empty()) return SQLITE_OK;
+  const cairn_api_t* api = t->api();
+  cairn_writebatch_t* batch = api->writebatch_create();
+  char* msg = nullptr;
+  cairn_status_t s = CAIRN_OK;
+  for (const auto& [key, slot] : t->txn.entries()) {
+    s = slot ? api->writebatch_put(batch, key.data(), key.size(),
+                                   slot->data(), slot->size(), &msg)
+             : api->writebatch_delete(batch, key.data(), key.size(), &msg);
+    if (s != CAIRN_OK) break;
+  }
+  if (s == CAIRN_OK) s = api->write(t->store->db, t->write_options, batch, &msg);
+  api->writebatch_destroy(batch);
+  if (s != CAIRN_OK) {
+    SetError(t, "cairn: commit of " + std::to_string(t->txn.size()) +
+                    " rows to " + t->path + " failed (nothing was written): " +
+                    TakeCairnMessage(api, s, msg));
+    return SqliteCode(s);
+  }
+  t->txn_applied = true;
+  return SQLITE_OK;
+}
+
+template <typename F>
+int Guarded(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  }
+}
+
+}  // namespace
+
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
+           sqlite3_int64*) {
+  return Guarded([&] { return DoUpdate(AsTable(vtab), argc, argv); });
+}
+
+int Begin(sqlite3_vtab* vtab) {
+  CairnTable* t = AsTable(vtab);
+  t->txn.Clear();
+  t->txn_applied = false;
+  return EnsureStore(t);
+}
+
+int Sync(sqlite3_vtab* vtab) {
+  return Guarded([&] { return Apply(AsTable(vtab)); });
+}
+
+int Commit(sqlite3_vtab* vtab) {
+  CairnTable* t = AsTable(vtab);
+  // SQLite always syncs first; applying here too keeps a commit without a
+  // sync from losing writes (SQLite ignores xCommit's result).
+  int rc = Guarded([&] { return Apply(t); });
+  t->txn.Clear();
+  t->txn_applied = false;
+  return rc;
+}
+
+int Rollback(sqlite3_vtab* vtab) {
+  CairnTable* t = AsTable(vtab);
+  t->txn.Clear();
+  t->txn_applied = false;
+  return SQLITE_OK;
+}
+
+int Savepoint(sqlite3_vtab* vtab, int level) {
+  return Guarded([&] {
+    AsTable(vtab)->txn.Savepoint(level);
+    return SQLITE_OK;
+  });
+}
+
+int Release(sqlite3_vtab* vtab, int level) {
+  AsTable(vtab)->txn.Release(level);
+  return SQLITE_OK;
+}
+
+int RollbackTo(sqlite3_vtab* vtab, int level) {
+  return Guarded([&] {
+    AsTable(vtab)->txn.RollbackTo(level);
+    return SQLITE_OK;
+  });
+}
+
+}  // namespace cairn::sqlite
