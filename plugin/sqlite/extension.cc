@@ -6,7 +6,12 @@
 // module and the cairn_stats / cairn_property functions on the connection.
 #include <sqlite3ext.h>
 
+#include <map>
+#include <memory>
+#include <new>
 #include <string>
+
+#include "absl/synchronization/mutex.h"
 
 #include "plugin/sqlite/cairn_lib.h"
 #include "plugin/sqlite/vtab.h"
@@ -15,8 +20,22 @@ SQLITE_EXTENSION_INIT1
 
 namespace {
 
-void DestroyConnectionState(void* p) {
-  delete static_cast<cairn::sqlite::ConnectionState*>(p);
+using cairn::sqlite::ConnectionRef;
+using cairn::sqlite::ConnectionState;
+
+// The state of connection `db`, made on its first load of the extension.
+ConnectionRef StateFor(sqlite3* db, const cairn_api_t* api) {
+  static absl::Mutex mu;
+  static std::map<sqlite3*, std::weak_ptr<ConnectionState>> states;
+  absl::MutexLock lock(&mu);
+  for (auto it = states.begin(); it != states.end();) {
+    it = it->second.expired() ? states.erase(it) : std::next(it);
+  }
+  if (ConnectionRef live = states[db].lock()) return live;
+  auto state = std::make_shared<ConnectionState>();
+  state->api = api;
+  states[db] = state;
+  return state;
 }
 
 }  // namespace
@@ -32,18 +51,21 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_cairnsqlite_init(
     *err = sqlite3_mprintf("%s", error.c_str());
     return SQLITE_ERROR;
   }
-  auto* conn = new (std::nothrow) ConnectionState;
-  if (conn == nullptr) return SQLITE_NOMEM;
-  conn->api = cairn;
-  // The module owns the connection state and frees it when the connection
-  // closes (after every table of the connection is disconnected).
-  int rc = sqlite3_create_module_v2(db, "cairn", &CairnModule(), conn,
-                                    DestroyConnectionState);
-  if (rc != SQLITE_OK) return rc;  // SQLite called the destructor
-  rc = RegisterFunctions(db, conn);
-  if (rc != SQLITE_OK) {
-    *err = sqlite3_mprintf("cairn: registering functions: %s",
-                           sqlite3_errmsg(db));
+  try {
+    ConnectionRef conn = StateFor(db, cairn);
+    // SQLite frees the module's reference when the connection closes or the
+    // module is replaced (by loading the extension again).
+    int rc = sqlite3_create_module_v2(db, "cairn", &CairnModule(),
+                                      new ConnectionRef(conn),
+                                      DeleteConnectionRef);
+    if (rc != SQLITE_OK) return rc;  // SQLite called the destructor
+    rc = RegisterFunctions(db, conn);
+    if (rc != SQLITE_OK) {
+      *err = sqlite3_mprintf("cairn: registering functions: %s",
+                             sqlite3_errmsg(db));
+    }
+    return rc;
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
   }
-  return rc;
 }

@@ -34,7 +34,8 @@ void ConnectTable(sqlite3* db, const std::string& name) {
 
 void Property(sqlite3_context* ctx, const std::string& table_name,
               const char* property) {
-  auto* conn = static_cast<ConnectionState*>(sqlite3_user_data(ctx));
+  ConnectionState* conn =
+      static_cast<ConnectionRef*>(sqlite3_user_data(ctx))->get();
   std::string error;
   CairnTable* table = FindTable(conn, table_name, &error);
   if (table == nullptr) {
@@ -98,15 +99,18 @@ void PropertyFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 }  // namespace
 
-int RegisterFunctions(sqlite3* db, ConnectionState* conn) {
+int RegisterFunctions(sqlite3* db, const ConnectionRef& conn) {
   // Not SQLITE_DETERMINISTIC (stats change), and direct-only: they read
   // store internals, so schema objects (views, triggers) may not call them.
   const int flags = SQLITE_UTF8 | SQLITE_DIRECTONLY;
-  int rc = sqlite3_create_function_v2(db, "cairn_stats", 1, flags, conn, Stats,
-                                      nullptr, nullptr, nullptr);
+  // Each registration owns a reference; SQLite frees it (also on failure).
+  int rc = sqlite3_create_function_v2(db, "cairn_stats", 1, flags,
+                                      new ConnectionRef(conn), Stats, nullptr,
+                                      nullptr, DeleteConnectionRef);
   if (rc != SQLITE_OK) return rc;
-  return sqlite3_create_function_v2(db, "cairn_property", 2, flags, conn,
-                                    PropertyFn, nullptr, nullptr, nullptr);
+  return sqlite3_create_function_v2(db, "cairn_property", 2, flags,
+                                    new ConnectionRef(conn), PropertyFn,
+                                    nullptr, nullptr, DeleteConnectionRef);
 }
 
 }  // namespace cairn::sqlite

@@ -44,7 +44,7 @@ int Init(sqlite3* db, void* aux, int argc, const char* const* argv,
          sqlite3_vtab** out, char** err, OpenMode mode) {
   *out = nullptr;
   try {
-    auto* conn = static_cast<ConnectionState*>(aux);
+    const ConnectionRef& conn = *static_cast<ConnectionRef*>(aux);
     std::vector<std::string_view> args;
     for (int i = 3; i < argc; ++i) args.emplace_back(argv[i]);
     auto table = std::make_unique<CairnTable>();
@@ -183,6 +183,8 @@ sqlite3_module MakeModule() {
 }
 
 }  // namespace
+
+void DeleteConnectionRef(void* ref) { delete static_cast<ConnectionRef*>(ref); }
 
 const sqlite3_module& CairnModule() {
   static const sqlite3_module module = MakeModule();

@@ -22,6 +22,7 @@
 #include <sqlite3ext.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "cairn/cairn.h"
@@ -37,15 +38,23 @@ namespace cairn::sqlite {
 struct CairnTable;
 
 // Per-connection state: the tables this connection has open, by
-// "schema.name" (lower case), for cairn_stats(). Owned by the module.
+// "schema.name" (lower case), for cairn_stats(). One per sqlite3 handle
+// (loading the extension twice reuses it), shared by the module, the
+// functions and every table: SQLite may free a replaced module's data
+// before the tables made by it are disconnected.
 struct ConnectionState {
   const cairn_api_t* api = nullptr;
   std::map<std::string, CairnTable*> tables;
 };
+using ConnectionRef = std::shared_ptr<ConnectionState>;
+
+// Destructor for a heap-allocated ConnectionRef handed to SQLite as module
+// or function data.
+void DeleteConnectionRef(void* ref);
 
 struct CairnTable : sqlite3_vtab {
   sqlite3* db = nullptr;
-  ConnectionState* conn = nullptr;
+  ConnectionRef conn;
   std::string schema;
   std::string name;
   TableArgs args;
@@ -62,7 +71,7 @@ struct CairnTable : sqlite3_vtab {
 const sqlite3_module& CairnModule();
 
 // Registers cairn_stats(table) and cairn_property(table, name).
-int RegisterFunctions(sqlite3* db, ConnectionState* conn);
+int RegisterFunctions(sqlite3* db, const ConnectionRef& conn);
 
 // Opens the table's store if it is not open yet (a reconnect defers the
 // open, so that a missing or busy store never blocks DROP TABLE). On

@@ -206,6 +206,23 @@ TEST_F(SqliteVtabTest, BadArgumentsFailTheCreate) {
             (std::vector<std::string>{"int:0"}));
 }
 
+TEST_F(SqliteVtabTest, LoadingTheExtensionTwiceKeepsTablesWorking) {
+  CreateTables();
+  Must("INSERT INTO kv VALUES ('a', 1)");
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_load_extension(db_, CAIRN_SQLITE_EXTENSION, nullptr, &err), SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_free(err);
+  EXPECT_EQ(Rows("SELECT key FROM kv"), (std::vector<std::string>{"text:a"}));
+  EXPECT_EQ(Rows("SELECT json_valid(cairn_stats('kv'))"), (std::vector<std::string>{"int:1"}));
+  Must("CREATE VIRTUAL TABLE kv2 USING cairn(path='kv2', create_if_missing=1, sync=0)");
+  Must("INSERT INTO kv2 SELECT * FROM kv");
+  EXPECT_EQ(Rows("SELECT count(*) FROM kv2"), (std::vector<std::string>{"int:1"}));
+  Close();  // every table disconnects cleanly (ASan checks the frees)
+  Open();
+  EXPECT_EQ(Rows("SELECT key FROM kv2"), (std::vector<std::string>{"text:a"}));
+}
+
 TEST_F(SqliteVtabTest, StatsFunction) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");
