@@ -223,6 +223,17 @@ TEST_F(SqliteVtabTest, LoadingTheExtensionTwiceKeepsTablesWorking) {
   EXPECT_EQ(Rows("SELECT key FROM kv2"), (std::vector<std::string>{"text:a"}));
 }
 
+TEST_F(SqliteVtabTest, UntrustedSchemaCannotReachTablesThroughViews) {
+  CreateTables();
+  Must("INSERT INTO kv VALUES ('a', 1)");
+  Must("CREATE VIEW v AS SELECT * FROM kv");
+  EXPECT_EQ(Rows("SELECT count(*) FROM v"), (std::vector<std::string>{"int:1"}));
+  Must("PRAGMA trusted_schema=OFF");
+  auto rows = Rows("SELECT count(*) FROM v");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows[0].find("unsafe use of virtual table"), std::string::npos) << rows[0];
+}
+
 TEST_F(SqliteVtabTest, StatsFunction) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");
