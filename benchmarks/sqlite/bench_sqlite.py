@@ -101,6 +101,7 @@ def main():
         for m in results["native"]:
             n, c = results["native"][m], results["kv"][m]
             print(f"{m:<18} {n:>12,.0f} {c:>12,.0f} {c / n:>12.2f}x")
+        conn.execute("DROP TABLE kv")  # frees its shared-memory segments too
         conn.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

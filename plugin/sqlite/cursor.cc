@@ -1,12 +1,14 @@
 // The cursor: rows of one key range, in either order, merging the table's
 // uncommitted transaction (TxnOverlay) over a Cairn iterator.
 //
-// The Cairn iterator reads a snapshot taken at xFilter, so rows committed
-// while the cursor is open (by this or another connection) never make it
-// skip or repeat a row. The overlay may change under the cursor (an UPDATE
-// reading and writing the same table), so the cursor keeps a copy of the
-// current row and finds the next overlay entry by key each step instead of
-// holding an overlay iterator.
+// The Cairn iterator reads a snapshot, so rows committed while the cursor
+// is open never make it skip or repeat a row. The overlay may change under
+// the cursor (an UPDATE reading and writing the same table), so the cursor
+// keeps a copy of the current row and finds the next overlay entry by key
+// each step instead of holding an overlay iterator. When this table writes
+// to the store (a commit, or a rollback of written rows) the overlay's rows
+// move into the store, so the cursor takes a new snapshot and re-seeks just
+// past its current row.
 #include <sqlite3ext.h>
 
 #include <new>
@@ -23,6 +25,7 @@ struct Cursor : sqlite3_vtab_cursor {
   CairnTable* table = nullptr;
   cairn_readoptions_t* read_options = nullptr;
   cairn_iterator_t* it = nullptr;  // null in point-lookup mode
+  uint64_t generation = 0;         // the table's generation at `it`'s snapshot
   bool desc = false;
   bool eof = true;
   bool started = false;  // a row has been produced since xFilter
@@ -77,11 +80,42 @@ int PointRead(Cursor* c, const std::string& stored_key, bool* found) {
   return SQLITE_OK;
 }
 
+// Creates the store iterator (bounds are in the read options) and positions
+// it at the first row not yet produced.
+int OpenIterator(Cursor* c) {
+  const cairn_api_t* api = c->api();
+  c->DropIterator();
+  char* msg = nullptr;
+  cairn_status_t s =
+      api->iter_create(c->table->store->db, c->read_options, &c->it, &msg);
+  if (s != CAIRN_OK) {
+    SetError(c->table, "cairn: scan: " + TakeCairnMessage(api, s, msg));
+    return SqliteCode(s);
+  }
+  c->generation = c->table->generation;
+  if (!c->started) {
+    c->desc ? api->iter_seek_to_last(c->it) : api->iter_seek_to_first(c->it);
+    return SQLITE_OK;
+  }
+  c->desc ? api->iter_seek_for_prev(c->it, c->key.data(), c->key.size())
+          : api->iter_seek(c->it, c->key.data(), c->key.size());
+  size_t n = 0;
+  const char* k = api->iter_valid(c->it) ? api->iter_key(c->it, &n) : nullptr;
+  if (k != nullptr && std::string_view(k, n) == c->key) {
+    c->desc ? api->iter_prev(c->it) : api->iter_next(c->it);
+  }
+  return SQLITE_OK;
+}
+
 // Moves to the next row in the cursor's direction: the nearest of the
 // Cairn iterator's row and the overlay's entry beyond the current key.
 int Step(Cursor* c) {
   const cairn_api_t* api = c->api();
   const TxnOverlay& txn = c->table->txn;
+  if (c->generation != c->table->generation) {
+    int rc = OpenIterator(c);
+    if (rc != SQLITE_OK) return rc;
+  }
   while (true) {
     std::optional<std::string_view> stored;
     if (api->iter_valid(c->it)) {
@@ -209,15 +243,12 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
                  : api->readoptions_set_upper_bound(c->read_options, nullptr,
                                                     0, &msg);
   }
-  if (s == CAIRN_OK) {
-    s = api->iter_create(c->table->store->db, c->read_options, &c->it, &msg);
-  }
   if (s != CAIRN_OK) {
     SetError(c->table, "cairn: scan: " + TakeCairnMessage(api, s, msg));
     return SqliteCode(s);
   }
-  c->desc ? api->iter_seek_to_last(c->it) : api->iter_seek_to_first(c->it);
-  return Step(c);
+  int rc = OpenIterator(c);
+  return rc != SQLITE_OK ? rc : Step(c);
 }
 
 void ResultStored(sqlite3_context* ctx, const SqlValue& v) {

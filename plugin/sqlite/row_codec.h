@@ -33,9 +33,11 @@ inline constexpr char kTextTag = 't';
 inline constexpr char kBlobTag = 'x';
 // First key byte of every row; the metadata keys sort below it.
 inline constexpr std::string_view kFirstRowKey = "t";
-// Marks a store as holding a `cairn` SQLite table, and its row format.
-inline constexpr std::string_view kFormatKey{"\0sqlite.format", 14};
-inline constexpr std::string_view kFormatValue = "cairn-sqlite-rows 1";
+// Marks a store as holding a `cairn` SQLite table; the value names the row
+// format (empty: this format). One byte of key and none of value, so that
+// it fits any max_key_size / max_value_size a user may choose.
+inline constexpr std::string_view kFormatKey{"\0", 1};
+inline constexpr std::string_view kFormatValue = "";
 
 // A decoded value: `type` plus, for TEXT and BLOB, `bytes`.
 struct SqlValue {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
 #include "absl/synchronization/mutex.h"
 #include "plugin/sqlite/cairn_lib.h"
 #include "plugin/sqlite/row_codec.h"
@@ -51,9 +52,9 @@ bool CheckFormat(Store* store, OpenMode mode, std::string* error) {
     std::string found(value, len);
     api->free_fn(value);
     if (found == kFormatValue) return true;
-    *error = "cairn: store " + store->path + " holds rows in format '" +
-             found + "'; this extension reads '" +
-             std::string(kFormatValue) + "'";
+    *error = "cairn: store " + store->path + " holds rows in an unknown " +
+             "format '" + absl::CHexEscape(found.substr(0, 40)) +
+             "' (a newer version of the extension?)";
     return false;
   }
   if (s != CAIRN_NOT_FOUND) {
@@ -89,6 +90,24 @@ bool CheckFormat(Store* store, OpenMode mode, std::string* error) {
   return true;
 }
 
+// Whether the CREATE asked for error_if_exists, as Cairn reads the option.
+bool WantsErrorIfExists(const cairn_api_t* api, const TableArgs& args) {
+  for (const auto& [name, value] : args.options) {
+    if (name != "error_if_exists") continue;
+    cairn_options_t* opts = api->options_create();
+    char* canonical = nullptr;
+    bool yes = api->options_set(opts, name.c_str(), value.c_str(), nullptr) ==
+                   CAIRN_OK &&
+               api->options_get(opts, name.c_str(), &canonical, nullptr) ==
+                   CAIRN_OK &&
+               std::string_view(canonical) == "true";
+    api->free_fn(canonical);
+    api->options_destroy(opts);
+    return yes;
+  }
+  return false;
+}
+
 std::unique_ptr<Store> Open(const cairn_api_t* api, const std::string& path,
                             const TableArgs& args, OpenMode mode,
                             std::string* error, cairn_status_t* code) {
@@ -119,6 +138,8 @@ std::unique_ptr<Store> Open(const cairn_api_t* api, const std::string& path,
     api->options_destroy(opts);
     return nullptr;
   }
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec) || ec;
   cairn_status_t s = api->open(opts, path.c_str(), &store->db, &msg);
   api->options_destroy(opts);
   if (s != CAIRN_OK) {
@@ -130,6 +151,8 @@ std::unique_ptr<Store> Open(const cairn_api_t* api, const std::string& path,
   *code = CAIRN_INVALID_ARGUMENT;
   if (!CheckFormat(store.get(), mode, error)) {
     api->close(store->db);
+    // A store this CREATE made and could not use goes again.
+    if (!existed) api->destroy(path.c_str(), nullptr);
     return nullptr;
   }
   return store;
@@ -173,6 +196,14 @@ StoreRef AcquireStore(const cairn_api_t* api, const std::string& path,
   Registry& r = TheRegistry();
   absl::MutexLock lock(&r.mu);
   auto it = r.stores.find(path);
+  if (it != r.stores.end() && mode == OpenMode::kCreate &&
+      WantsErrorIfExists(api, args)) {
+    *code = CAIRN_INVALID_ARGUMENT;
+    *error = "cairn: opening store " + path + ": INVALID_ARGUMENT: " +
+             "database '" + path + "' already exists (error_if_exists is " +
+             "true; it is open in this process)";
+    return StoreRef();
+  }
   if (it == r.stores.end()) {
     std::unique_ptr<Store> store = Open(api, path, args, mode, error, code);
     if (store == nullptr) return StoreRef();

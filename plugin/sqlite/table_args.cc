@@ -1,5 +1,6 @@
 #include "plugin/sqlite/table_args.h"
 
+#include <cctype>
 #include <set>
 
 namespace cairn::sqlite {
@@ -39,12 +40,15 @@ bool Unquote(std::string_view in, std::string* out) {
   return true;
 }
 
+// The spellings Cairn's own boolean options accept.
 bool ParseBool(std::string_view v, bool* out) {
+  std::string lower(v);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (auto t : {"1", "true", "on", "yes"}) {
-    if (v == t) return *out = true, true;
+    if (lower == t) return *out = true, true;
   }
   for (auto f : {"0", "false", "off", "no"}) {
-    if (v == f) return *out = false, true;
+    if (lower == f) return *out = false, true;
   }
   return false;
 }

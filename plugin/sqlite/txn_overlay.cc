@@ -12,13 +12,12 @@ void TxnOverlay::Delete(std::string_view key) { Set(key, std::nullopt); }
 
 void TxnOverlay::Set(std::string_view key, Slot slot) {
   auto it = entries_.find(key);
-  // Undo records are only needed while a savepoint could roll them back.
-  if (!marks_.empty()) {
-    if (it == entries_.end()) {
-      undo_.push_back(Undo{std::string(key), false, std::nullopt});
-    } else {
-      undo_.push_back(Undo{std::string(key), true, it->second});
-    }
+  // Always logged: SQLite may roll back to a savepoint older than any it
+  // announced to this table (see RollbackTo).
+  if (it == entries_.end()) {
+    undo_.push_back(Undo{std::string(key), false, std::nullopt});
+  } else {
+    undo_.push_back(Undo{std::string(key), true, it->second});
   }
   if (it == entries_.end()) {
     entries_.emplace(std::string(key), std::move(slot));
@@ -59,13 +58,18 @@ void TxnOverlay::Savepoint(int level) {
 }
 
 void TxnOverlay::RollbackTo(int level) {
-  // The oldest savepoint at or above `level` holds the state as of `level`:
-  // SQLite announces a savepoint when the table joins a transaction, and the
-  // table had written nothing before that.
+  // SQLite announces every savepoint opened while the table is in the
+  // transaction, and, when the table joins, the current level (its state
+  // then: nothing written). A level older than every savepoint held (or
+  // with none held) was opened before the table wrote anything, e.g. the
+  // SAVEPOINT that opened the transaction (level -1, never announced): undo
+  // everything. Levels are reused once released, so only an exact match
+  // names a held savepoint.
   size_t i = 0;
   while (i < marks_.size() && marks_[i].level < level) ++i;
-  if (i == marks_.size()) return;
-  const size_t target = marks_[i].undo_size;
+  const bool before_all = marks_.empty() || level < marks_.front().level;
+  if (!before_all && i == marks_.size()) return;  // newer than all: no-op
+  const size_t target = before_all ? 0 : marks_[i].undo_size;
   while (undo_.size() > target) {
     Undo& u = undo_.back();
     if (u.existed) {
@@ -75,13 +79,16 @@ void TxnOverlay::RollbackTo(int level) {
     }
     undo_.pop_back();
   }
-  marks_[i].level = level;
-  marks_.resize(i + 1);
+  if (before_all) {
+    marks_.clear();
+  } else {
+    marks_[i].level = level;
+    marks_.resize(i + 1);
+  }
 }
 
 void TxnOverlay::Release(int level) {
   while (!marks_.empty() && marks_.back().level >= level) marks_.pop_back();
-  if (marks_.empty()) undo_.clear();
 }
 
 void TxnOverlay::Clear() {

@@ -43,9 +43,9 @@ class TxnOverlay {
 
   // SQLite savepoint levels (xSavepoint / xRollbackTo / xRelease).
   void Savepoint(int level);
-  // Undoes every write made since savepoint `level` (or since the overlay
-  // started, when `level` is older than the first savepoint it saw), and
-  // forgets the savepoints above it.
+  // Undoes every write made since savepoint `level` (since the overlay
+  // started, when `level` is older than every savepoint it holds or it holds
+  // none), and forgets the savepoints above it.
   void RollbackTo(int level);
   // Forgets savepoint `level` and those above it; their writes stay.
   void Release(int level);

@@ -77,6 +77,8 @@ int Init(sqlite3* db, void* aux, int argc, const char* const* argv,
     table->write_options = conn->api->writeoptions_create();
     conn->api->writeoptions_set_sync(table->write_options,
                                      table->args.sync ? 1 : 0);
+    table->quiet_read = conn->api->readoptions_create();
+    conn->api->readoptions_set_fill_cache(table->quiet_read, 0);
     conn->tables[TableKey(table->schema, table->name)] = table.get();
     *out = table.release();
     return SQLITE_OK;
@@ -101,6 +103,7 @@ int Connect(sqlite3* db, void* aux, int argc, const char* const* argv,
 void Free(CairnTable* table) {
   table->conn->tables.erase(TableKey(table->schema, table->name));
   table->conn->api->writeoptions_destroy(table->write_options);
+  table->conn->api->readoptions_destroy(table->quiet_read);
   sqlite3_free(table->zErrMsg);
   delete table;  // releases the store
 }
@@ -123,6 +126,9 @@ int Destroy(sqlite3_vtab* vtab) {
     std::string error;
     if (table->store) {
       if (!DestroyStore(&table->store, &error)) {
+        // SQLite reports a failed xDestroy as "SQL logic error" without
+        // this message; the error log (SQLITE_CONFIG_LOG) gets it.
+        sqlite3_log(SQLITE_ERROR, "%s", error.c_str());
         SetError(table, error);
         return SQLITE_ERROR;
       }
@@ -132,6 +138,7 @@ int Destroy(sqlite3_vtab* vtab) {
       if (s != CAIRN_OK && s != CAIRN_NOT_FOUND) {
         SetError(table, "cairn: destroying store " + table->path + ": " +
                             TakeCairnMessage(table->api(), s, msg));
+        sqlite3_log(SqliteCode(s), "%s", table->zErrMsg);
         return SqliteCode(s);
       }
       table->api()->free_fn(msg);

@@ -21,9 +21,13 @@
 
 #include <sqlite3ext.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cairn/cairn.h"
 #include "plugin/sqlite/cairn_lib.h"
@@ -61,8 +65,19 @@ struct CairnTable : sqlite3_vtab {
   std::string path;  // canonical store directory
   StoreRef store;    // empty until opened (reconnects open lazily)
   cairn_writeoptions_t* write_options = nullptr;
+  cairn_readoptions_t* quiet_read = nullptr;  // fill_cache=0, for pre-images
   TxnOverlay txn;
-  bool txn_applied = false;  // xSync wrote the overlay
+  // xSync wrote the overlay; `before` holds what those keys held before, so
+  // that a rollback after the write (SQLite refused the COMMIT, or another
+  // table's xSync failed) can put it back.
+  bool txn_applied = false;
+  std::vector<std::pair<std::string, std::optional<std::string>>> before;
+  // Pre-images already read by this transaction (the duplicate-key check of
+  // an INSERT reads the store anyway), so xSync need not read them again.
+  std::map<std::string, std::optional<std::string>, std::less<>> seen;
+  // Bumped whenever this table writes to the store; an open cursor then
+  // re-reads from a new snapshot, positioned after its current row.
+  uint64_t generation = 0;
 
   const cairn_api_t* api() const { return conn->api; }
 };

@@ -1,6 +1,13 @@
 // Writes and transactions: xUpdate into the table's TxnOverlay, and the
 // overlay into Cairn as one atomic write batch at xSync.
 //
+// xSync is SQLite's last chance to report a failed write, so the batch is
+// written there; but SQLite may still fail the COMMIT afterwards (another
+// connection holds the database file, or another table's xSync failed) and
+// roll back. So xSync first reads the pre-images of the keys it writes, and
+// a rollback after the write puts them back in a second batch. Until then,
+// other readers of the store can see the rows (documented in the README).
+//
 // Key conflicts follow a native WITHOUT ROWID table: INSERT of an existing
 // key and UPDATE onto an existing key fail with SQLITE_CONSTRAINT ("UNIQUE
 // constraint failed: t.key"), unless the statement says OR REPLACE (the
@@ -95,11 +102,13 @@ int Exists(CairnTable* t, const std::string& key, bool* exists) {
   cairn_status_t s =
       api->get(t->store->db, nullptr, key.data(), key.size(), &v, &len, &msg);
   if (s == CAIRN_OK) {
+    t->seen.emplace(key, std::string(v, len));
     api->free_fn(v);
     *exists = true;
     return SQLITE_OK;
   }
   if (s == CAIRN_NOT_FOUND) {
+    t->seen.emplace(key, std::nullopt);
     api->free_fn(msg);
     *exists = false;
     return SQLITE_OK;
@@ -142,29 +151,87 @@ int DoUpdate(CairnTable* t, int argc, sqlite3_value** argv) {
   return SQLITE_OK;
 }
 
-// Writes the overlay to Cairn as one batch.
-int Apply(CairnTable* t) {
-  if (t->txn_applied || t->txn.empty()) return SQLITE_OK;
+// Writes `rows` (key, value or nullopt for a delete) as one atomic batch.
+template <typename Rows>
+cairn_status_t WriteBatch(CairnTable* t, const Rows& rows, char** msg) {
   const cairn_api_t* api = t->api();
   cairn_writebatch_t* batch = api->writebatch_create();
-  char* msg = nullptr;
   cairn_status_t s = CAIRN_OK;
-  for (const auto& [key, slot] : t->txn.entries()) {
+  for (const auto& [key, slot] : rows) {
     s = slot ? api->writebatch_put(batch, key.data(), key.size(),
-                                   slot->data(), slot->size(), &msg)
-             : api->writebatch_delete(batch, key.data(), key.size(), &msg);
+                                   slot->data(), slot->size(), msg)
+             : api->writebatch_delete(batch, key.data(), key.size(), msg);
     if (s != CAIRN_OK) break;
   }
-  if (s == CAIRN_OK) s = api->write(t->store->db, t->write_options, batch, &msg);
+  if (s == CAIRN_OK) s = api->write(t->store->db, t->write_options, batch, msg);
   api->writebatch_destroy(batch);
+  if (s == CAIRN_OK) ++t->generation;
+  return s;
+}
+
+// Reads what the overlay's keys hold in the store now (their pre-images).
+cairn_status_t ReadBefore(CairnTable* t, char** msg) {
+  const cairn_api_t* api = t->api();
+  t->before.clear();
+  t->before.reserve(t->txn.size());
+  for (const auto& entry : t->txn.entries()) {
+    const std::string& key = entry.first;
+    if (auto it = t->seen.find(key); it != t->seen.end()) {
+      t->before.emplace_back(key, it->second);
+      continue;
+    }
+    char* v = nullptr;
+    size_t len = 0;
+    cairn_status_t s = api->get(t->store->db, t->quiet_read, key.data(),
+                                key.size(), &v, &len, msg);
+    if (s == CAIRN_NOT_FOUND) {
+      api->free_fn(*msg);
+      *msg = nullptr;
+      t->before.emplace_back(key, std::nullopt);
+    } else if (s == CAIRN_OK) {
+      t->before.emplace_back(key, std::string(v, len));
+      api->free_fn(v);
+    } else {
+      return s;
+    }
+  }
+  return CAIRN_OK;
+}
+
+// Writes the overlay to Cairn as one batch, keeping the pre-images.
+int Apply(CairnTable* t) {
+  if (t->txn_applied || t->txn.empty()) return SQLITE_OK;
+  char* msg = nullptr;
+  cairn_status_t s = ReadBefore(t, &msg);
+  if (s == CAIRN_OK) s = WriteBatch(t, t->txn.entries(), &msg);
   if (s != CAIRN_OK) {
+    t->before.clear();
     SetError(t, "cairn: commit of " + std::to_string(t->txn.size()) +
                     " rows to " + t->path + " failed (nothing was written): " +
-                    TakeCairnMessage(api, s, msg));
+                    TakeCairnMessage(t->api(), s, msg));
     return SqliteCode(s);
   }
   t->txn_applied = true;
   return SQLITE_OK;
+}
+
+// Ends the transaction; after a rollback of written rows, restores the
+// pre-images (SQLite ignores xRollback's result, so a failure is logged).
+void Finish(CairnTable* t, bool rollback) {
+  if (rollback && t->txn_applied) {
+    char* msg = nullptr;
+    cairn_status_t s = WriteBatch(t, t->before, &msg);
+    if (s != CAIRN_OK) {
+      std::string m = "cairn: rolling back a transaction already written to " +
+                      t->path + " failed; its rows stay: " +
+                      TakeCairnMessage(t->api(), s, msg);
+      sqlite3_log(SqliteCode(s), "%s", m.c_str());
+    }
+  }
+  t->txn.Clear();
+  t->before.clear();
+  t->seen.clear();
+  t->txn_applied = false;
 }
 
 template <typename F>
@@ -185,8 +252,7 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
 
 int Begin(sqlite3_vtab* vtab) {
   CairnTable* t = AsTable(vtab);
-  t->txn.Clear();
-  t->txn_applied = false;
+  Finish(t, false);
   return EnsureStore(t);
 }
 
@@ -199,16 +265,15 @@ int Commit(sqlite3_vtab* vtab) {
   // SQLite always syncs first; applying here too keeps a commit without a
   // sync from losing writes (SQLite ignores xCommit's result).
   int rc = Guarded([&] { return Apply(t); });
-  t->txn.Clear();
-  t->txn_applied = false;
+  Finish(t, false);
   return rc;
 }
 
 int Rollback(sqlite3_vtab* vtab) {
-  CairnTable* t = AsTable(vtab);
-  t->txn.Clear();
-  t->txn_applied = false;
-  return SQLITE_OK;
+  return Guarded([&] {
+    Finish(AsTable(vtab), true);
+    return SQLITE_OK;
+  });
 }
 
 int Savepoint(sqlite3_vtab* vtab, int level) {

@@ -6,7 +6,16 @@
 set -euo pipefail
 sqlite3_cli="$1" extension="$2" readme="$3"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# DROP TABLE destroys the store with its shared-memory segments (rm alone
+# would leak them).
+cleanup() {
+  if [[ -f "$work/demo.db" ]]; then
+    printf '.load %s\nDROP TABLE IF EXISTS kv;\n' "${extension%.so}" \
+      | (cd "$work" && "$sqlite3_cli" demo.db) >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 # The session is the ```sql block after "<!-- sqlite-session -->", its output
 # the ```text block after "<!-- sqlite-session-output -->".

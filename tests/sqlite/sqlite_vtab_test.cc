@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cairn/cairn.h"
 #include "gtest/gtest.h"
 
 namespace {
@@ -27,6 +28,13 @@ class SqliteVtabTest : public ::testing::Test {
   }
   void TearDown() override {
     Close();
+    // cairn_destroy, not just rm: it also frees the stores' shared-memory
+    // cache segments.
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      if (fs::exists(entry.path() / "CURRENT")) {
+        EXPECT_EQ(cairn_destroy(entry.path().c_str(), nullptr), CAIRN_OK) << entry.path();
+      }
+    }
     fs::remove_all(dir_);
   }
 

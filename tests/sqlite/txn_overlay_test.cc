@@ -83,6 +83,41 @@ TEST(TxnOverlayTest, RollbackToAnOlderLevelThanSeenUndoesEverything) {
   EXPECT_TRUE(t.empty());
 }
 
+TEST(TxnOverlayTest, RollbackWithNoSavepointLeftUndoesEverything) {
+  // SAVEPOINT a; INSERT ...; ROLLBACK TO a: a transaction-opening savepoint
+  // is never announced to the table.
+  TxnOverlay t;
+  t.Put("a", "1");
+  t.RollbackTo(-1);
+  EXPECT_TRUE(t.empty());
+  // BEGIN; SAVEPOINT b; <multi-row INSERT: statement savepoint 1, released
+  // at its end>; ROLLBACK TO b.
+  t.Savepoint(1);
+  t.Put("x", "1");
+  t.Put("y", "2");
+  t.Release(1);
+  t.RollbackTo(0);
+  EXPECT_TRUE(t.empty());
+}
+
+TEST(TxnOverlayTest, ReusedLevelsDoNotHideAnOlderSavepoint) {
+  // SAVEPOINT sp1 (opens the transaction: level -1); a multi-row INSERT
+  // (statement savepoint 0, released); SAVEPOINT sp2 (level 0 again);
+  // DELETE; a multi-row UPDATE (statement savepoint 1); ROLLBACK TO sp1.
+  TxnOverlay t;
+  t.Savepoint(0);
+  t.Put("a", "1");
+  t.Put("b", "2");
+  t.Release(0);
+  t.Savepoint(0);
+  t.Delete("a");
+  t.Savepoint(1);
+  t.Put("bx", "2");
+  t.Release(1);
+  t.RollbackTo(-1);
+  EXPECT_TRUE(t.empty());
+}
+
 TEST(TxnOverlayTest, RandomOperationsMatchAModelOfCopies) {
   std::mt19937 rng(7);
   for (int round = 0; round < 20; ++round) {
