@@ -8,10 +8,11 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"  // pthread-based, so TSan checks it
 
 #include "plugin/sqlite/cairn_lib.h"
 #include "plugin/sqlite/vtab.h"
@@ -25,9 +26,9 @@ using cairn::sqlite::ConnectionState;
 
 // The state of connection `db`, made on its first load of the extension.
 ConnectionRef StateFor(sqlite3* db, const cairn_api_t* api) {
-  static absl::Mutex mu;
+  static cairn::Mutex mu;
   static std::map<sqlite3*, std::weak_ptr<ConnectionState>> states;
-  absl::MutexLock lock(&mu);
+  cairn::MutexLock lock(&mu);
   for (auto it = states.begin(); it != states.end();) {
     it = it->second.expired() ? states.erase(it) : std::next(it);
   }
@@ -42,7 +43,10 @@ ConnectionRef StateFor(sqlite3* db, const cairn_api_t* api) {
 
 extern "C" __attribute__((visibility("default"))) int sqlite3_cairnsqlite_init(
     sqlite3* db, char** err, const sqlite3_api_routines* api) {
-  SQLITE_EXTENSION_INIT2(api);
+  // SQLITE_EXTENSION_INIT2, once: every connection passes the same table,
+  // and rewriting the global while other threads read it is a data race.
+  static std::once_flag api_set;
+  std::call_once(api_set, [api] { SQLITE_EXTENSION_INIT2(api); });
   using namespace cairn::sqlite;
   std::string error;
   const cairn_api_t* cairn = LoadCairn(

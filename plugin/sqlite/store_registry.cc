@@ -8,7 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"  // pthread-based, so TSan checks it
 #include "plugin/sqlite/cairn_lib.h"
 #include "plugin/sqlite/row_codec.h"
 
@@ -16,7 +16,7 @@ namespace cairn::sqlite {
 namespace {
 
 struct Registry {
-  absl::Mutex mu;
+  Mutex mu;
   std::map<std::string, std::unique_ptr<Store>> stores ABSL_GUARDED_BY(mu);
 };
 
@@ -172,7 +172,7 @@ StoreRef& StoreRef::operator=(StoreRef&& other) noexcept {
 void StoreRef::Reset() {
   if (store_ == nullptr) return;
   Registry& r = TheRegistry();
-  absl::MutexLock lock(&r.mu);
+  MutexLock lock(&r.mu);
   if (--store_->refs == 0) {
     store_->api->close(store_->db);
     r.stores.erase(store_->path);  // frees *store_
@@ -194,7 +194,7 @@ StoreRef AcquireStore(const cairn_api_t* api, const std::string& path,
                       const TableArgs& args, OpenMode mode, std::string* error,
                       cairn_status_t* code) {
   Registry& r = TheRegistry();
-  absl::MutexLock lock(&r.mu);
+  MutexLock lock(&r.mu);
   auto it = r.stores.find(path);
   if (it != r.stores.end() && mode == OpenMode::kCreate &&
       WantsErrorIfExists(api, args)) {
@@ -218,7 +218,7 @@ bool DestroyStore(StoreRef* ref, std::string* error) {
   if (store == nullptr) return true;
   Registry& r = TheRegistry();
   {
-    absl::MutexLock lock(&r.mu);
+    MutexLock lock(&r.mu);
     if (store->refs > 1) {
       *error = "cairn: cannot drop: store " + store->path +
                " is still used by another table in this process (close the "
