@@ -35,6 +35,19 @@ std::string_view Bytes(sqlite3_value* v) {
   return std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
 }
 
+// Checks an encoded key or value against Cairn's limit, which counts the
+// one-byte type tag.
+int CheckSize(CairnTable* t, const char* column, const std::string& stored,
+              size_t limit, const char* option) {
+  if (stored.size() <= limit) return SQLITE_OK;
+  SetError(t, "cairn: " + t->name + "." + column + " is " +
+                  std::to_string(stored.size() - 1) + " bytes; at most " +
+                  std::to_string(limit > 0 ? limit - 1 : 0) +
+                  " fit (the store's " + option + " is " +
+                  std::to_string(limit) + ", with a one-byte type tag)");
+  return SQLITE_TOOBIG;
+}
+
 // Encodes a key argument; rejects what a Cairn table cannot store.
 int KeyArg(CairnTable* t, sqlite3_value* v, std::string* out) {
   int type = sqlite3_value_type(v);
@@ -50,15 +63,7 @@ int KeyArg(CairnTable* t, sqlite3_value* v, std::string* out) {
   }
   *out = EncodeKey(type == SQLITE_TEXT ? SqlType::kText : SqlType::kBlob,
                    Bytes(v));
-  // The tag byte counts against Cairn's limit.
-  if (out->size() > t->store->max_key_size) {
-    SetError(t, "cairn: " + t->name + ".key is " +
-                    std::to_string(out->size() - 1) + " bytes; the store's "
-                    "max_key_size allows " +
-                    std::to_string(t->store->max_key_size - 1));
-    return SQLITE_TOOBIG;
-  }
-  return SQLITE_OK;
+  return CheckSize(t, "key", *out, t->store->max_key_size, "max_key_size");
 }
 
 int ValueArg(CairnTable* t, sqlite3_value* v, std::string* out) {
@@ -79,14 +84,8 @@ int ValueArg(CairnTable* t, sqlite3_value* v, std::string* out) {
       break;
   }
   *out = EncodeValue(value);
-  if (out->size() > t->store->max_value_size) {
-    SetError(t, "cairn: " + t->name + ".value is " +
-                    std::to_string(out->size() - 1) + " bytes; the store's "
-                    "max_value_size allows " +
-                    std::to_string(t->store->max_value_size - 1));
-    return SQLITE_TOOBIG;
-  }
-  return SQLITE_OK;
+  return CheckSize(t, "value", *out, t->store->max_value_size,
+                   "max_value_size");
 }
 
 // Whether `key` exists as of this transaction (its writes, then Cairn).
