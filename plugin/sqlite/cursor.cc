@@ -43,6 +43,9 @@ struct Cursor : sqlite3_vtab_cursor {
 
 Cursor* AsCursor(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c); }
 
+// Stored TEXT keys below this may read as numbers ("t" + ':' = '9' + 1).
+constexpr std::string_view kNumericTextEnd = "t:";
+
 bool InRange(const Cursor& c, std::string_view k) {
   return k >= c.lower && (!c.upper || k < *c.upper);
 }
@@ -228,6 +231,11 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
   if ((plan & kPlanUpper) && arg < argc) {
     if (BoundKey(argv[arg], &bound, &empty)) {
       c->upper = (plan & kPlanUpperOpen) ? bound : Successor(bound);
+      // Numbers sort below TEXT: if SQLite converts numeric-looking keys
+      // (see best_index.cc) they pass any TEXT upper bound. They all start
+      // with a byte at or below '9' (space, sign, '.', digit), so keep that
+      // part of the key space in range.
+      if (*c->upper < kNumericTextEnd) c->upper = std::string(kNumericTextEnd);
     }
     ++arg;
   }

@@ -831,3 +831,35 @@ def test_query_plan_pushes_key_constraints(connect, store):
     assert "TEMP B-TREE" not in detail, detail
     detail = str(conn.execute("EXPLAIN QUERY PLAN SELECT * FROM kv ORDER BY value").fetchall())
     assert "TEMP B-TREE" in detail, detail
+
+
+# ---- comparisons under type conversion ---------------------------------
+
+
+def test_key_comparisons_with_numeric_affinity_match_native(connect, store):
+    """When the other operand has a numeric affinity (a column of an INTEGER
+    table, a CAST), SQLite converts numeric-looking TEXT keys to numbers
+    before comparing: '05' = 5, and '7' < 'abc' whatever the bytes. The
+    pushed-down bounds must not hide such rows."""
+    conn = connect()
+    make_pair(conn, store)
+    keys = ["5", "05", " 7", "+3", "-2.5", "1e2", "abc", "$", "A", "zz", "",
+            b"5", b"\x00", b"abc"]
+    for t in ("kv", "ref"):
+        fill(conn, t, [(k, i) for i, k in enumerate(keys)])
+    conn.execute("CREATE TABLE nums(n INTEGER)")
+    # Integers, and TEXT an INTEGER column keeps as TEXT (not numeric).
+    # (CROSS JOIN below keeps nums outside, so the bound reaches kv.)
+    conn.executemany("INSERT INTO nums VALUES (?)",
+                     [(5,), (100,), (-3,), ("abc",), ("$",), ("!",), ("zz",), (b"5",)])
+    for op in ("=", "<", "<=", ">", ">="):
+        for rhs in ("n", "CAST(n AS INTEGER)", "+n"):
+            sql = ("SELECT quote(n), quote(key) FROM nums CROSS JOIN {t} ON key %s %s "
+                   "ORDER BY 1, 2" % (op, rhs))
+            got = conn.execute(sql.format(t="kv")).fetchall()
+            want = conn.execute(sql.format(t="ref")).fetchall()
+            assert got == want, (op, rhs)
+            sql = ("SELECT quote(key) FROM {t} WHERE key %s (SELECT n FROM nums "
+                   "WHERE n = 'abc') ORDER BY key DESC" % op)
+            assert (conn.execute(sql.format(t="kv")).fetchall()
+                    == conn.execute(sql.format(t="ref")).fetchall()), (op, "subquery")
