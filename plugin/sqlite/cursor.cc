@@ -202,6 +202,8 @@ bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
 }
 
 int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
+  int unapplied = Unapply(c->table);
+  if (unapplied != SQLITE_OK) return unapplied;
   c->DropIterator();
   c->eof = true;
   c->started = false;

@@ -132,6 +132,10 @@ int Rollback(sqlite3_vtab* vtab);
 int Savepoint(sqlite3_vtab* vtab, int level);
 int Release(sqlite3_vtab* vtab, int level);
 int RollbackTo(sqlite3_vtab* vtab, int level);
+// When xSync wrote the transaction but SQLite then failed the COMMIT and
+// kept the transaction open, writes the pre-images back before the
+// transaction goes on. A no-op otherwise.
+int Unapply(CairnTable* table);
 
 }  // namespace cairn::sqlite
 

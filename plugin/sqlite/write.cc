@@ -4,9 +4,12 @@
 // xSync is SQLite's last chance to report a failed write, so the batch is
 // written there; but SQLite may still fail the COMMIT afterwards (another
 // connection holds the database file, or another table's xSync failed) and
-// roll back. So xSync first reads the pre-images of the keys it writes, and
-// a rollback after the write puts them back in a second batch. Until then,
-// other readers of the store can see the rows (documented in the README).
+// roll back, or keep the transaction open. So xSync first reads the
+// pre-images of the keys it writes; a rollback after the write puts them
+// back in a second batch, and so does the next operation of a transaction
+// that stayed open (Unapply), after which the overlay again holds all of the
+// transaction and the next xSync writes it anew. Until then, other readers
+// of the store can see the rows (documented in the README).
 //
 // Key conflicts follow a native WITHOUT ROWID table: INSERT of an existing
 // key and UPDATE onto an existing key fail with SQLITE_CONSTRAINT ("UNIQUE
@@ -197,6 +200,27 @@ cairn_status_t ReadBefore(CairnTable* t, char** msg) {
   return CAIRN_OK;
 }
 
+}  // namespace
+
+// Puts back the pre-images of a batch xSync wrote, so that the store again
+// holds only committed data and the overlay holds the transaction.
+int Unapply(CairnTable* t) {
+  if (!t->txn_applied) return SQLITE_OK;
+  char* msg = nullptr;
+  cairn_status_t s = WriteBatch(t, t->before, &msg);
+  if (s != CAIRN_OK) {
+    SetError(t, "cairn: undoing the refused commit of " + t->path +
+                    " failed; its rows stay until ROLLBACK: " +
+                    TakeCairnMessage(t->api(), s, msg));
+    return SqliteCode(s);
+  }
+  t->before.clear();
+  t->txn_applied = false;
+  return SQLITE_OK;
+}
+
+namespace {
+
 // Writes the overlay to Cairn as one batch, keeping the pre-images.
 int Apply(CairnTable* t) {
   if (t->txn_applied || t->txn.empty()) return SQLITE_OK;
@@ -217,15 +241,8 @@ int Apply(CairnTable* t) {
 // Ends the transaction; after a rollback of written rows, restores the
 // pre-images (SQLite ignores xRollback's result, so a failure is logged).
 void Finish(CairnTable* t, bool rollback) {
-  if (rollback && t->txn_applied) {
-    char* msg = nullptr;
-    cairn_status_t s = WriteBatch(t, t->before, &msg);
-    if (s != CAIRN_OK) {
-      std::string m = "cairn: rolling back a transaction already written to " +
-                      t->path + " failed; its rows stay: " +
-                      TakeCairnMessage(t->api(), s, msg);
-      sqlite3_log(SqliteCode(s), "%s", m.c_str());
-    }
+  if (rollback && Unapply(t) != SQLITE_OK) {
+    sqlite3_log(SQLITE_IOERR, "%s", t->zErrMsg ? t->zErrMsg : "cairn");
   }
   t->txn.Clear();
   t->before.clear();
@@ -246,7 +263,10 @@ int Guarded(F&& f) {
 
 int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
            sqlite3_int64*) {
-  return Guarded([&] { return DoUpdate(AsTable(vtab), argc, argv); });
+  return Guarded([&] {
+    int rc = Unapply(AsTable(vtab));
+    return rc != SQLITE_OK ? rc : DoUpdate(AsTable(vtab), argc, argv);
+  });
 }
 
 int Begin(sqlite3_vtab* vtab) {
@@ -277,8 +297,9 @@ int Rollback(sqlite3_vtab* vtab) {
 
 int Savepoint(sqlite3_vtab* vtab, int level) {
   return Guarded([&] {
-    AsTable(vtab)->txn.Savepoint(level);
-    return SQLITE_OK;
+    int rc = Unapply(AsTable(vtab));
+    if (rc == SQLITE_OK) AsTable(vtab)->txn.Savepoint(level);
+    return rc;
   });
 }
 
@@ -289,8 +310,9 @@ int Release(sqlite3_vtab* vtab, int level) {
 
 int RollbackTo(sqlite3_vtab* vtab, int level) {
   return Guarded([&] {
-    AsTable(vtab)->txn.RollbackTo(level);
-    return SQLITE_OK;
+    int rc = Unapply(AsTable(vtab));
+    if (rc == SQLITE_OK) AsTable(vtab)->txn.RollbackTo(level);
+    return rc;
   });
 }
 

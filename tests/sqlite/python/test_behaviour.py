@@ -614,6 +614,47 @@ def test_commit_refused_by_sqlite_then_rollback_leaves_nothing(connect, tmp_path
     assert (after_rollback, after_reopen) == ([], [])
 
 
+def test_transaction_goes_on_after_a_refused_commit(connect, tmp_path, store):
+    """COMMIT refused with SQLITE_BUSY keeps the transaction open: later
+    writes, a ROLLBACK TO and reads must see the transaction as it is, and
+    the second COMMIT must write all of it (the first xSync already wrote
+    part of it to Cairn)."""
+    c1 = connect()
+    c1.execute("PRAGMA busy_timeout = 0")
+    make_pair(c1, store)
+    for t in ("kv", "ref"):
+        fill(c1, t, [("a", 0), ("b", 0), ("c", 0)])
+    reader = sqlite3.connect(str(tmp_path / "main.db"), isolation_level=None)
+    try:
+        c1.execute("BEGIN")
+        c1.execute("SAVEPOINT s")
+        for t in ("kv", "ref"):
+            c1.execute("UPDATE %s SET value = 1 WHERE key = 'a'" % t)
+            c1.execute("DELETE FROM %s WHERE key = 'b'" % t)
+            c1.execute("INSERT INTO %s VALUES ('d', 1)" % t)
+        cur = reader.execute("SELECT * FROM ref")
+        assert cur.fetchone() is not None  # holds a read lock
+        err = lib.error_of(lambda: c1.execute("COMMIT"))
+        assert err is not None and c1.in_transaction
+        cur.close()
+    finally:
+        reader.close()
+    # Still one transaction: more writes, a partial rollback, reads.
+    for t in ("kv", "ref"):
+        c1.execute("INSERT INTO %s VALUES ('e', 2)" % t)
+    c1.execute("ROLLBACK TO s")  # undoes everything since SAVEPOINT s
+    for t in ("kv", "ref"):
+        c1.execute("INSERT INTO %s VALUES ('f', 3)" % t)
+        c1.execute("UPDATE %s SET value = 4 WHERE key = 'c'" % t)
+    want = c1.execute("SELECT * FROM ref ORDER BY key").fetchall()
+    assert c1.execute("SELECT * FROM kv ORDER BY key").fetchall() == want
+    c1.execute("COMMIT")
+    assert want == [("a", 0), ("b", 0), ("c", 4), ("f", 3)]
+    c1.close()
+    c2 = connect()
+    assert c2.execute("SELECT * FROM kv ORDER BY key").fetchall() == want
+
+
 def test_failed_commit_of_one_cairn_table_commits_no_other_table(connect, tmp_path):
     """Table b's commit fails (its batch exceeds max_batch_bytes): the whole
     COMMIT fails, so table a and the native table must not keep the
