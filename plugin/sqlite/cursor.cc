@@ -62,23 +62,11 @@ int PointRead(Cursor* c, const std::string& stored_key, bool* found) {
     }
     return SQLITE_OK;
   }
-  Store* store = c->table->store.get();
-  char* v = nullptr;
-  size_t len = 0;
-  char* msg = nullptr;
-  cairn_status_t s = c->api()->get(store->db, nullptr, stored_key.data(),
-                                   stored_key.size(), &v, &len, &msg);
-  if (s == CAIRN_NOT_FOUND) {
-    c->api()->free_fn(msg);
-    return SQLITE_OK;
-  }
-  if (s != CAIRN_OK) {
-    SetError(c->table, "cairn: read: " + TakeCairnMessage(c->api(), s, msg));
-    return SqliteCode(s);
-  }
+  std::optional<std::string> value;
+  int rc = ReadStore(c->table, stored_key, nullptr, &value);
+  if (rc != SQLITE_OK || !value) return rc;
   c->key = stored_key;
-  c->value.assign(v, len);
-  c->api()->free_fn(v);
+  c->value = std::move(*value);
   *found = true;
   return SQLITE_OK;
 }

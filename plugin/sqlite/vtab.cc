@@ -209,6 +209,29 @@ int EnsureStore(CairnTable* table) {
   return SqliteCode(code);
 }
 
+int ReadStore(CairnTable* table, std::string_view key,
+              const cairn_readoptions_t* options,
+              std::optional<std::string>* value) {
+  const cairn_api_t* api = table->api();
+  char* v = nullptr;
+  size_t len = 0;
+  char* msg = nullptr;
+  cairn_status_t s = api->get(table->store->db, options, key.data(),
+                              key.size(), &v, &len, &msg);
+  if (s == CAIRN_OK) {
+    value->emplace(v, len);
+    api->free_fn(v);
+    return SQLITE_OK;
+  }
+  if (s == CAIRN_NOT_FOUND) {
+    api->free_fn(msg);
+    value->reset();
+    return SQLITE_OK;
+  }
+  SetError(table, "cairn: read: " + TakeCairnMessage(api, s, msg));
+  return SqliteCode(s);
+}
+
 void SetError(CairnTable* table, const std::string& message) {
   sqlite3_free(table->zErrMsg);
   table->zErrMsg = sqlite3_mprintf("%s", message.c_str());

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,13 @@ int RegisterFunctions(sqlite3* db, const ConnectionRef& conn);
 // open, so that a missing or busy store never blocks DROP TABLE). On
 // failure sets the table's error message and returns a SQLite code.
 int EnsureStore(CairnTable* table);
+
+// Reads stored key `key` from the table's store (not the transaction):
+// *value is nullopt when the key is absent. On a Cairn error sets the
+// table's message and returns a SQLite code.
+int ReadStore(CairnTable* table, std::string_view key,
+              const cairn_readoptions_t* options,
+              std::optional<std::string>* value);
 
 // Records `message` as the table's error (sqlite3_vtab::zErrMsg).
 void SetError(CairnTable* table, const std::string& message);

@@ -97,26 +97,12 @@ int Exists(CairnTable* t, const std::string& key, bool* exists) {
     *exists = slot->has_value();
     return SQLITE_OK;
   }
-  const cairn_api_t* api = t->api();
-  char* v = nullptr;
-  size_t len = 0;
-  char* msg = nullptr;
-  cairn_status_t s =
-      api->get(t->store->db, nullptr, key.data(), key.size(), &v, &len, &msg);
-  if (s == CAIRN_OK) {
-    t->seen.emplace(key, std::string(v, len));
-    api->free_fn(v);
-    *exists = true;
-    return SQLITE_OK;
-  }
-  if (s == CAIRN_NOT_FOUND) {
-    t->seen.emplace(key, std::nullopt);
-    api->free_fn(msg);
-    *exists = false;
-    return SQLITE_OK;
-  }
-  SetError(t, "cairn: read: " + TakeCairnMessage(api, s, msg));
-  return SqliteCode(s);
+  std::optional<std::string> stored;
+  int rc = ReadStore(t, key, nullptr, &stored);
+  if (rc != SQLITE_OK) return rc;
+  *exists = stored.has_value();
+  t->seen.emplace(key, std::move(stored));
+  return SQLITE_OK;
 }
 
 int Conflict(CairnTable* t) {
@@ -172,8 +158,7 @@ cairn_status_t WriteBatch(CairnTable* t, const Rows& rows, char** msg) {
 }
 
 // Reads what the overlay's keys hold in the store now (their pre-images).
-cairn_status_t ReadBefore(CairnTable* t, char** msg) {
-  const cairn_api_t* api = t->api();
+int ReadBefore(CairnTable* t) {
   t->before.clear();
   t->before.reserve(t->txn.size());
   for (const auto& entry : t->txn.entries()) {
@@ -182,22 +167,12 @@ cairn_status_t ReadBefore(CairnTable* t, char** msg) {
       t->before.emplace_back(key, it->second);
       continue;
     }
-    char* v = nullptr;
-    size_t len = 0;
-    cairn_status_t s = api->get(t->store->db, t->quiet_read, key.data(),
-                                key.size(), &v, &len, msg);
-    if (s == CAIRN_NOT_FOUND) {
-      api->free_fn(*msg);
-      *msg = nullptr;
-      t->before.emplace_back(key, std::nullopt);
-    } else if (s == CAIRN_OK) {
-      t->before.emplace_back(key, std::string(v, len));
-      api->free_fn(v);
-    } else {
-      return s;
-    }
+    std::optional<std::string> stored;
+    int rc = ReadStore(t, key, t->quiet_read, &stored);
+    if (rc != SQLITE_OK) return rc;
+    t->before.emplace_back(key, std::move(stored));
   }
-  return CAIRN_OK;
+  return SQLITE_OK;
 }
 
 }  // namespace
@@ -225,8 +200,11 @@ namespace {
 int Apply(CairnTable* t) {
   if (t->txn_applied || t->txn.empty()) return SQLITE_OK;
   char* msg = nullptr;
-  cairn_status_t s = ReadBefore(t, &msg);
-  if (s == CAIRN_OK) s = WriteBatch(t, t->txn.entries(), &msg);
+  if (int rc = ReadBefore(t); rc != SQLITE_OK) {
+    t->before.clear();
+    return rc;
+  }
+  cairn_status_t s = WriteBatch(t, t->txn.entries(), &msg);
   if (s != CAIRN_OK) {
     t->before.clear();
     SetError(t, "cairn: commit of " + std::to_string(t->txn.size()) +
