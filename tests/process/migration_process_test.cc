@@ -53,6 +53,18 @@ int AwaitAcks(int pipe_fd, int want) {
   return last;
 }
 
+// Waits for `want` acknowledgements on `pipe_fd` (bounded), SIGKILLs the
+// child, checks it was the kill that ended it, and returns the last key the
+// child acknowledged (-1 for none), draining and closing the pipe.
+int KillAfterAcks(Child& child, int pipe_fd, int want) {
+  int acked = AwaitAcks(pipe_fd, want), i = 0;
+  child.Kill();
+  EXPECT_EQ(child.Wait(), 128 + SIGKILL) << "the child failed before the kill";
+  while (read(pipe_fd, &i, sizeof i) == sizeof i) acked = i;
+  close(pipe_fd);
+  return acked;
+}
+
 // After the kill: every key up to `acked` has generation 2, every key past
 // acked + 1 generation 1 (the one in flight may have either).
 void ExpectAcknowledged(cairn_db_t* db, int acked) {
@@ -123,11 +135,7 @@ TEST(MigrationProcessTest, KilledMidMigrationReopensCorrectAndFinishes) {
     return 0;
   });
   close(acks[1]);
-  int acked = AwaitAcks(acks[0], 3000), i = 0;
-  child.Kill();
-  EXPECT_EQ(child.Wait(), 128 + SIGKILL) << "the child failed before the kill";
-  while (read(acks[0], &i, sizeof i) == sizeof i) acked = i;
-  close(acks[0]);
+  const int acked = KillAfterAcks(child, acks[0], 3000);
   ASSERT_GE(acked, 0);
 
   cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
@@ -183,12 +191,8 @@ TEST(MigrationProcessTest, KilledWhileAddingAndRemovingInstances) {
     }
   });
   close(acks[1]);
-  int acked = AwaitAcks(acks[0], 2500), i = 0;
-  child.Kill();
-  const int code = child.Wait();
-  EXPECT_EQ(code, 128 + SIGKILL) << "the child failed before the kill";
-  while (read(acks[0], &i, sizeof i) == sizeof i) acked = i;
-  close(acks[0]);
+  const int acked = KillAfterAcks(child, acks[0], 2500);
+  ASSERT_GE(acked, 0);
 
   cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
                                     {"cache.instances", "2"}});
