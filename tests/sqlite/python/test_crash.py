@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 
 import cairn_testlib as lib
 
@@ -38,9 +39,12 @@ def run_and_kill(tmp_path, ext_path, store, rng):
          str(store), str(ROWS_PER_TXN)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     acked = None
+    # A writer that hangs is killed by the watchdog, which ends the loop.
+    watchdog = threading.Timer(lib.SUBPROCESS_TIMEOUT, proc.kill)
+    watchdog.start()
     try:
         want = rng.randint(2, 8)
-        for line in proc.stdout:  # bounded: the writer prints once per commit
+        for line in proc.stdout:
             acked = int(line)
             want -= 1
             if want == 0:
@@ -52,6 +56,7 @@ def run_and_kill(tmp_path, ext_path, store, rng):
             spin -= 1
         os.kill(proc.pid, signal.SIGKILL)
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
         _, err = proc.communicate(timeout=lib.SUBPROCESS_TIMEOUT)
