@@ -4,8 +4,11 @@
 // each operation a Version (hybrid logical clock + node id) and an op-log
 // sequence number, and commits the records and their op-log entries in one
 // atomic LevelDB batch (see format.h). Deletes write versioned tombstones.
-// Reads hide tombstones. The op log is what replication consumes: readable
-// from a sequence number and trimmable up to one.
+// Reads hide tombstones. The op log (op_log.h) is what replication
+// consumes: readable from a sequence number or at a snapshot, waitable and
+// trimmable. Replication attaches here through Apply (version-guarded
+// commits of received records), ScanRecords (a resync's snapshot stream)
+// and the metadata namespace; the engine knows nothing of peers.
 //
 // Ownership: one process owns a database at a time (DbLock + LevelDB's LOCK);
 // a second Open fails with a Busy status naming the owner's pid.
@@ -33,7 +36,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "engine/db_env.h"
 #include "engine/format.h"
+#include "engine/op_log.h"
 #include "engine/mutex.h"
 #include "engine/options.h"
 #include "engine/stats.h"
@@ -45,6 +52,9 @@ class DB;
 class Cache;
 class FilterPolicy;
 class Logger;
+class Snapshot;
+class WriteBatch;
+struct ReadOptions;
 }  // namespace leveldb
 
 namespace cairn {
@@ -52,6 +62,7 @@ namespace cairn {
 class DbCore;
 class DbIterator;
 class DbLock;
+class OpLog;
 namespace cache {
 class CacheTier;
 }
@@ -61,18 +72,23 @@ class CacheTier;
 class Snapshot {
  public:
   ~Snapshot();
-  // Internal: the leveldb::Snapshot*, null once released or closed.
-  const void* handle() const { return snapshot_; }
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
+
+  // The LevelDB snapshot, null once released or closed.
+  const leveldb::Snapshot* handle() const { return snapshot_; }
+  // The op-log sequence the view holds: every operation up to it and none
+  // after it.
+  uint64_t sequence() const { return sequence_; }
 
  private:
   friend class Db;
   friend class DbCore;
-  Snapshot(std::shared_ptr<DbCore> core, const void* leveldb_snapshot)
-      : core_(std::move(core)), snapshot_(leveldb_snapshot) {}
+  Snapshot(std::shared_ptr<DbCore> core, uint64_t sequence)
+      : core_(std::move(core)), sequence_(sequence) {}
   std::shared_ptr<DbCore> core_;
-  const void* snapshot_;  // leveldb::Snapshot*, null once invalidated
+  const leveldb::Snapshot* snapshot_ = nullptr;  // null once invalidated
+  const uint64_t sequence_;
 };
 
 struct ReadOptions {
@@ -88,6 +104,13 @@ struct WriteOptions {
   bool sync = false;
 };
 
+// What a write committed: its op-log sequences (first..last, one per
+// operation in order; both 0 when nothing was written).
+struct CommitInfo {
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+};
+
 // A stored record, tombstones included (for replication and tools).
 struct Record {
   OpKind kind = OpKind::kPut;
@@ -95,10 +118,43 @@ struct Record {
   std::string value;
 };
 
+// A record with its key, as the raw scan returns it.
+struct KeyedRecord {
+  std::string key;
+  Record record;
+};
+
+struct RecordScan {
+  std::vector<KeyedRecord> records;
+  // Where the next call resumes (its `start`); empty when the scan is done.
+  std::optional<std::string> resume_key;
+};
+
+// An operation received from a peer, with the version its origin gave it.
+struct ReceivedOp {
+  OpKind kind = OpKind::kPut;
+  Version version;
+  std::string_view key;
+  std::string_view value;
+};
+
+// A metadata entry written in the same LevelDB batch as a commit.
+struct MetadataUpdate {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct ApplyResult {
+  size_t applied = 0;  // operations newer than the stored record
+  size_t skipped = 0;  // operations the version guard refused
+  CommitInfo commit;   // the sequences of the applied operations
+};
+
 class Db {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Db>> Open(
-      const Options& options, const std::string& path);
+      const Options& options, const std::string& path,
+      const DbEnv& env = DbEnv());
   // Removes the database at `path`. Busy while it is open anywhere; OK if it
   // does not exist.
   [[nodiscard]] static absl::Status Destroy(const std::string& path);
@@ -107,12 +163,31 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
+  // Local writes: the engine assigns each operation a version and an op-log
+  // sequence. `info` (may be null) receives the sequences committed.
   [[nodiscard]] absl::Status Put(const WriteOptions& wo, std::string_view key,
-                                 std::string_view value);
+                                 std::string_view value,
+                                 CommitInfo* info = nullptr);
   [[nodiscard]] absl::Status Delete(const WriteOptions& wo,
-                                    std::string_view key);
+                                    std::string_view key,
+                                    CommitInfo* info = nullptr);
   [[nodiscard]] absl::Status Write(const WriteOptions& wo,
-                                   const WriteBatch& batch);
+                                   const WriteBatch& batch,
+                                   CommitInfo* info = nullptr);
+
+  // Replicated writes: commits `ops` (from node `source`, with the versions
+  // their origin gave them) where each is newer than the stored record, with
+  // their op-log entries marked with `source`, and `metadata` (e.g. the
+  // sender's receive cursor), all in one LevelDB batch, then updates the
+  // cache version-guarded. The guard runs inside the write queue, so it
+  // never races a local write; the clock observes the received versions, so
+  // later local writes order after them. Idempotent: applying the same ops
+  // twice writes them once. InvalidArgument (nothing written) for a bad key,
+  // value or version, or a zero source.
+  [[nodiscard]] absl::StatusOr<ApplyResult> Apply(
+      const WriteOptions& wo, uint32_t source,
+      absl::Span<const ReceivedOp> ops,
+      absl::Span<const MetadataUpdate> metadata = {});
 
   // NotFound for a missing or deleted key. `version` may be null.
   [[nodiscard]] absl::Status Get(const ReadOptions& ro, std::string_view key,
@@ -121,10 +196,26 @@ class Db {
   // The raw record, tombstone or not; NotFound if the key was never written.
   [[nodiscard]] absl::StatusOr<Record> GetRecord(const ReadOptions& ro,
                                                  std::string_view key);
+  // Raw records (tombstones and versions included) with key >= `start`, in
+  // key order, at `snapshot` (required: a resync streams one consistent
+  // view), at most `max_records` or about `max_bytes`. Resumable by key.
+  [[nodiscard]] absl::StatusOr<RecordScan> ScanRecords(
+      const Snapshot& snapshot, std::string_view start, size_t max_records,
+      size_t max_bytes);
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<DbIterator>> NewIterator(
       const ReadOptions& ro);
+  // A snapshot whose sequence() is exact: it is taken between two commits.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot();
+
+  // ---- Metadata (peer cursors and similar state) ----
+  // A namespace of its own, apart from the engine's metadata and user data.
+  // Names are 1..255 bytes. NotFound when absent.
+  [[nodiscard]] absl::StatusOr<std::string> GetMetadata(std::string_view name);
+  // Writes through the write queue (no op-log entry); see also Apply.
+  [[nodiscard]] absl::Status PutMetadata(const WriteOptions& wo,
+                                         std::string_view name,
+                                         std::string_view value);
 
   // ---- Cache instances (see cache/cache_tier.h) ----
   // Unimplemented when the cache is disabled.
@@ -145,17 +236,22 @@ class Db {
   // "leveldb.*". NotFound otherwise.
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
 
-  // ---- Op log ----
+  // ---- Op log (see op_log.h) ----
   // The sequence of the newest committed write (0 before the first).
-  uint64_t LastSequence() const {
-    return last_sequence_.load(std::memory_order_acquire);
-  }
+  uint64_t LastSequence() const;
   // The oldest sequence still readable.
   uint64_t OpLogFirstSequence() const;
   // Up to `max_entries` entries with sequence >= `from`, in order. OutOfRange
   // if `from` was trimmed away (the reader needs a full resync).
   [[nodiscard]] absl::StatusOr<std::vector<OpEntry>> ReadOpLog(
       uint64_t from, size_t max_entries);
+  // Whole batches from `from` up to the snapshot's sequence, each operation
+  // with its value as of the snapshot (see OpLog::ReadBatches).
+  [[nodiscard]] absl::StatusOr<std::vector<OpLogBatch>> ReadOpLogAt(
+      const Snapshot& snapshot, uint64_t from, size_t max_entries);
+  // Blocks until LastSequence() >= `sequence`, the deadline passes or the Db
+  // closes; returns whether the sequence was reached.
+  bool WaitForSequence(uint64_t sequence, absl::Time deadline);
   // Deletes entries with sequence <= `upto` (capped at LastSequence()).
   [[nodiscard]] absl::Status TrimOpLog(uint64_t upto);
 
@@ -166,7 +262,7 @@ class Db {
   const Stats& stats() const { return stats_; }
 
  private:
-  Db(const Options& options, std::string path);
+  Db(const Options& options, std::string path, const DbEnv& env);
   absl::Status Init();
   absl::Status CheckKey(std::string_view key) const;
   absl::Status CheckValue(std::string_view key, std::string_view value) const;
@@ -174,29 +270,36 @@ class Db {
     OpKind kind;
     std::string_view key;
     std::string_view value;
+    Version version;  // replicated writes: the received version
   };
+  struct CommitRequest;
   struct Writer;
-  // Commits `n` operations; on success versions[i] is the version of
-  // ops[i].
-  absl::Status Commit(const WriteOptions& wo, const OpView* ops, size_t n,
-                      Version* versions);
+  // Commits one request through the leader/follower write queue.
+  absl::Status Commit(const WriteOptions& wo, CommitRequest* request);
+  // Builds the LevelDB batch of a write group (the leader, outside the lock).
+  absl::Status BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
+                          leveldb::WriteBatch* batch);
   // Write-through after a commit: newer versions replace cached ones.
-  void UpdateCache(const OpView* ops, size_t n, const Version* versions);
+  void UpdateCache(const OpView* ops, size_t n, const Version* versions,
+                   const bool* applied);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
   absl::Status ResolveReadOptions(const ReadOptions& ro,
-                                  void* leveldb_read_options) const;
+                                  leveldb::ReadOptions* out) const;
   absl::Status LoadMetadata();
+  absl::Status OpenCache();
   static absl::Status CacheDisabled();
   std::string StatsJson();
 
   const Options options_;
   const std::string path_;
+  leveldb::Env* const env_;
   uint32_t node_id_ = 0;
   std::unique_ptr<DbLock> lock_;
   std::unique_ptr<leveldb::Logger> info_log_;
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> ldb_;
+  std::unique_ptr<OpLog> oplog_;
   std::shared_ptr<DbCore> core_;
   std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
   const bool cache_invalidates_;             // cache.write_policy
@@ -205,9 +308,12 @@ class Db {
 
   Mutex write_mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
-  Mutex trim_mu_;
-  std::atomic<uint64_t> last_sequence_{0};
-  std::atomic<uint64_t> trimmed_upto_{0};
+  // A leader is writing to LevelDB with write_mu_ released.
+  bool writing_ ABSL_GUARDED_BY(write_mu_) = false;
+  // GetSnapshot callers waiting for a gap between two commits; a leader
+  // lets them in before it starts a group.
+  int snapshot_waiters_ ABSL_GUARDED_BY(write_mu_) = 0;
+  CondVar between_commits_;  // writing_ or snapshot_waiters_ changed
 };
 
 }  // namespace cairn

@@ -77,6 +77,10 @@ std::string MetaKey(std::string_view name) {
   return absl::StrCat(absl::string_view(&kMetaPrefix, 1), AV(name));
 }
 
+std::string ExternalMetaKey(std::string_view name) {
+  return absl::StrCat(absl::string_view(&kMetaPrefix, 1), "ext.", AV(name));
+}
+
 void AppendRecord(std::string* out, OpKind kind, const Version& version,
                   std::string_view value) {
   AppendHeader(out, static_cast<uint8_t>(kind), version);
@@ -111,9 +115,13 @@ bool GetVarint32(std::string_view* in, uint32_t* v) {
 
 }  // namespace
 
-OpBatchWriter::OpBatchWriter(std::string* out, uint32_t count) : out_(out) {
-  out_->push_back(static_cast<char>(kOpBatchFormat));
+OpBatchWriter::OpBatchWriter(std::string* out, uint32_t count,
+                             uint32_t source)
+    : out_(out) {
+  out_->push_back(static_cast<char>(source == 0 ? kOpBatchFormat
+                                                : kOpBatchFormatWithSource));
   PutVarint32(out_, count);
+  if (source != 0) PutFixed32(out_, source);
 }
 
 void OpBatchWriter::Add(OpKind kind, const Version& version,
@@ -123,16 +131,31 @@ void OpBatchWriter::Add(OpKind kind, const Version& version,
   out_->append(key);
 }
 
-absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded) {
-  if (encoded.empty() || static_cast<uint8_t>(encoded[0]) != kOpBatchFormat) {
+absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded) {
+  const uint8_t format =
+      encoded.empty() ? 0 : static_cast<uint8_t>(encoded[0]);
+  if (format != kOpBatchFormat && format != kOpBatchFormatWithSource) {
     return CorruptionError("op-log batch has an unknown format");
   }
-  encoded.remove_prefix(1);
-  uint32_t count = 0;
-  if (!GetVarint32(&encoded, &count) || count == 0) {
+  std::string_view in = encoded.substr(1);
+  OpBatchHeader h;
+  if (!GetVarint32(&in, &h.count) || h.count == 0) {
     return CorruptionError("op-log batch has a malformed count");
   }
-  return count;
+  if (format == kOpBatchFormatWithSource) {
+    if (in.size() < 4) return CorruptionError("op-log batch source truncated");
+    h.source = DecodeFixed32(in.data());
+    in.remove_prefix(4);
+    if (h.source == 0) return CorruptionError("op-log batch source is 0");
+  }
+  h.size = encoded.size() - in.size();
+  return h;
+}
+
+absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded) {
+  absl::StatusOr<OpBatchHeader> h = ParseOpBatchHeader(encoded);
+  if (!h.ok()) return h.status();
+  return h->count;
 }
 
 absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
@@ -142,14 +165,13 @@ absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
     return CorruptionError(absl::StrCat("op-log batch at sequence ",
                                         first_sequence, ": ", AV(what)));
   };
-  absl::StatusOr<uint32_t> count = OpBatchCount(encoded);
-  if (!count.ok()) return bad(SV(count.status().message()));
-  if (first_sequence > UINT64_MAX - *count) return bad("sequence overflows");
-  std::string_view in = encoded.substr(1);
-  uint32_t ignored;
-  GetVarint32(&in, &ignored);
+  absl::StatusOr<OpBatchHeader> header = ParseOpBatchHeader(encoded);
+  if (!header.ok()) return bad(SV(header.status().message()));
+  const uint32_t count = header->count;
+  if (first_sequence > UINT64_MAX - count) return bad("sequence overflows");
+  std::string_view in = encoded.substr(header->size);
   const size_t start = out->size();
-  for (uint32_t i = 0; i < *count; ++i) {
+  for (uint32_t i = 0; i < count; ++i) {
     if (in.size() < kRecordHeaderSize) {
       out->resize(start);
       return bad("truncated operation");
@@ -170,9 +192,10 @@ absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
     OpEntry e;
     e.sequence = seq;
     e.kind = static_cast<OpKind>(kind);
-    e.batch_continues = i + 1 < *count;
+    e.batch_continues = i + 1 < count;
     e.version = version;
     e.key = std::string(key);
+    e.source = header->source;
     out->push_back(std::move(e));
   }
   if (!in.empty()) {

@@ -9,6 +9,9 @@
 //                           -> OpBatch: format(1)=1 count(varint32), then
 //                              per operation: kind(1) hlc(8) node(4)
 //                              key_len(varint32) key
+//                              Format 2 (a batch received from a peer) adds
+//                              source(4) after the count: the node it came
+//                              from, so a relay never sends it back.
 //   'm' name                -> metadata (node id, op-log trim point, ...)
 //
 // Integers inside values are little endian. Deletes are records of kind
@@ -40,6 +43,7 @@ inline constexpr char kOpLogPrefix = 'o';
 inline constexpr char kMetaPrefix = 'm';
 inline constexpr size_t kRecordHeaderSize = 13;
 inline constexpr uint8_t kOpBatchFormat = 1;
+inline constexpr uint8_t kOpBatchFormatWithSource = 2;
 
 struct RecordView {
   OpKind kind;
@@ -56,12 +60,15 @@ struct OpEntry {
   bool batch_continues = false;
   Version version;
   std::string key;
+  // The peer the batch was received from; 0 for a write made on this node.
+  uint32_t source = 0;
 };
 
 // Encodes the op-log value of one batch, operation by operation.
 class OpBatchWriter {
  public:
-  explicit OpBatchWriter(std::string* out, uint32_t count);
+  // `source`: the peer the batch came from, 0 for a local write (format 1).
+  OpBatchWriter(std::string* out, uint32_t count, uint32_t source = 0);
   void Add(OpKind kind, const Version& version, std::string_view key);
 
  private:
@@ -71,6 +78,9 @@ class OpBatchWriter {
 std::string DataKey(std::string_view user_key);
 std::string OpLogKey(uint64_t sequence);
 std::string MetaKey(std::string_view name);
+// Metadata that callers of Db::PutMetadata name (peer cursors...): a
+// sub-namespace ("ext.") apart from the engine's own metadata.
+std::string ExternalMetaKey(std::string_view name);
 
 void AppendDataKey(std::string* out, std::string_view user_key);
 void AppendRecord(std::string* out, OpKind kind, const Version& version,
@@ -85,6 +95,14 @@ absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
                           uint64_t from, size_t max, std::vector<OpEntry>* out);
 // The number of operations in an encoded batch (checks only the header).
 absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded);
+
+struct OpBatchHeader {
+  uint32_t count = 0;
+  uint32_t source = 0;
+  size_t size = 0;  // bytes of the header
+};
+// Parses the header of an encoded batch; DataLoss if malformed.
+absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded);
 
 void PutFixed64(std::string* out, uint64_t v);
 uint64_t DecodeFixed64(const char* p);

@@ -1,0 +1,32 @@
+// DbEnv: what a Db takes from its surroundings, injectable for tests.
+//
+// Production code passes nothing (DbEnv{}): LevelDB's default Env and the
+// wall clock. Tests pass LevelDB's in-memory Env (leveldb::NewMemEnv), a
+// fault-injecting Env wrapper that fails writes or drops unsynced data, and
+// a time source they control, so crash and clock tests are deterministic.
+//
+// The Env must outlive every Db opened with it. The database directory and
+// its lock file stay on the real filesystem whatever the Env (the lock is an
+// flock(2), and shared-memory segment names derive from the real path);
+// LevelDB's files go through the Env.
+#ifndef CAIRN_ENGINE_DB_ENV_H_
+#define CAIRN_ENGINE_DB_ENV_H_
+
+#include "engine/version.h"
+
+namespace leveldb {
+class Env;
+}
+
+namespace cairn {
+
+struct DbEnv {
+  // LevelDB's files; null means leveldb::Env::Default().
+  leveldb::Env* env = nullptr;
+  // Wall-clock milliseconds for the hybrid clock; empty means the real clock.
+  HybridClock::TimeSource now;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENGINE_DB_ENV_H_

@@ -1,0 +1,369 @@
+// Db: the write path (see db.h) — argument checks, the leader/follower
+// write queue with its local and replicated commit modes, and the cache
+// write-through.
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "engine/cache/cache_tier.h"
+#include "engine/db.h"
+#include "engine/status.h"
+#include "engine/strings.h"
+#include "leveldb/db.h"
+#include "leveldb/write_batch.h"
+
+namespace cairn {
+namespace {
+
+// Bounds one write group so a burst of writers does not build a huge batch,
+// as LevelDB does (1 MiB).
+constexpr size_t kMaxGroupBytes = 1 << 20;
+constexpr size_t kMaxMetadataName = 255;
+
+absl::Status CheckMetadataName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxMetadataName) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metadata name of ", name.size(),
+                     " bytes: expected 1..", kMaxMetadataName));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// One commit's worth of work, handed through the write queue.
+struct Db::CommitRequest {
+  bool replicated = false;  // versions supplied, applied only where newer
+  uint32_t source = 0;      // replicated: the peer the ops came from
+  const OpView* ops = nullptr;
+  size_t n = 0;
+  Version* versions = nullptr;  // local: out, the assigned versions
+  bool* applied = nullptr;      // replicated: out, which ops were newer
+  absl::Span<const MetadataUpdate> metadata;
+  CommitInfo info;  // out
+};
+
+struct Db::Writer {
+  CommitRequest* request;
+  bool sync;
+  bool done = false;
+  absl::Status status;
+  CondVar cv;
+};
+
+absl::Status Db::CheckKey(std::string_view key) const {
+  if (key.empty()) return absl::InvalidArgumentError("key is empty");
+  if (key.size() > options_.max_key_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key of ", key.size(), " bytes exceeds max_key_size (",
+                     options_.max_key_size, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Db::CheckValue(std::string_view key,
+                            std::string_view value) const {
+  if (value.size() > options_.max_value_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value of ", value.size(), " bytes exceeds max_value_size (",
+        options_.max_value_size, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Db::Put(const WriteOptions& wo, std::string_view key,
+                     std::string_view value, CommitInfo* info) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  if (absl::Status s = CheckValue(key, value); !s.ok()) return s;
+  OpView op{OpKind::kPut, key, value, {}};
+  Version version;
+  CommitRequest req;
+  req.ops = &op;
+  req.n = 1;
+  req.versions = &version;
+  absl::Status s = Commit(wo, &req);
+  if (s.ok()) {
+    UpdateCache(&op, 1, &version, nullptr);
+    stats_.Add(Counter::kPuts);
+    stats_.Add(Counter::kBytesWritten, key.size() + value.size());
+    if (info != nullptr) *info = req.info;
+  }
+  return s;
+}
+
+absl::Status Db::Delete(const WriteOptions& wo, std::string_view key,
+                        CommitInfo* info) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  OpView op{OpKind::kDelete, key, {}, {}};
+  Version version;
+  CommitRequest req;
+  req.ops = &op;
+  req.n = 1;
+  req.versions = &version;
+  absl::Status s = Commit(wo, &req);
+  if (s.ok()) {
+    UpdateCache(&op, 1, &version, nullptr);
+    stats_.Add(Counter::kDeletes);
+    if (info != nullptr) *info = req.info;
+  }
+  return s;
+}
+
+absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch,
+                       CommitInfo* info) {
+  if (batch.ByteSize() > options_.max_batch_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch of ", batch.ByteSize(),
+                     " bytes exceeds max_batch_bytes (",
+                     options_.max_batch_bytes, ")"));
+  }
+  const auto& ops = batch.ops();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    absl::Status s = CheckKey(ops[i].key);
+    if (s.ok() && ops[i].kind == OpKind::kPut) {
+      s = CheckValue(ops[i].key, ops[i].value);
+    }
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch operation ", i, ": ", s.message()));
+    }
+  }
+  if (ops.empty()) return absl::OkStatus();
+  std::vector<OpView> views;
+  views.reserve(ops.size());
+  for (const WriteBatch::Op& op : ops) {
+    views.push_back({op.kind, op.key, op.value, {}});
+  }
+  std::vector<Version> versions(views.size());
+  CommitRequest req;
+  req.ops = views.data();
+  req.n = views.size();
+  req.versions = versions.data();
+  absl::Status s = Commit(wo, &req);
+  if (s.ok()) {
+    UpdateCache(views.data(), views.size(), versions.data(), nullptr);
+    stats_.Add(Counter::kBatches);
+    stats_.Add(Counter::kBatchOps, ops.size());
+    stats_.Add(Counter::kBytesWritten, batch.ByteSize());
+    if (info != nullptr) *info = req.info;
+  }
+  return s;
+}
+
+absl::StatusOr<ApplyResult> Db::Apply(const WriteOptions& wo, uint32_t source,
+                                      absl::Span<const ReceivedOp> ops,
+                                      absl::Span<const MetadataUpdate> metadata) {
+  if (source == 0) {
+    return absl::InvalidArgumentError("apply: source node id is 0");
+  }
+  std::vector<OpView> views;
+  views.reserve(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const ReceivedOp& op = ops[i];
+    absl::Status s = CheckKey(op.key);
+    if (s.ok() && op.kind == OpKind::kPut) s = CheckValue(op.key, op.value);
+    if (s.ok() && op.kind == OpKind::kDelete && !op.value.empty()) {
+      s = absl::InvalidArgumentError("a delete carries a value");
+    }
+    if (s.ok() && (op.version.hlc == 0 || op.version.node == 0)) {
+      s = absl::InvalidArgumentError(
+          absl::StrCat("version ", op.version.ToString(), " is not valid"));
+    }
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "apply from node ", source, ": operation ", i, ": ", s.message()));
+    }
+    views.push_back({op.kind, op.key, op.value, op.version});
+  }
+  for (const MetadataUpdate& m : metadata) {
+    if (absl::Status s = CheckMetadataName(m.name); !s.ok()) return s;
+  }
+  ApplyResult result;
+  if (views.empty() && metadata.empty()) return result;
+  std::unique_ptr<bool[]> applied(new bool[views.size() + 1]());
+  std::vector<Version> versions(views.size());
+  for (size_t i = 0; i < views.size(); ++i) versions[i] = views[i].version;
+  CommitRequest req;
+  req.replicated = true;
+  req.source = source;
+  req.ops = views.data();
+  req.n = views.size();
+  req.versions = versions.data();
+  req.applied = applied.get();
+  req.metadata = metadata;
+  if (absl::Status s = Commit(wo, &req); !s.ok()) return s;
+  UpdateCache(views.data(), views.size(), versions.data(), applied.get());
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (applied[i]) {
+      ++result.applied;
+    } else {
+      ++result.skipped;
+    }
+  }
+  result.commit = req.info;
+  return result;
+}
+
+absl::Status Db::PutMetadata(const WriteOptions& wo, std::string_view name,
+                             std::string_view value) {
+  if (absl::Status s = CheckMetadataName(name); !s.ok()) return s;
+  MetadataUpdate m{name, value};
+  CommitRequest req;
+  req.metadata = absl::MakeConstSpan(&m, 1);
+  return Commit(wo, &req);
+}
+
+void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions,
+                     const bool* applied) {
+  if (!cache_) return;
+  cache::CacheTier::Access cache(cache_.get());
+  for (size_t i = 0; i < n; ++i) {
+    if (applied != nullptr && !applied[i]) continue;
+    uint64_t h = cache::KeyHash(ops[i].key);
+    if (ops[i].kind == OpKind::kPut && !cache_invalidates_) {
+      cache.Update(h, ops[i].key, ops[i].value, versions[i]);
+    } else {
+      cache.Invalidate(h, ops[i].key, versions[i]);
+    }
+  }
+}
+
+absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
+                            leveldb::WriteBatch* lb) {
+  // Reused per thread: a put then allocates nothing of its own here.
+  thread_local std::string key_buf, value_buf, oplog_buf, stored;
+  // Versions this group writes, for the guard of replicated ops behind
+  // local ones on the same key (built only when the group replicates).
+  absl::flat_hash_map<std::string_view, Version> pending;
+  bool any_replicated = false;
+  for (size_t g = 0; g < n; ++g) {
+    any_replicated |= group[g]->request->replicated;
+  }
+  uint64_t seq = *sequence;
+  for (size_t g = 0; g < n; ++g) {
+    CommitRequest* r = group[g]->request;
+    uint32_t applied = 0;
+    if (r->replicated) {
+      for (size_t i = 0; i < r->n; ++i) {
+        const OpView& op = r->ops[i];
+        Version current;
+        auto it = pending.find(op.key);
+        if (it != pending.end()) {
+          current = it->second;
+        } else {
+          key_buf.clear();
+          AppendDataKey(&key_buf, op.key);
+          leveldb::Status s = ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
+          if (s.ok()) {
+            absl::StatusOr<RecordView> rec = ParseRecord(stored);
+            if (!rec.ok()) {
+              return CorruptionError(absl::StrCat(
+                  "stored record of a replicated key (", op.key.size(),
+                  " bytes), read by the version guard: ",
+                  rec.status().message()));
+            }
+            current = rec->version;
+          } else if (!s.IsNotFound()) {
+            return FromLevelDB(s, "reading a record for the version guard");
+          }
+        }
+        r->applied[i] = op.version > current;
+        if (r->applied[i]) {
+          ++applied;
+          clock_.Observe(op.version.hlc);
+          pending[op.key] = op.version;
+        }
+      }
+    } else {
+      for (size_t i = 0; i < r->n; ++i) {
+        r->versions[i] = Version{clock_.Now(), node_id_};
+        if (any_replicated) pending[r->ops[i].key] = r->versions[i];
+      }
+      applied = static_cast<uint32_t>(r->n);
+    }
+    if (applied > 0) {
+      // One op-log value per atomic batch, keyed by its first sequence.
+      const uint64_t first = seq + 1;
+      oplog_buf.clear();
+      OpBatchWriter oplog(&oplog_buf, applied, r->source);
+      for (size_t i = 0; i < r->n; ++i) {
+        if (r->replicated && !r->applied[i]) continue;
+        const OpView& op = r->ops[i];
+        ++seq;
+        key_buf.clear();
+        AppendDataKey(&key_buf, op.key);
+        value_buf.clear();
+        AppendRecord(&value_buf, op.kind, r->versions[i], op.value);
+        lb->Put(key_buf, value_buf);
+        oplog.Add(op.kind, r->versions[i], op.key);
+      }
+      lb->Put(OpLogKey(first), oplog_buf);
+      r->info = CommitInfo{first, seq};
+    }
+    for (const MetadataUpdate& m : r->metadata) {
+      lb->Put(ExternalMetaKey(m.name),
+              leveldb::Slice(m.value.data(), m.value.size()));
+    }
+  }
+  if (oplog_buf.capacity() > (1u << 20)) std::string().swap(oplog_buf);
+  if (stored.capacity() > (1u << 20)) std::string().swap(stored);
+  *sequence = seq;
+  return absl::OkStatus();
+}
+
+absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
+  Writer self{request, wo.sync};
+  MutexLock l(&write_mu_);
+  writers_.push_back(&self);
+  while (!self.done && writers_.front() != &self) self.cv.Wait(&write_mu_);
+  if (self.done) return self.status;
+  // A snapshot waiting for a gap between commits goes first.
+  while (snapshot_waiters_ > 0) between_commits_.Wait(&write_mu_);
+
+  // Leader: take writers from the front while they fit. A non-sync leader
+  // does not take sync writers, so they never return before their sync.
+  absl::InlinedVector<Writer*, 16> group;
+  size_t bytes = 0;
+  for (Writer* w : writers_) {
+    if (!group.empty() && ((w->sync && !self.sync) || bytes > kMaxGroupBytes)) {
+      break;
+    }
+    group.push_back(w);
+    for (size_t i = 0; i < w->request->n; ++i) {
+      bytes += w->request->ops[i].key.size() + w->request->ops[i].value.size();
+    }
+  }
+  // Other writers may queue meanwhile; only the front writer leads, and we
+  // stay at the front until the group is popped, so writes never overlap.
+  // Versions, guards and sequences are decided here, by the one leader.
+  writing_ = true;
+  write_mu_.Unlock();
+  thread_local leveldb::WriteBatch lb;
+  lb.Clear();
+  uint64_t seq = oplog_->LastSequence();
+  absl::Status status = BuildGroup(group.data(), group.size(), &seq, &lb);
+  if (status.ok()) {
+    leveldb::WriteOptions lwo;
+    lwo.sync = self.sync;
+    leveldb::Status ls = ldb_->Write(lwo, &lb);
+    if (!ls.ok()) {
+      stats_.Add(Counter::kWriteErrors);
+      status = FromLevelDB(ls, "write failed");
+    }
+  }
+  // A huge batch should not pin its memory in this thread forever.
+  if (lb.ApproximateSize() > (1u << 20)) lb = leveldb::WriteBatch();
+  write_mu_.Lock();
+  if (status.ok()) oplog_->Publish(seq);
+  writing_ = false;
+  if (snapshot_waiters_ > 0) between_commits_.SignalAll();
+  for (Writer* w : group) {
+    writers_.pop_front();
+    w->status = status;
+    w->done = true;
+    if (w != &self) w->cv.Signal();
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();  // the next leader
+  return status;
+}
+
+}  // namespace cairn

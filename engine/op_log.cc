@@ -1,0 +1,264 @@
+#include "engine/op_log.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "engine/status.h"
+#include "leveldb/db.h"
+#include "leveldb/write_batch.h"
+
+namespace cairn {
+namespace {
+
+bool InOpLog(const leveldb::Iterator* it) {
+  return it->Valid() && it->key().size() > 0 && it->key()[0] == kOpLogPrefix;
+}
+
+std::string_view View(const leveldb::Slice& s) { return {s.data(), s.size()}; }
+
+// The first sequence of the batch under `it`, or Corruption naming the key.
+absl::StatusOr<uint64_t> BatchFirst(const leveldb::Iterator* it) {
+  return ParseOpLogKey(View(it->key()));
+}
+
+}  // namespace
+
+void OpLog::SeekBatch(leveldb::Iterator* it, uint64_t sequence) {
+  // Batches are keyed by their first sequence, so the batch holding
+  // `sequence` is the last key <= OpLogKey(sequence).
+  const std::string target = OpLogKey(sequence);
+  it->Seek(target);
+  if (it->Valid() && it->key().compare(target) == 0) return;
+  if (it->Valid()) {
+    it->Prev();
+  } else {
+    it->SeekToLast();
+  }
+  // No batch starts at or before `sequence`: the first one after it.
+  if (!InOpLog(it)) it->Seek(target);
+}
+
+absl::Status OpLog::Recover(HybridClock* clock) {
+  leveldb::ReadOptions ro;
+  std::string value;
+  uint64_t trimmed = 0;
+  leveldb::Status s = db_->Get(ro, MetaKey(kTrimmedUptoMeta), &value);
+  if (s.ok()) {
+    if (value.size() != 8) {
+      return CorruptionError(absl::StrCat(
+          "metadata ", kTrimmedUptoMeta, " is malformed (", value.size(),
+          " bytes, expected 8)"));
+    }
+    trimmed = DecodeFixed64(value.data());
+  } else if (!s.IsNotFound()) {
+    return FromLevelDB(s, "reading the op-log trim point");
+  }
+  // The newest version trimmed away: with the log empty, the clock's only
+  // memory of the versions it handed out.
+  s = db_->Get(ro, MetaKey(kTrimmedHlcMeta), &value);
+  if (s.ok()) {
+    if (value.size() != 8) {
+      return CorruptionError(absl::StrCat(
+          "metadata ", kTrimmedHlcMeta, " is malformed (", value.size(),
+          " bytes, expected 8)"));
+    }
+    clock->Observe(DecodeFixed64(value.data()));
+  } else if (!s.IsNotFound()) {
+    return FromLevelDB(s, "reading the op-log clock mark");
+  }
+  trimmed_upto_.store(trimmed, std::memory_order_release);
+
+  uint64_t last = trimmed;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  SeekBatch(it.get(), UINT64_MAX);
+  if (InOpLog(it.get())) {
+    absl::StatusOr<uint64_t> first = BatchFirst(it.get());
+    if (!first.ok()) return first.status();
+    std::vector<OpEntry> ops;
+    absl::Status st =
+        ParseOpBatch(*first, View(it->value()), 0, SIZE_MAX, &ops);
+    if (!st.ok()) return st;
+    for (const OpEntry& e : ops) {
+      last = std::max(last, e.sequence);
+      clock->Observe(e.version.hlc);
+    }
+  }
+  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  last_sequence_.store(last, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void OpLog::Publish(uint64_t sequence) {
+  last_sequence_.store(sequence, std::memory_order_release);
+  // The write path pays for the wake-up only when someone waits.
+  if (waiters_.load(std::memory_order_acquire) > 0) {
+    MutexLock l(&wait_mu_);
+    grown_.SignalAll();
+  }
+}
+
+bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline) {
+  if (LastSequence() >= sequence) return true;
+  MutexLock l(&wait_mu_);
+  waiters_.fetch_add(1, std::memory_order_acq_rel);
+  // Publish() stores before it reads waiters_, and we add to waiters_ before
+  // reading the sequence, so one of us sees the other: no lost wake-up.
+  while (LastSequence() < sequence && !closed_) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    grown_.WaitFor(&wait_mu_, absl::ToChronoNanoseconds(
+                                  std::min(left, absl::Seconds(3600))));
+  }
+  waiters_.fetch_sub(1, std::memory_order_acq_rel);
+  return LastSequence() >= sequence;
+}
+
+void OpLog::Close() {
+  MutexLock l(&wait_mu_);
+  closed_ = true;
+  grown_.SignalAll();
+}
+
+absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
+                                                 size_t max_entries) {
+  const uint64_t first = FirstSequence();
+  if (from < first) {
+    return absl::OutOfRangeError(
+        absl::StrCat("op log starts at sequence ", first, "; sequence ", from,
+                     " was trimmed"));
+  }
+  std::vector<OpEntry> out;
+  const uint64_t last = LastSequence();
+  if (from > last || max_entries == 0) return out;
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (SeekBatch(it.get(), from); InOpLog(it.get()) && out.size() < max_entries;
+       it->Next()) {
+    absl::StatusOr<uint64_t> batch_first = BatchFirst(it.get());
+    if (!batch_first.ok()) return batch_first.status();
+    if (*batch_first > last) break;  // committed after we started: next read
+    absl::Status st = ParseOpBatch(*batch_first, View(it->value()), from,
+                                   max_entries - out.size(), &out);
+    if (!st.ok()) return st;
+  }
+  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  return out;
+}
+
+absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
+    const leveldb::Snapshot* snapshot, uint64_t upto, uint64_t from,
+    size_t max_entries) {
+  const uint64_t first = FirstSequence();
+  if (from < first) {
+    return absl::OutOfRangeError(
+        absl::StrCat("op log starts at sequence ", first, "; sequence ", from,
+                     " was trimmed"));
+  }
+  std::vector<OpLogBatch> out;
+  if (from > upto || max_entries == 0) return out;
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  size_t entries = 0;
+  std::vector<OpEntry> ops;
+  std::string record;
+  for (SeekBatch(it.get(), from); InOpLog(it.get()); it->Next()) {
+    absl::StatusOr<uint64_t> batch_first = BatchFirst(it.get());
+    if (!batch_first.ok()) return batch_first.status();
+    if (*batch_first > upto) break;
+    ops.clear();
+    absl::Status st =
+        ParseOpBatch(*batch_first, View(it->value()), from, SIZE_MAX, &ops);
+    if (!st.ok()) return st;
+    if (ops.empty()) continue;
+    if (!out.empty() && entries + ops.size() > max_entries) break;
+    OpLogBatch batch;
+    batch.first_sequence = ops.front().sequence;
+    batch.source = ops.front().source;
+    batch.ops.reserve(ops.size());
+    for (OpEntry& e : ops) {
+      ShippedOp op;
+      op.sequence = e.sequence;
+      op.kind = e.kind;
+      op.version = e.version;
+      leveldb::Status s = db_->Get(ro, DataKey(e.key), &record);
+      if (s.ok()) {
+        absl::StatusOr<RecordView> r = ParseRecord(record);
+        if (!r.ok()) {
+          return CorruptionError(absl::StrCat(
+              "record of op-log sequence ", e.sequence, ": ",
+              r.status().message()));
+        }
+        if (r->version == e.version) {
+          op.value = std::string(r->value);
+        } else {
+          op.superseded = true;
+        }
+      } else if (s.IsNotFound()) {
+        op.superseded = true;  // purged since: a later state carries the key
+      } else {
+        return FromLevelDB(s, "reading a record of the op log");
+      }
+      op.key = std::move(e.key);
+      batch.ops.push_back(std::move(op));
+    }
+    entries += batch.ops.size();
+    out.push_back(std::move(batch));
+  }
+  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  return out;
+}
+
+absl::Status OpLog::Trim(uint64_t upto) {
+  MutexLock l(&trim_mu_);
+  upto = std::min(upto, LastSequence());
+  if (upto < FirstSequence()) return absl::OkStatus();
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  uint64_t last_hlc = 0;
+  constexpr size_t kChunk = 10000;  // bounded LevelDB batches
+  leveldb::WriteBatch lb;
+  size_t n = 0;
+  std::vector<OpEntry> ops;
+  for (it->Seek(std::string(1, kOpLogPrefix)); InOpLog(it.get()); it->Next()) {
+    absl::StatusOr<uint64_t> first = BatchFirst(it.get());
+    if (!first.ok()) return first.status();
+    ops.clear();
+    // The whole batch is parsed: a damaged entry is reported, never skipped
+    // (skipping it could drop the clock's high-water mark with it).
+    absl::Status st = ParseOpBatch(*first, View(it->value()), 0, SIZE_MAX, &ops);
+    if (!st.ok()) return st;
+    if (ops.back().sequence > upto) break;
+    for (const OpEntry& e : ops) last_hlc = std::max(last_hlc, e.version.hlc);
+    lb.Delete(it->key());
+    if (++n == kChunk) {
+      leveldb::Status s = db_->Write(leveldb::WriteOptions(), &lb);
+      if (!s.ok()) return FromLevelDB(s, "trimming op log");
+      lb.Clear();
+      n = 0;
+    }
+  }
+  if (!it->status().ok()) return FromLevelDB(it->status(), "trimming op log");
+  std::string v;
+  PutFixed64(&v, upto);
+  lb.Put(MetaKey(kTrimmedUptoMeta), v);
+  if (last_hlc > 0) {
+    // Only ever raised: an earlier trim may have removed newer versions.
+    std::string old;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(),
+                                 MetaKey(kTrimmedHlcMeta), &old);
+    if (s.ok() && old.size() == 8) {
+      last_hlc = std::max(last_hlc, DecodeFixed64(old.data()));
+    }
+    v.clear();
+    PutFixed64(&v, last_hlc);
+    lb.Put(MetaKey(kTrimmedHlcMeta), v);
+  }
+  leveldb::Status s = db_->Write(leveldb::WriteOptions(), &lb);
+  if (!s.ok()) return FromLevelDB(s, "trimming op log");
+  trimmed_upto_.store(upto, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+}  // namespace cairn
