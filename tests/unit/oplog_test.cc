@@ -1,4 +1,6 @@
 #include "engine/db.h"
+#include "engine/format.h"
+#include "leveldb/db.h"
 #include "gtest/gtest.h"
 #include "tests/unit/test_util.h"
 
@@ -123,6 +125,26 @@ TEST_F(OpLogTest, ReadsFromTheMiddleOfABatch) {
   log = db_->ReadOpLog(3, 10);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 4u);
+}
+
+TEST_F(OpLogTest, TrimReportsADamagedEntryAsCorruption) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(db_->Put({}, "k" + std::to_string(i), "v").ok());
+  }
+  db_.reset();
+  {
+    // Damage the entry of sequence 2 behind the engine's back.
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.Sub("db"), &raw).ok());
+    std::unique_ptr<leveldb::DB> ldb(raw);
+    ASSERT_TRUE(ldb->Put(leveldb::WriteOptions(), OpLogKey(2), "\x01junk").ok());
+  }
+  Reopen();
+  absl::Status s = db_->TrimOpLog(4);
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_NE(s.message().find("sequence 2"), std::string_view::npos) << s;
+  // Nothing past the damage was trimmed, and the trim point did not move.
+  EXPECT_EQ(db_->OpLogFirstSequence(), 1u);
 }
 
 }  // namespace
