@@ -90,13 +90,6 @@ const OptionSpec kOptions[] = {
      1, 1000000000},
 };
 
-const OptionSpec* Find(std::string_view name) {
-  for (const OptionSpec& spec : kOptions) {
-    if (spec.name == name) return &spec;
-  }
-  return nullptr;
-}
-
 absl::StatusOr<bool> ParseBool(std::string_view value) {
   std::string v = absl::AsciiStrToLower(AV(value));
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
@@ -106,24 +99,25 @@ absl::StatusOr<bool> ParseBool(std::string_view value) {
 
 }  // namespace
 
-absl::Span<const OptionSpec> OptionTable() { return kOptions; }
+namespace option_internal {
 
-absl::Status SetOption(Options* options, std::string_view name,
-                       std::string_view value) {
-  const OptionSpec* spec = Find(name);
-  if (spec == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown option '", AV(name), "'"));
-  }
+absl::Status UnknownOption(std::string_view name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown option '", AV(name), "'"));
+}
+
+absl::Status ParseValue(OptionType type, std::string_view name,
+                        std::string_view value, uint64_t min, uint64_t max,
+                        std::string_view choices, Parsed* out) {
   auto fail = [&](std::string_view expected) {
     return absl::InvalidArgumentError(absl::StrCat(
         "option ", AV(name), ": expected ", AV(expected), ", got '", AV(value), "'"));
   };
-  switch (spec->type) {
+  switch (type) {
     case OptionType::kBool: {
       absl::StatusOr<bool> b = ParseBool(value);
       if (!b.ok()) return fail("true or false");
-      options->*std::get<bool Options::*>(spec->field) = *b;
+      out->b = *b;
       return absl::OkStatus();
     }
     case OptionType::kUint: {
@@ -135,88 +129,66 @@ absl::Status SetOption(Options* options, std::string_view name,
       if (!digits_only || !absl::SimpleAtoi(AV(value), &n)) {
         return fail("a non-negative integer");
       }
-      if (n < spec->min || n > spec->max) {
-        return fail(absl::StrCat("an integer in [", spec->min, ", ", spec->max,
+      if (n < min || n > max) {
+        return fail(absl::StrCat("an integer in [", min, ", ", max,
                                  "]"));
       }
-      options->*std::get<uint64_t Options::*>(spec->field) = n;
+      out->n = n;
       return absl::OkStatus();
     }
     case OptionType::kEnum: {
-      for (absl::string_view choice : absl::StrSplit(AV(spec->choices), '|')) {
-        if (SV(choice) == value) {
-          options->*std::get<std::string Options::*>(spec->field) =
-              std::string(value);
-          return absl::OkStatus();
-        }
+      for (absl::string_view choice : absl::StrSplit(AV(choices), '|')) {
+        if (SV(choice) == value) return absl::OkStatus();
       }
-      return fail(absl::StrCat("one of ", AV(spec->choices)));
+      return fail(absl::StrCat("one of ", AV(choices)));
     }
   }
   return absl::InternalError("bad option table");
+}
+
+std::string MarkdownRow(std::string_view name, OptionType type, uint64_t min,
+                        uint64_t max, std::string_view choices,
+                        std::string_view default_value, std::string_view doc) {
+  std::string type_text;
+  switch (type) {
+    case OptionType::kBool:
+      type_text = "bool";
+      break;
+    case OptionType::kUint:
+      type_text = absl::StrCat("integer ", min, "–", max);
+      break;
+    case OptionType::kEnum:
+      type_text = absl::StrCat(
+          "one of `", absl::StrReplaceAll(AV(choices), {{"|", "`, `"}}), "`");
+      break;
+  }
+  return absl::StrCat("| `", AV(name), "` | ", type_text, " | `",
+                      AV(default_value), "` | ", AV(doc), " |\n");
+}
+
+}  // namespace option_internal
+
+absl::Span<const OptionSpec> OptionTable() { return kOptions; }
+
+absl::Status SetOption(Options* options, std::string_view name,
+                       std::string_view value) {
+  return SetOptionIn(OptionTable(), options, name, value);
 }
 
 absl::StatusOr<std::string> GetOption(const Options& options,
                                       std::string_view name) {
-  const OptionSpec* spec = Find(name);
-  if (spec == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown option '", AV(name), "'"));
-  }
-  switch (spec->type) {
-    case OptionType::kBool:
-      return std::string(options.*std::get<bool Options::*>(spec->field)
-                             ? "true"
-                             : "false");
-    case OptionType::kUint:
-      return absl::StrCat(options.*std::get<uint64_t Options::*>(spec->field));
-    case OptionType::kEnum:
-      return options.*std::get<std::string Options::*>(spec->field);
-  }
-  return absl::InternalError("bad option table");
+  return GetOptionIn(OptionTable(), options, name);
 }
 
 std::string OptionsToJson(const Options& options) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const OptionSpec& spec : kOptions) {
-    std::string key(spec.name);
-    switch (spec.type) {
-      case OptionType::kBool:
-        j[key] = options.*std::get<bool Options::*>(spec.field);
-        break;
-      case OptionType::kUint:
-        j[key] = options.*std::get<uint64_t Options::*>(spec.field);
-        break;
-      case OptionType::kEnum:
-        j[key] = options.*std::get<std::string Options::*>(spec.field);
-        break;
-    }
-  }
+  OptionsToJsonIn(OptionTable(), options, &j);
   return j.dump();
 }
 
 std::string OptionsMarkdownTable() {
-  std::string out = "| option | type | default | description |\n";
-  absl::StrAppend(&out, "|---|---|---|---|\n");
-  for (const OptionSpec& spec : kOptions) {
-    std::string type;
-    switch (spec.type) {
-      case OptionType::kBool:
-        type = "bool";
-        break;
-      case OptionType::kUint:
-        type = absl::StrCat("integer ", spec.min, "–", spec.max);
-        break;
-      case OptionType::kEnum:
-        type = absl::StrCat("one of `",
-                            absl::StrReplaceAll(AV(spec.choices), {{"|", "`, `"}}),
-                            "`");
-        break;
-    }
-    absl::StrAppend(&out, "| `", AV(spec.name), "` | ", type, " | `",
-                    AV(spec.default_value), "` | ", AV(spec.doc), " |\n");
-  }
-  return out;
+  return "| option | type | default | description |\n|---|---|---|---|\n" +
+         MarkdownRowsIn(OptionTable());
 }
 
 }  // namespace cairn

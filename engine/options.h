@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "engine/option_table.h"
 
 namespace cairn {
 
@@ -44,19 +45,7 @@ struct Options {
   uint64_t migration_rate_items_per_sec = 100000;
 };
 
-enum class OptionType { kBool, kUint, kEnum };
-
-struct OptionSpec {
-  std::string_view name;
-  OptionType type;
-  std::variant<bool Options::*, uint64_t Options::*, std::string Options::*>
-      field;
-  std::string_view default_value;
-  std::string_view doc;
-  uint64_t min = 0;             // kUint only
-  uint64_t max = UINT64_MAX;    // kUint only
-  std::string_view choices;     // kEnum only: "a|b|c"
-};
+using OptionSpec = OptionSpecFor<Options>;
 
 // Every option, in documentation order.
 absl::Span<const OptionSpec> OptionTable();

@@ -18,7 +18,7 @@ cairn_status_t cairn_cache_add_instance(cairn_db_t* db,
       return Fail(CAIRN_INVALID_ARGUMENT, "instance_id out-parameter is NULL",
                   errmsg);
     }
-    absl::StatusOr<uint32_t> id = db->db->AddCacheInstance(capacity_bytes);
+    absl::StatusOr<uint32_t> id = db->node->engine().AddCacheInstance(capacity_bytes);
     if (!id.ok()) return Report(id.status(), errmsg);
     *instance_id = *id;
     return CAIRN_OK;
@@ -30,7 +30,7 @@ cairn_status_t cairn_cache_remove_instance(cairn_db_t* db,
                                            char** errmsg) {
   return Guard(errmsg, [&] {
     if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
-    return Report(db->db->RemoveCacheInstance(instance_id), errmsg);
+    return Report(db->node->engine().RemoveCacheInstance(instance_id), errmsg);
   });
 }
 
@@ -38,7 +38,7 @@ cairn_status_t cairn_cache_transfer(cairn_db_t* db, uint32_t from_id,
                                     uint32_t to_id, char** errmsg) {
   return Guard(errmsg, [&] {
     if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
-    absl::StatusOr<uint64_t> moved = db->db->TransferCache(from_id, to_id);
+    absl::StatusOr<uint64_t> moved = db->node->engine().TransferCache(from_id, to_id);
     return Report(moved.status(), errmsg);
   });
 }

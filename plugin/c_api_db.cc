@@ -28,9 +28,10 @@ cairn_status_t cairn_open(const cairn_options_t* options, const char* path,
     if (path == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "path is NULL", errmsg);
     }
-    cairn::Options o = options ? options->options : cairn::Options();
-    absl::StatusOr<std::unique_ptr<cairn::Db>> opened =
-        cairn::Db::Open(o, path);
+    cairn::replication::NodeOptions o =
+        options ? options->options : cairn::replication::NodeOptions();
+    absl::StatusOr<std::unique_ptr<cairn::replication::Node>> opened =
+        cairn::replication::Node::Open(o, path);
     if (!opened.ok()) return Report(opened.status(), errmsg);
     *db = new cairn_db_t{std::move(*opened)};
     return CAIRN_OK;
@@ -63,7 +64,7 @@ cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
       return Fail(CAIRN_INVALID_ARGUMENT, "value is NULL with nonzero length",
                   errmsg);
     }
-    return Report(db->db->Put(cairn::plugin::ToWriteOptions(options),
+    return Report(db->node->Put(cairn::plugin::ToWriteOptions(options),
                               {key, keylen}, {value, valuelen}),
                   errmsg);
   });
@@ -78,7 +79,7 @@ cairn_status_t cairn_delete(cairn_db_t* db, const cairn_writeoptions_t* options,
                   errmsg);
     }
     return Report(
-        db->db->Delete(cairn::plugin::ToWriteOptions(options), {key, keylen}),
+        db->node->Delete(cairn::plugin::ToWriteOptions(options), {key, keylen}),
         errmsg);
   });
 }
@@ -101,7 +102,7 @@ cairn_status_t cairn_get(cairn_db_t* db, const cairn_readoptions_t* options,
     // Reused per thread: the engine fills it, we copy out once.
     thread_local std::string buf;
     absl::Status s =
-        db->db->Get(cairn::plugin::ToReadOptions(options), {key, keylen}, &buf);
+        db->node->Get(cairn::plugin::ToReadOptions(options), {key, keylen}, &buf);
     if (!s.ok()) return Report(s, errmsg);
     *value = CopyOut(buf);
     *valuelen = buf.size();
@@ -118,7 +119,7 @@ cairn_status_t cairn_write(cairn_db_t* db, const cairn_writeoptions_t* options,
       return Fail(CAIRN_INVALID_ARGUMENT, "batch is NULL", errmsg);
     }
     return Report(
-        db->db->Write(cairn::plugin::ToWriteOptions(options), batch->batch),
+        db->node->Write(cairn::plugin::ToWriteOptions(options), batch->batch),
         errmsg);
   });
 }
@@ -132,7 +133,7 @@ cairn_status_t cairn_property(cairn_db_t* db, const char* name, char** value,
       return Fail(CAIRN_INVALID_ARGUMENT, "name and value must not be NULL",
                   errmsg);
     }
-    absl::StatusOr<std::string> v = db->db->Property(name);
+    absl::StatusOr<std::string> v = db->node->Property(name);
     if (!v.ok()) return Report(v.status(), errmsg);
     *value = CopyCString(*v);
     return CAIRN_OK;

@@ -20,7 +20,7 @@ cairn_status_t cairn_iter_create(cairn_db_t* db,
                   errmsg);
     }
     absl::StatusOr<std::unique_ptr<cairn::DbIterator>> it =
-        db->db->NewIterator(cairn::plugin::ToReadOptions(options));
+        db->node->NewIterator(cairn::plugin::ToReadOptions(options));
     if (!it.ok()) return Report(it.status(), errmsg);
     *iter = new cairn_iterator_t{std::move(*it)};
     return CAIRN_OK;
@@ -101,7 +101,7 @@ cairn_status_t cairn_snapshot_create(cairn_db_t* db,
       return Fail(CAIRN_INVALID_ARGUMENT, "db and snapshot must not be NULL",
                   errmsg);
     }
-    absl::StatusOr<std::shared_ptr<cairn::Snapshot>> s = db->db->GetSnapshot();
+    absl::StatusOr<std::shared_ptr<cairn::Snapshot>> s = db->node->GetSnapshot();
     if (!s.ok()) return Report(s.status(), errmsg);
     *snapshot = new cairn_snapshot_t{std::move(*s)};
     return CAIRN_OK;

@@ -9,13 +9,15 @@
 #include "engine/db_iterator.h"
 #include "engine/options.h"
 #include "engine/write_batch.h"
+#include "replication/node.h"
+#include "replication/options.h"
 
 struct cairn_db_t {
-  std::unique_ptr<cairn::Db> db;
+  std::unique_ptr<cairn::replication::Node> node;
 };
 
 struct cairn_options_t {
-  cairn::Options options;
+  cairn::replication::NodeOptions options;
 };
 
 struct cairn_snapshot_t {
