@@ -1,5 +1,6 @@
 // Db: opening, closing and destroying a database (see db.h).
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,6 +90,27 @@ absl::Status CheckPath(const Options& options, const std::string& path,
   return absl::OkStatus();
 }
 
+// LevelDB locks <db>/LOCK with fcntl(F_SETLK) and reports a held lock as a
+// plain I/O error. Our own lock (DbLock) keeps Cairn openers out first, so a
+// held LOCK means another program (a LevelDB tool, say) has the database:
+// ask the kernel who, and say Busy with its pid.
+absl::Status CheckLevelDbLock(const std::string& dir) {
+  std::string path = dir + "/LOCK";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::OkStatus();  // absent: nobody holds it
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  int rc = fcntl(fd, F_GETLK, &fl);
+  close(fd);
+  if (rc == 0 && fl.l_type != F_UNLCK) {
+    return BusyError(absl::StrCat("database '", dir,
+                                  "' is locked by LevelDB in process ",
+                                  fl.l_pid));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> Canonical(const std::string& path) {
   char* resolved = realpath(path.c_str(), nullptr);
   if (resolved == nullptr) {
@@ -127,6 +149,9 @@ absl::Status Db::Init() {
   if (!lock.ok()) return lock.status();
   lock_ = std::move(*lock);
 
+  if (env_ == leveldb::Env::Default()) {
+    if (absl::Status s = CheckLevelDbLock(path_); !s.ok()) return s;
+  }
   leveldb::Env* env = env_;
   // The directory exists on the real filesystem (the lock lives there); an
   // injected Env may keep its own namespace.

@@ -6,17 +6,20 @@
 //   absl code                              cairn status
 //   kNotFound                              CAIRN_NOT_FOUND
 //   kInvalidArgument, kOutOfRange,
-//   kAlreadyExists                         CAIRN_INVALID_ARGUMENT
-//   kUnknown, kPermissionDenied,
-//   kResourceExhausted                     CAIRN_IO_ERROR
+//   kAlreadyExists, kFailedPrecondition    CAIRN_INVALID_ARGUMENT
+//   kPermissionDenied, kResourceExhausted  CAIRN_IO_ERROR
 //   kDataLoss                              CAIRN_CORRUPTION
-//   kFailedPrecondition, kAborted          CAIRN_BUSY
+//   kAborted                               CAIRN_BUSY
 //   kUnavailable, kCancelled               CAIRN_UNAVAILABLE
 //   kDeadlineExceeded                      CAIRN_TIMEOUT
 //   kUnimplemented                         CAIRN_NOT_SUPPORTED
-//   kInternal, anything else               CAIRN_INTERNAL
+//   kInternal, kUnknown, anything else     CAIRN_INTERNAL
 //
-// Use the helpers below rather than raw codes so the mapping stays honest.
+// A status may also carry the C ABI code it means (CairnCode, as a payload),
+// which then wins over the table: an I/O error is CAIRN_IO_ERROR and a held
+// database CAIRN_BUSY because they say so, not because their absl codes
+// were borrowed for them. Use the helpers below rather than raw codes so the
+// mapping stays honest.
 #ifndef CAIRN_ENGINE_STATUS_H_
 #define CAIRN_ENGINE_STATUS_H_
 
@@ -26,6 +29,27 @@
 #include "leveldb/status.h"
 
 namespace cairn {
+
+// What the caller of the C ABI should do; the values are cairn_status_t's
+// (api/include/cairn/cairn.h), which the plugin checks at compile time.
+enum class CairnCode : int {
+  kNotFound = 1,
+  kInvalidArgument = 2,
+  kIoError = 3,
+  kCorruption = 4,
+  kBusy = 5,
+  kUnavailable = 6,
+  kTimeout = 7,
+  kNotSupported = 8,
+  kInternal = 9,
+};
+
+// Attaches the C ABI code `code` to a failed status.
+absl::Status WithCairnCode(absl::Status s, CairnCode code);
+// The code a status carries, or 0 if none.
+int CarriedCairnCode(const absl::Status& s);
+// True for a status made by BusyError (a database held by another owner).
+bool IsBusy(const absl::Status& s);
 
 // A filesystem failure (EIO, ENOSPC, EACCES...).
 absl::Status IoError(std::string_view message);

@@ -8,6 +8,17 @@ using cairn::plugin::Guard;
 using cairn::plugin::GuardVoid;
 using cairn::plugin::Report;
 
+namespace {
+
+// Runs an iterator move; an exception becomes the iterator's status (seen by
+// cairn_iter_status, and the iterator turns invalid) instead of vanishing.
+template <typename F>
+void GuardMove(cairn_iterator_t* iter, F&& move) noexcept {
+  iter->error = cairn::plugin::CaptureException(move);
+}
+
+}  // namespace
+
 extern "C" {
 
 cairn_status_t cairn_iter_create(cairn_db_t* db,
@@ -32,38 +43,38 @@ void cairn_iter_destroy(cairn_iterator_t* iter) {
 }
 
 void cairn_iter_seek_to_first(cairn_iterator_t* iter) {
-  if (iter != nullptr) GuardVoid([&] { iter->iter->SeekToFirst(); });
+  if (iter != nullptr) GuardMove(iter, [&] { iter->iter->SeekToFirst(); });
 }
 
 void cairn_iter_seek_to_last(cairn_iterator_t* iter) {
-  if (iter != nullptr) GuardVoid([&] { iter->iter->SeekToLast(); });
+  if (iter != nullptr) GuardMove(iter, [&] { iter->iter->SeekToLast(); });
 }
 
 void cairn_iter_seek(cairn_iterator_t* iter, const char* key, size_t keylen) {
   if (iter == nullptr || cairn::plugin::BadBytes(key, keylen)) return;
-  GuardVoid([&] { iter->iter->Seek({key, keylen}); });
+  GuardMove(iter, [&] { iter->iter->Seek({key, keylen}); });
 }
 
 void cairn_iter_seek_for_prev(cairn_iterator_t* iter, const char* key,
                               size_t keylen) {
   if (iter == nullptr || cairn::plugin::BadBytes(key, keylen)) return;
-  GuardVoid([&] { iter->iter->SeekForPrev({key, keylen}); });
+  GuardMove(iter, [&] { iter->iter->SeekForPrev({key, keylen}); });
 }
 
 void cairn_iter_next(cairn_iterator_t* iter) {
-  if (iter != nullptr) GuardVoid([&] { iter->iter->Next(); });
+  if (iter != nullptr) GuardMove(iter, [&] { iter->iter->Next(); });
 }
 
 void cairn_iter_prev(cairn_iterator_t* iter) {
-  if (iter != nullptr) GuardVoid([&] { iter->iter->Prev(); });
+  if (iter != nullptr) GuardMove(iter, [&] { iter->iter->Prev(); });
 }
 
 unsigned char cairn_iter_valid(const cairn_iterator_t* iter) {
-  return iter != nullptr && iter->iter->Valid() ? 1 : 0;
+  return iter != nullptr && iter->error.ok() && iter->iter->Valid() ? 1 : 0;
 }
 
 const char* cairn_iter_key(const cairn_iterator_t* iter, size_t* keylen) {
-  if (iter == nullptr || !iter->iter->Valid()) {
+  if (cairn_iter_valid(iter) == 0) {
     if (keylen != nullptr) *keylen = 0;
     return nullptr;
   }
@@ -73,7 +84,7 @@ const char* cairn_iter_key(const cairn_iterator_t* iter, size_t* keylen) {
 }
 
 const char* cairn_iter_value(const cairn_iterator_t* iter, size_t* valuelen) {
-  if (iter == nullptr || !iter->iter->Valid()) {
+  if (cairn_iter_valid(iter) == 0) {
     if (valuelen != nullptr) *valuelen = 0;
     return nullptr;
   }
@@ -88,6 +99,8 @@ cairn_status_t cairn_iter_status(const cairn_iterator_t* iter, char** errmsg) {
     if (iter == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "iter is NULL", errmsg);
     }
+    // A failure caught in a move outranks the engine's view of the iterator.
+    if (!iter->error.ok()) return Report(iter->error, errmsg);
     return Report(iter->iter->status(), errmsg);
   });
 }

@@ -39,6 +39,9 @@ struct cairn_writebatch_t {
 
 struct cairn_iterator_t {
   std::unique_ptr<cairn::DbIterator> iter;
+  // An exception caught in a move (an entry point with no status to
+  // return); reported by cairn_iter_status. Reset by the next move.
+  absl::Status error;
 };
 
 namespace cairn::plugin {

@@ -22,6 +22,8 @@ cairn_status_t Report(const absl::Status& s, char** errmsg);
 // Fails with `status` and `message`.
 cairn_status_t Fail(cairn_status_t status, std::string_view message,
                     char** errmsg);
+// The C ABI status `s` means: the code it carries, else by its absl code.
+cairn_status_t ToCairnStatus(const absl::Status& s);
 // Stores a malloc'd copy of `message` in *errmsg, if errmsg is not null.
 void SetMessage(std::string_view message, char** errmsg);
 
@@ -38,7 +40,25 @@ cairn_status_t Guard(char** errmsg, F&& body) noexcept {
   }
 }
 
-// For entry points without a status: swallow exceptions.
+// Runs `body`; an exception becomes an Internal status with its message.
+// For entry points without a status of their own to return, which record
+// the failure where the caller will look (an iterator's status).
+template <typename F>
+absl::Status CaptureException(F&& body) noexcept {
+  try {
+    body();
+    return absl::OkStatus();
+  } catch (const std::bad_alloc&) {
+    return absl::InternalError("out of memory");
+  } catch (const std::exception& e) {
+    return absl::InternalError(e.what());
+  } catch (...) {
+    return absl::InternalError("unknown exception");
+  }
+}
+
+// For entry points with nowhere to report (close, destroy): swallow
+// exceptions rather than unwind into C.
 template <typename F>
 void GuardVoid(F&& body) noexcept {
   try {

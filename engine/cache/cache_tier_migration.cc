@@ -56,7 +56,8 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
         " bytes free in /dev/shm)"));
   }
   if (layout_.current.members().size() >= ring::kMaxMembers) {
-    return absl::ResourceExhaustedError(absl::StrCat(
+    // Not a resource the caller can free by waiting: the call is wrong.
+    return absl::InvalidArgumentError(absl::StrCat(
         "the cache already has ", ring::kMaxMembers,
         " instances, the most it can have"));
   }
