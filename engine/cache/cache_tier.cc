@@ -199,7 +199,8 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
 
 std::unique_ptr<CacheTier::Route> CacheTier::BuildRoute() const {
   auto route = std::make_unique<Route>();
-  auto instances = [this](const ring::Ring& ring) {
+  auto instances = [this](const ring::Ring& ring)
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
     std::vector<ShmInstance*> out;
     for (const ring::Member& m : ring.members()) {
       auto it = slots_.find(m.id);

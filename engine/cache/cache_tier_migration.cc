@@ -62,7 +62,7 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
         " instances, the most it can have"));
   }
   const uint32_t id = layout_.next_id;
-  auto drop = [&] {
+  auto drop = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     const std::string name = it->second->segment_name;
