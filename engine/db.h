@@ -231,6 +231,10 @@ class Db {
                                                        uint32_t to);
   // Runs a running migration to its end now.
   [[nodiscard]] absl::Status FinishCacheMigration();
+  // Waits until the background mover ends a running migration, the Db
+  // closes or the deadline passes; returns whether the ring is stable
+  // (true at once with the cache disabled or no migration running).
+  bool WaitForCacheMigration(absl::Time deadline);
 
   // "cairn.stats", "cairn.options", "cairn.cache", "cairn.migration", or
   // "leveldb.*". NotFound otherwise.
@@ -263,9 +267,9 @@ class Db {
 
  private:
   Db(const Options& options, std::string path, const DbEnv& env);
-  absl::Status Init();
-  absl::Status CheckKey(std::string_view key) const;
-  absl::Status CheckValue(std::string_view key, std::string_view value) const;
+  [[nodiscard]] absl::Status Init();
+  [[nodiscard]] absl::Status CheckKey(std::string_view key) const;
+  [[nodiscard]] absl::Status CheckValue(std::string_view key, std::string_view value) const;
   struct OpView {
     OpKind kind;
     std::string_view key;
@@ -275,19 +279,19 @@ class Db {
   struct CommitRequest;
   struct Writer;
   // Commits one request through the leader/follower write queue.
-  absl::Status Commit(const WriteOptions& wo, CommitRequest* request);
+  [[nodiscard]] absl::Status Commit(const WriteOptions& wo, CommitRequest* request);
   // Builds the LevelDB batch of a write group (the leader, outside the lock).
-  absl::Status BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
+  [[nodiscard]] absl::Status BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
                           leveldb::WriteBatch* batch);
   // Write-through after a commit: newer versions replace cached ones.
   void UpdateCache(const OpView* ops, size_t n, const Version* versions,
                    const bool* applied);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
-  absl::Status ResolveReadOptions(const ReadOptions& ro,
+  [[nodiscard]] absl::Status ResolveReadOptions(const ReadOptions& ro,
                                   leveldb::ReadOptions* out) const;
-  absl::Status LoadMetadata();
-  absl::Status OpenCache();
-  static absl::Status CacheDisabled();
+  [[nodiscard]] absl::Status LoadMetadata();
+  [[nodiscard]] absl::Status OpenCache();
+  [[nodiscard]] static absl::Status CacheDisabled();
   std::string StatsJson();
 
   const Options options_;
@@ -303,6 +307,7 @@ class Db {
   std::shared_ptr<DbCore> core_;
   std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
   const bool cache_invalidates_;             // cache.write_policy
+  const std::function<uint64_t()> cache_now_ms_;  // DbEnv::cache_now_ms
   HybridClock clock_;
   Stats stats_;
 

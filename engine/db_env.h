@@ -12,6 +12,9 @@
 #ifndef CAIRN_ENGINE_DB_ENV_H_
 #define CAIRN_ENGINE_DB_ENV_H_
 
+#include <cstdint>
+#include <functional>
+
 #include "engine/version.h"
 
 namespace leveldb {
@@ -25,6 +28,9 @@ struct DbEnv {
   leveldb::Env* env = nullptr;
   // Wall-clock milliseconds for the hybrid clock; empty means the real clock.
   HybridClock::TimeSource now;
+  // Monotonic milliseconds for the cache's TTL, shared by every process of
+  // the machine; empty means CLOCK_MONOTONIC.
+  std::function<uint64_t()> cache_now_ms;
 };
 
 }  // namespace cairn

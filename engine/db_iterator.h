@@ -46,7 +46,7 @@ class DbIterator {
   std::string_view key() const;
   std::string_view value() const { return value_; }
   Version version() const { return version_; }
-  absl::Status status() const;
+  [[nodiscard]] absl::Status status() const;
 
  private:
   friend class Db;

@@ -130,6 +130,7 @@ Db::Db(const Options& options, std::string path, const DbEnv& env)
       path_(std::move(path)),
       env_(env.env != nullptr ? env.env : leveldb::Env::Default()),
       cache_invalidates_(options.cache_write_policy == "invalidate"),
+      cache_now_ms_(env.cache_now_ms),
       clock_(env.now) {}
 
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options,
@@ -216,6 +217,7 @@ absl::Status Db::OpenCache() {
   to.ttl_ms = options_.cache_ttl_ms;
   to.lock_timeout_ms = static_cast<uint32_t>(options_.cache_lock_timeout_ms);
   to.migration_rate = options_.migration_rate_items_per_sec;
+  to.now_ms = cache_now_ms_;
   std::string saved;
   leveldb::Status ls =
       ldb_->Get(leveldb::ReadOptions(), MetaKey(kCacheLayoutMeta), &saved);

@@ -64,6 +64,10 @@ absl::Status Db::FinishCacheMigration() {
   return cache_->FinishMigration();
 }
 
+bool Db::WaitForCacheMigration(absl::Time deadline) {
+  return !cache_ || cache_->WaitMigrationEnd(deadline);
+}
+
 absl::StatusOr<std::string> Db::Property(std::string_view name) {
   if (name == "cairn.stats") return StatsJson();
   if (name == "cairn.options") return OptionsToJson(options_);

@@ -86,15 +86,15 @@ void AppendDataKey(std::string* out, std::string_view user_key);
 void AppendRecord(std::string* out, OpKind kind, const Version& version,
                   std::string_view value);
 
-absl::StatusOr<RecordView> ParseRecord(std::string_view encoded);
-absl::StatusOr<uint64_t> ParseOpLogKey(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<RecordView> ParseRecord(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<uint64_t> ParseOpLogKey(std::string_view encoded);
 // Appends the operations of the batch stored at `first_sequence` whose
 // sequence is >= `from` to *out, at most `max` of them. DataLoss if the
 // value is malformed (nothing is appended then).
-absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
+[[nodiscard]] absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
                           uint64_t from, size_t max, std::vector<OpEntry>* out);
 // The number of operations in an encoded batch (checks only the header).
-absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded);
 
 struct OpBatchHeader {
   uint32_t count = 0;
@@ -102,7 +102,7 @@ struct OpBatchHeader {
   size_t size = 0;  // bytes of the header
 };
 // Parses the header of an encoded batch; DataLoss if malformed.
-absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded);
 
 void PutFixed64(std::string* out, uint64_t v);
 uint64_t DecodeFixed64(const char* p);

@@ -47,10 +47,10 @@ struct Parsed {
   bool b = false;
   uint64_t n = 0;
 };
-absl::Status ParseValue(OptionType type, std::string_view name,
+[[nodiscard]] absl::Status ParseValue(OptionType type, std::string_view name,
                         std::string_view value, uint64_t min, uint64_t max,
                         std::string_view choices, Parsed* out);
-absl::Status UnknownOption(std::string_view name);
+[[nodiscard]] absl::Status UnknownOption(std::string_view name);
 std::string MarkdownRow(std::string_view name, OptionType type, uint64_t min,
                         uint64_t max, std::string_view choices,
                         std::string_view default_value, std::string_view doc);
@@ -67,7 +67,7 @@ const OptionSpecFor<O>* Find(absl::Span<const OptionSpecFor<O>> table,
 }  // namespace option_internal
 
 template <typename O>
-absl::Status SetOptionIn(absl::Span<const OptionSpecFor<O>> table, O* options,
+[[nodiscard]] absl::Status SetOptionIn(absl::Span<const OptionSpecFor<O>> table, O* options,
                          std::string_view name, std::string_view value) {
   const OptionSpecFor<O>* spec = option_internal::Find(table, name);
   if (spec == nullptr) return option_internal::UnknownOption(name);
@@ -92,7 +92,7 @@ absl::Status SetOptionIn(absl::Span<const OptionSpecFor<O>> table, O* options,
 }
 
 template <typename O>
-absl::StatusOr<std::string> GetOptionIn(
+[[nodiscard]] absl::StatusOr<std::string> GetOptionIn(
     absl::Span<const OptionSpecFor<O>> table, const O& options,
     std::string_view name) {
   const OptionSpecFor<O>* spec = option_internal::Find(table, name);

@@ -53,11 +53,11 @@ absl::Span<const OptionSpec> OptionTable();
 // Sets `name` to `value`. Unknown names and bad values are
 // InvalidArgument naming the option and the value; *options is then
 // unchanged.
-absl::Status SetOption(Options* options, std::string_view name,
+[[nodiscard]] absl::Status SetOption(Options* options, std::string_view name,
                        std::string_view value);
 
 // The canonical string form of an option's current value.
-absl::StatusOr<std::string> GetOption(const Options& options,
+[[nodiscard]] absl::StatusOr<std::string> GetOption(const Options& options,
                                       std::string_view name);
 
 // {"name": value, ...} with JSON types (bool, number, string).

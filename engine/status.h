@@ -45,21 +45,21 @@ enum class CairnCode : int {
 };
 
 // Attaches the C ABI code `code` to a failed status.
-absl::Status WithCairnCode(absl::Status s, CairnCode code);
+[[nodiscard]] absl::Status WithCairnCode(absl::Status s, CairnCode code);
 // The code a status carries, or 0 if none.
 int CarriedCairnCode(const absl::Status& s);
 // True for a status made by BusyError (a database held by another owner).
 bool IsBusy(const absl::Status& s);
 
 // A filesystem failure (EIO, ENOSPC, EACCES...).
-absl::Status IoError(std::string_view message);
+[[nodiscard]] absl::Status IoError(std::string_view message);
 // The resource is held by another owner; the message names it.
-absl::Status BusyError(std::string_view message);
+[[nodiscard]] absl::Status BusyError(std::string_view message);
 // Stored data failed a checksum or could not be parsed.
-absl::Status CorruptionError(std::string_view message);
+[[nodiscard]] absl::Status CorruptionError(std::string_view message);
 
 // Converts a LevelDB status, prefixing the message with `context`.
-absl::Status FromLevelDB(const leveldb::Status& s, std::string_view context);
+[[nodiscard]] absl::Status FromLevelDB(const leveldb::Status& s, std::string_view context);
 
 }  // namespace cairn
 

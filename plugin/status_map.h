@@ -44,7 +44,7 @@ cairn_status_t Guard(char** errmsg, F&& body) noexcept {
 // For entry points without a status of their own to return, which record
 // the failure where the caller will look (an iterator's status).
 template <typename F>
-absl::Status CaptureException(F&& body) noexcept {
+[[nodiscard]] absl::Status CaptureException(F&& body) noexcept {
   try {
     body();
     return absl::OkStatus();

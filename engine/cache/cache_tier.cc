@@ -170,6 +170,7 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
   config.ttl_ms = options_.ttl_ms;
   config.lock_timeout_ms = options_.lock_timeout_ms;
   config.expected_sequence = sequence;
+  config.now_ms = options_.now_ms;
   if (fresh) (void)ShmInstance::Remove(slot->segment_name);
   absl::StatusOr<std::unique_ptr<ShmInstance>> inst = ShmInstance::Open(config);
   if (inst.ok() && (*inst)->open_reason() == OpenReason::kWarm &&
@@ -253,9 +254,11 @@ CacheTier::~CacheTier() {
 
 void CacheTier::Close(uint64_t sequence) {
   StopMover();
+  SyncPoint("close:waiting");
   MutexLock lock(&change_mu_);
   if (closed_) return;
   closed_ = true;
+  SyncPoint("close:locked");
   if (absl::Status s = SaveLayout(); !s.ok()) {
     InfoLog(log_, "cairn: cannot save the cache layout at close: %s",
             std::string(s.message()).c_str());

@@ -58,6 +58,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "engine/cache/placement.h"
 #include "engine/cache/shm_instance.h"
 #include "engine/mutex.h"
@@ -84,6 +85,13 @@ struct TierOptions {
   // Saves an encoded layout durably; called before a change takes effect,
   // when a migration ends, and at Close. Null: layouts are not persisted.
   std::function<absl::Status(const std::string& encoded)> save_layout;
+  // The TTL clock (see InstanceConfig::now_ms); null: CLOCK_MONOTONIC.
+  std::function<uint64_t()> now_ms;
+  // Tests only: called at named points so a test can force one order of two
+  // racing calls (as RocksDB's sync points do): "add:waiting" and
+  // "close:waiting" before taking the change lock, "add:locked" (past the
+  // closed check) and "close:locked" (closed set) holding it.
+  std::function<void(std::string_view point)> sync_point;
 };
 
 // Totals over the instances, for "cairn.stats".
@@ -101,12 +109,12 @@ class CacheTier {
   // InvalidArgument when the options cannot work (capacity per instance
   // below the minimum). Otherwise always succeeds; instances that fail to
   // open are reported, not fatal. `sequence` is the LevelDB sequence now.
-  static absl::StatusOr<std::unique_ptr<CacheTier>> Open(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CacheTier>> Open(
       const TierOptions& options, const std::string& canonical_db_path,
       uint64_t sequence, leveldb::Logger* log);
 
   // Removes every segment of the database at `canonical_db_path`.
-  static absl::Status RemoveSegments(const std::string& canonical_db_path);
+  [[nodiscard]] static absl::Status RemoveSegments(const std::string& canonical_db_path);
 
   ~CacheTier();
 
@@ -149,17 +157,21 @@ class CacheTier {
   // Returns its id. InvalidArgument for a capacity out of range or beyond
   // the free shared memory; ResourceExhausted when the ring is full;
   // Unavailable after Close.
-  absl::StatusOr<uint32_t> AddInstance(uint64_t capacity_bytes);
+  [[nodiscard]] absl::StatusOr<uint32_t> AddInstance(uint64_t capacity_bytes);
   // Removes instance `id`: its keys go to the others, it is drained by the
   // migration and freed when that ends. InvalidArgument for an unknown id or
   // the last instance; Unavailable after Close.
-  absl::Status RemoveInstance(uint32_t id);
+  [[nodiscard]] absl::Status RemoveInstance(uint32_t id);
   // Moves now everything `from` holds that the current ring places on `to`.
   // `from` may be an instance being removed. Returns the items moved.
-  absl::StatusOr<uint64_t> Transfer(uint32_t from, uint32_t to);
+  [[nodiscard]] absl::StatusOr<uint64_t> Transfer(uint32_t from, uint32_t to);
   // Runs the current migration to its end at full speed (no-op when
   // stable). For tests, tools and changes that queue behind it.
-  absl::Status FinishMigration();
+  // Waits, without driving it, until no migration runs (the background
+  // mover finishes it), the tier closes, or the deadline passes; returns
+  // whether the ring is stable.
+  bool WaitMigrationEnd(absl::Time deadline) ABSL_LOCKS_EXCLUDED(change_mu_);
+  [[nodiscard]] absl::Status FinishMigration();
 
   // Stops the mover, saves the layout and marks every instance clean at
   // `sequence`. No call may follow except properties.
@@ -182,23 +194,23 @@ class CacheTier {
             leveldb::Logger* log);
 
   // cache_tier.cc
-  absl::Status OpenSlot(uint32_t id, uint64_t capacity, uint64_t layout_id,
+  [[nodiscard]] absl::Status OpenSlot(uint32_t id, uint64_t capacity, uint64_t layout_id,
                         uint64_t sequence, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   std::unique_ptr<Route> BuildRoute() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
-  absl::Status SaveLayout() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  [[nodiscard]] absl::Status SaveLayout() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
 
   // cache_tier_migration.cc
-  absl::Status BeginEpoch(ring::Ring next)
+  [[nodiscard]] absl::Status BeginEpoch(ring::Ring next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void ResetMover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   // Walks up to `max_buckets` buckets of the current source; ends the
   // migration after the last. Returns items moved.
   uint64_t StepLocked(uint32_t max_buckets)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
-  absl::Status FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  [[nodiscard]] absl::Status FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void EndMigration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   // Walks `src`'s index buckets [begin, end) and moves to its current owner
   // every key whose owner `select` picks; adds the moves to *moved. Returns
@@ -211,6 +223,10 @@ class CacheTier {
   void MoverLoop();
   void StopMover();
   uint64_t RemainingEstimate() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+
+  void SyncPoint(std::string_view point) const {
+    if (options_.sync_point) options_.sync_point(point);
+  }
 
   const TierOptions options_;
   const std::string db_path_;
@@ -229,6 +245,8 @@ class CacheTier {
   uint32_t cursor_bucket_ ABSL_GUARDED_BY(change_mu_) = 0;
   std::string layout_note_ ABSL_GUARDED_BY(change_mu_);
   bool closed_ ABSL_GUARDED_BY(change_mu_) = false;
+
+  CondVar migration_ended_;  // with change_mu_: EndMigration() ran
 
   std::atomic<uint64_t> moved_lazy_{0};
   std::atomic<uint64_t> moved_mover_{0};

@@ -39,8 +39,10 @@ absl::Status Closing() {
 }  // namespace
 
 absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
+  SyncPoint("add:waiting");
   MutexLock lock(&change_mu_);
   if (closed_) return Closing();
+  SyncPoint("add:locked");
   // Queue behind a running migration; the checks below see the result.
   if (absl::Status s = FinishLocked(); !s.ok()) return s;
   if (capacity_bytes < kMinInstanceBytes || capacity_bytes > kMaxInstanceBytes) {
@@ -161,6 +163,18 @@ absl::Status CacheTier::FinishMigration() {
   MutexLock lock(&change_mu_);
   if (closed_) return Closing();
   return FinishLocked();
+}
+
+bool CacheTier::WaitMigrationEnd(absl::Time deadline) {
+  MutexLock lock(&change_mu_);
+  while (layout_.migrating() && !closed_) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    migration_ended_.WaitFor(
+        &change_mu_,
+        absl::ToChronoNanoseconds(std::min(left, absl::Seconds(3600))));
+  }
+  return !layout_.migrating();
 }
 
 absl::Status CacheTier::FinishLocked() {
@@ -290,6 +304,7 @@ bool CacheTier::MoveOne(ShmInstance* src, std::string_view key) {
 void CacheTier::EndMigration() {
   const uint64_t from = layout_.progress.from_epoch;
   layout_.previous.reset();
+  migration_ended_.SignalAll();
   layout_.progress.finished_ms = WallMs();
   sources_.clear();
   cursor_source_ = 0;

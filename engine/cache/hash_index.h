@@ -64,7 +64,7 @@ class HashIndex {
 
   void Touch(const SlotRef& ref) const;
 
-  absl::Status LockPair(const KeyLoc& loc, uint32_t timeout_ms,
+  [[nodiscard]] absl::Status LockPair(const KeyLoc& loc, uint32_t timeout_ms,
                         pid_t owner_pid) const;
   void UnlockPair(const KeyLoc& loc) const;
 

@@ -59,7 +59,7 @@ class PageLog {
   void Format();
 
   // Checks the lists and descriptors of an attached segment and clears pins.
-  absl::Status Validate() ABSL_LOCKS_EXCLUDED(mu_);
+  [[nodiscard]] absl::Status Validate() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Carves `bytes` (a multiple of 8, at most page_size) and pins its page.
   // nullopt if no page can be freed (all pinned, or eviction failed).

@@ -162,7 +162,7 @@ uint64_t HeaderChecksum(const SegmentHeader& h);
 // The layout for a segment of `capacity` bytes, or InvalidArgument if the
 // capacity is outside [kMinCapacity, kMaxCapacity] or leaves fewer than three
 // data pages.
-absl::StatusOr<Geometry> ComputeGeometry(uint64_t capacity);
+[[nodiscard]] absl::StatusOr<Geometry> ComputeGeometry(uint64_t capacity);
 
 }  // namespace cairn::cache
 

@@ -80,11 +80,11 @@ class ShmInstance : private PageLog::Evictor {
   // capacity), ResourceExhausted (shared memory full), PermissionDenied or
   // Unavailable (the name cannot be opened or replaced), AlreadyExists (a
   // concurrent creator). On error the engine runs without this instance.
-  static absl::StatusOr<std::unique_ptr<ShmInstance>> Open(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmInstance>> Open(
       const InstanceConfig& config);
 
   // Removes a segment by name (cairn_destroy). OK if absent.
-  static absl::Status Remove(const std::string& segment_name);
+  [[nodiscard]] static absl::Status Remove(const std::string& segment_name);
 
   // Unmaps. Unless MarkClean succeeded, the segment stays dirty and the next
   // Open rebuilds it.
@@ -155,7 +155,7 @@ class ShmInstance : private PageLog::Evictor {
   // Open can reattach warm. No other call may run concurrently or later;
   // afterwards every Get misses and writes are ignored. FailedPrecondition
   // if the instance failed or a lock is held.
-  absl::Status MarkClean(uint64_t sequence, uint64_t ring_epoch = 0);
+  [[nodiscard]] absl::Status MarkClean(uint64_t sequence, uint64_t ring_epoch = 0);
 
   InstanceStats Stats() const;
   OpenReason open_reason() const { return open_reason_; }
@@ -170,10 +170,10 @@ class ShmInstance : private PageLog::Evictor {
 
   // Opening (shm_instance_open.cc).
   OpenReason Examine(const ShmSegment& seg, std::string* detail) const;
-  absl::Status AdoptWarm(std::unique_ptr<ShmSegment> seg);
-  absl::Status CreateFresh();
+  [[nodiscard]] absl::Status AdoptWarm(std::unique_ptr<ShmSegment> seg);
+  [[nodiscard]] absl::Status CreateFresh();
   void Bind(std::unique_ptr<ShmSegment> seg);
-  absl::Status ValidateIndex() const;
+  [[nodiscard]] absl::Status ValidateIndex() const;
 
   // Operations (shm_instance.cc).
   bool Usable() const {

@@ -34,20 +34,20 @@ class ShmSegment {
 
   // Maps an existing segment whole. NotFound if there is none. A segment of
   // size 0 is returned unmapped (size() == 0, base() == nullptr).
-  static absl::StatusOr<std::unique_ptr<ShmSegment>> Attach(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmSegment>> Attach(
       const std::string& name);
 
   // Creates a new segment of `size` bytes, mode 0600, reserved and zeroed.
   // Fails with AlreadyExists if the name is taken.
-  static absl::StatusOr<std::unique_ptr<ShmSegment>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmSegment>> Create(
       const std::string& name, uint64_t size, const Hook& hook);
 
   // Removes the name (mappings stay valid). OK if it does not exist.
-  static absl::Status Remove(const std::string& name);
+  [[nodiscard]] static absl::Status Remove(const std::string& name);
 
   // Ensures every byte of the mapping is backed by memory (a no-op for
   // segments we created); ResourceExhausted otherwise.
-  absl::Status Reserve(const Hook& hook = nullptr);
+  [[nodiscard]] absl::Status Reserve(const Hook& hook = nullptr);
 
   char* base() const { return static_cast<char*>(region_.get_address()); }
   uint64_t size() const { return size_; }

@@ -47,7 +47,7 @@ struct Layout {
 };
 
 std::string EncodeLayout(const Layout& layout);
-absl::StatusOr<Layout> DecodeLayout(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<Layout> DecodeLayout(std::string_view encoded);
 
 // Names what cached items depend on: the epoch and the rings (not the
 // progress counters). A clean segment is reattached only under the same id.

@@ -48,14 +48,14 @@ class Ring {
   }
 
   // A ring over `members` (1..kMaxMembers, distinct ids, capacity > 0).
-  static absl::StatusOr<Ring> Create(std::vector<Member> members);
+  [[nodiscard]] static absl::StatusOr<Ring> Create(std::vector<Member> members);
   // A ring from persisted parts; validates everything (untrusted input).
-  static absl::StatusOr<Ring> FromParts(std::vector<Member> members,
+  [[nodiscard]] static absl::StatusOr<Ring> FromParts(std::vector<Member> members,
                                         std::vector<uint16_t> table);
 
   // The next ring after adding or removing one member, moving the least.
-  absl::StatusOr<Ring> WithAdded(const Member& member) const;
-  absl::StatusOr<Ring> WithRemoved(uint32_t id) const;
+  [[nodiscard]] absl::StatusOr<Ring> WithAdded(const Member& member) const;
+  [[nodiscard]] absl::StatusOr<Ring> WithRemoved(uint32_t id) const;
 
   // Index into members() of the owner of `key_hash`.
   uint32_t IndexFor(uint64_t key_hash) const {

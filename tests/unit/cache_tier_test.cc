@@ -2,6 +2,7 @@
 // and saved layouts that are damaged or from other options.
 #include "engine/cache/cache_tier.h"
 
+#include <future>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -45,26 +46,69 @@ TEST(CacheTierTest, ChangesAfterCloseAreUnavailable) {
   ASSERT_TRUE(CacheTier::RemoveSegments(dir.path()).ok());
 }
 
-TEST(CacheTierTest, AddRacingCloseEitherLandsOrIsRefused) {
+// An add that holds the change lock when Close arrives lands, and Close
+// then marks the new instance clean with the rest: it reopens warm.
+TEST(CacheTierTest, AddHoldingTheLockLandsBeforeCloseAndReopensWarm) {
   TempDir dir;
-  auto tier = OpenTier(Small(), dir.path());
-  std::atomic<int> added{0}, refused{0};
-  std::thread adder([&] {
-    for (int i = 0; i < 20; ++i) {
-      absl::StatusOr<uint32_t> id = tier->AddInstance(256 << 10);
-      if (id.ok()) {
-        ++added;
-      } else {
-        EXPECT_EQ(id.status().code(), absl::StatusCode::kUnavailable)
-            << id.status();
-        ++refused;
-      }
+  TierOptions o = Small();
+  std::string saved;
+  o.save_layout = [&](const std::string& layout) {
+    saved = layout;
+    return absl::OkStatus();
+  };
+  std::unique_ptr<CacheTier> tier;
+  std::thread closer;
+  std::promise<void> closer_waiting;
+  o.sync_point = [&](std::string_view point) {
+    if (point == "add:locked") {
+      closer = std::thread([&] { tier->Close(0); });
+      closer_waiting.get_future().wait();  // Close is now queued behind us
+    } else if (point == "close:waiting") {
+      closer_waiting.set_value();
     }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  tier = OpenTier(o, dir.path());
+  absl::StatusOr<uint32_t> id = tier->AddInstance(256 << 10);
+  closer.join();
+  ASSERT_TRUE(id.ok()) << id.status();
+  tier.reset();
+
+  TierOptions reopen = Small();
+  reopen.saved_layout = saved;
+  tier = OpenTier(reopen, dir.path());
+  nlohmann::json c = nlohmann::json::parse(tier->PropertyJson());
+  ASSERT_EQ(c["instances"].size(), 3u) << c.dump();
+  for (const auto& inst : c["instances"]) {
+    EXPECT_EQ(inst["open"], "warm") << inst.dump();
+  }
+  tier.reset();
+  ASSERT_TRUE(CacheTier::RemoveSegments(dir.path()).ok());
+}
+
+// An add that waits for the lock while Close holds it is refused, and
+// leaves no instance or segment behind.
+TEST(CacheTierTest, AddQueuedBehindCloseIsRefusedAndLeavesNothing) {
+  TempDir dir;
+  TierOptions o = Small();
+  std::unique_ptr<CacheTier> tier;
+  std::thread adder;
+  absl::Status add_status;
+  std::promise<void> adder_waiting;
+  o.sync_point = [&](std::string_view point) {
+    if (point == "close:locked") {
+      adder = std::thread(
+          [&] { add_status = tier->AddInstance(256 << 10).status(); });
+      adder_waiting.get_future().wait();  // the add is now queued behind us
+    } else if (point == "add:waiting") {
+      adder_waiting.set_value();
+    }
+  };
+  tier = OpenTier(o, dir.path());
   tier->Close(0);
   adder.join();
-  EXPECT_EQ(added + refused, 20);
+  EXPECT_EQ(add_status.code(), absl::StatusCode::kUnavailable) << add_status;
+  nlohmann::json c = nlohmann::json::parse(tier->PropertyJson());
+  EXPECT_EQ(c["instances"].size(), 2u) << c.dump();
   tier.reset();
   ASSERT_TRUE(CacheTier::RemoveSegments(dir.path()).ok());
 }

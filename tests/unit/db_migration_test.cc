@@ -52,14 +52,11 @@ void ExpectAll(Db* db, int n, int gen = 0) {
   }
 }
 
-// Polls "cairn.migration" until it says stable; bounded.
-bool WaitStable(Db* db, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Prop(db, "cairn.migration")["state"] == "stable") return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+// Waits for the background mover to end the migration (woken when it does,
+// not polled); bounded. Then "cairn.migration" must agree.
+bool WaitStable(Db* db, absl::Duration limit = absl::Seconds(30)) {
+  if (!db->WaitForCacheMigration(absl::Now() + limit)) return false;
+  return Prop(db, "cairn.migration")["state"] == "stable";
 }
 
 uint64_t TotalMisses(Db* db) {
