@@ -11,29 +11,6 @@
 
 namespace cairn::testing {
 
-TempDir::TempDir() {
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / "cairn-ptest-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  // cairn_destroy each database first: it also removes the shared-memory
-  // cache segments, which live outside the directory.
-  std::error_code ec;
-  std::vector<std::string> dbs;
-  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->path().filename() == "CURRENT") {
-      dbs.push_back(it->path().parent_path().string());
-    }
-  }
-  for (const std::string& db : dbs) cairn_destroy(db.c_str(), nullptr);
-  std::filesystem::remove_all(path_, ec);
-}
-
 Child::Child(const std::function<int()>& body) {
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork");

@@ -9,18 +9,17 @@
 #include <string>
 
 #include "cairn/cairn.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::testing {
 
-class TempDir {
+// Destroys the databases it holds through the C ABI.
+class TempDir : public BasicTempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir()
+      : BasicTempDir([](const std::string& db) {
+          cairn_destroy(db.c_str(), nullptr);
+        }) {}
 };
 
 // Runs `body` in a forked child that exits with its return value (never

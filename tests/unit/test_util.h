@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/db.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::testing {
 
@@ -19,17 +20,11 @@ using OptionList = std::vector<std::pair<std::string, std::string>>;
 std::unique_ptr<Db> OpenTestDb(const std::string& path,
                                const OptionList& options);
 
-class TempDir {
+// Destroys the databases it holds through the engine.
+class TempDir : public BasicTempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir()
+      : BasicTempDir([](const std::string& db) { (void)Db::Destroy(db); }) {}
 };
 
 }  // namespace cairn::testing
