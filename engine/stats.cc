@@ -1,5 +1,7 @@
 #include "engine/stats.h"
 
+#include "engine/thread_shard.h"
+
 namespace cairn {
 
 const char* CounterName(Counter c) {
@@ -29,10 +31,6 @@ uint64_t Stats::Get(Counter c) const {
   return total;
 }
 
-int Stats::ShardIndex() {
-  static std::atomic<int> next{0};
-  thread_local int index = next.fetch_add(1, std::memory_order_relaxed) % kShards;
-  return index;
-}
+int Stats::ShardIndex() { return ThreadShard<kShards>(); }
 
 }  // namespace cairn

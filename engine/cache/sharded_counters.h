@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "engine/cache/segment_layout.h"
+#include "engine/thread_shard.h"
 
 namespace cairn::cache {
 
@@ -39,12 +40,7 @@ class ShardedCounters {
     std::atomic<uint64_t> value[kNumCounters] = {};
   };
 
-  static int ShardIndex() {
-    static std::atomic<int> next{0};
-    thread_local const int index =
-        next.fetch_add(1, std::memory_order_relaxed) % kShards;
-    return index;
-  }
+  static int ShardIndex() { return ThreadShard<kShards>(); }
 
   Shard shards_[kShards];
 };

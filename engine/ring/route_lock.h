@@ -19,6 +19,7 @@
 #include <atomic>
 
 #include "absl/base/thread_annotations.h"
+#include "engine/thread_shard.h"
 
 namespace cairn::ring {
 
@@ -59,12 +60,7 @@ class ABSL_LOCKABLE RouteLock {
   struct alignas(64) Slot {
     pthread_rwlock_t lock;
   };
-  static int ThreadSlot() {
-    static std::atomic<int> next{0};
-    thread_local const int slot =
-        next.fetch_add(1, std::memory_order_relaxed) % kSlots;
-    return slot;
-  }
+  static int ThreadSlot() { return ThreadShard<kSlots>(); }
   Slot slots_[kSlots];
 };
 
