@@ -3,6 +3,7 @@
 #include "engine/cache/shm_instance.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "tests/cache/cache_test_util.h"
 
@@ -322,9 +324,14 @@ TEST(ShmInstanceTest, SegmentNameIsStableAndShort) {
   EXPECT_EQ(a, SegmentName("/var/lib/db", 3));
   EXPECT_NE(a, SegmentName("/var/lib/db", 4));
   EXPECT_NE(a, SegmentName("/var/lib/db2", 3));
-  EXPECT_EQ(a.rfind("/cairn-", 0), 0u);
-  EXPECT_EQ(a.size(), std::string("/cairn-0123456789abcdef-3").size());
+  EXPECT_NE(a, SegmentName("/var/lib/db", 3, geteuid() + 1));
+  const std::string prefix = absl::StrFormat("/cairn-%d-", geteuid());
+  EXPECT_EQ(a.rfind(prefix, 0), 0u) << a;
+  EXPECT_EQ(a.size(), prefix.size() + std::string("0123456789abcdef-3").size());
   EXPECT_EQ(a.find('/', 1), std::string::npos);
+  const std::string alt = AlternateSegmentName(a);
+  EXPECT_EQ(alt.rfind(a + ".", 0), 0u) << alt;
+  EXPECT_NE(alt, AlternateSegmentName(a));
 }
 
 TEST(ShmInstanceTest, BadNamesAreRejected) {
