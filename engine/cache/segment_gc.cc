@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -53,7 +54,9 @@ absl::StatusOr<ReclaimResult> ReclaimOrphanSegments(uint32_t max_examined) {
   while (dirent* e = readdir(dir)) {
     std::string_view n(e->d_name);
     if (n.size() > prefix.size() && n.substr(0, prefix.size()) == prefix) {
-      names.push_back("/" + std::string(n));
+      std::string name = "/";
+      name.append(n.data(), n.size());
+      names.push_back(std::move(name));
     }
   }
   closedir(dir);

@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -71,7 +72,9 @@ std::vector<SegmentEntry> ListSegments(std::string_view canonical_db_path) {
     }
     uint32_t n = 0;
     for (char c : id) n = n * 10 + static_cast<uint32_t>(c - '0');
-    out.push_back({n, "/" + std::string(name)});
+    std::string full = "/";
+    full.append(name.data(), name.size());
+    out.push_back({n, std::move(full)});
   }
   closedir(dir);
   return out;
