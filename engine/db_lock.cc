@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -29,17 +30,49 @@ long ReadOwnerPid(int fd) {
   return pid;
 }
 
+// The lock file must be ours alone: a regular file of the effective uid,
+// mode 0600. Another user able to open it could hold the lock (flock needs
+// only an open descriptor) and keep the database from opening.
+absl::Status CheckOurs(int fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    return IoError(
+        absl::StrCat("cannot stat lock file '", path, "': ", strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "lock file '", path, "' refused: not a regular file"));
+  }
+  if (st.st_uid != geteuid()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("lock file '", path, "' refused: owned by uid ",
+                     st.st_uid, ", not ", geteuid()));
+  }
+  // Ours: an older build or the umask may have left other bits set.
+  if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+    return IoError(absl::StrCat("cannot set mode 0600 on lock file '", path,
+                                "': ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DbLock>> DbLock::Acquire(
     const std::string& dir) {
   std::string path = absl::StrCat(dir, "/", kFileName);
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(),
+                O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0) {
     int err = errno;
     std::string msg = absl::StrCat("cannot open lock file '", path,
                                    "': ", strerror(err));
+    if (err == ELOOP) msg += " (a symbolic link: refused)";
     return IoError(msg);
+  }
+  if (absl::Status s = CheckOurs(fd, path); !s.ok()) {
+    close(fd);
+    return s;
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;

@@ -7,6 +7,10 @@
 // the next open. A conflicting open fails with a Busy status naming the
 // owner's pid.
 //
+// The lock file is trusted only if it is ours: opened without following a
+// symlink, a regular file owned by the effective uid (PermissionDenied
+// otherwise), mode 0600 (set if it was wider).
+//
 // Not copyable; release by destruction. Thread-compatible.
 #ifndef CAIRN_ENGINE_DB_LOCK_H_
 #define CAIRN_ENGINE_DB_LOCK_H_

@@ -1,5 +1,7 @@
-// C ABI: cache instances — add, remove, bulk transfer (ABI 1.1).
+// C ABI: cache instances — add, remove, bulk transfer (ABI 1.1); orphan
+// segment reclaim (ABI 1.2).
 // Argument checks and status mapping only; the engine does the work.
+#include "engine/cache/segment_gc.h"
 #include "plugin/handles.h"
 #include "plugin/status_map.h"
 
@@ -40,6 +42,16 @@ cairn_status_t cairn_cache_transfer(cairn_db_t* db, uint32_t from_id,
     if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     absl::StatusOr<uint64_t> moved = db->node->engine().TransferCache(from_id, to_id);
     return Report(moved.status(), errmsg);
+  });
+}
+
+cairn_status_t cairn_gc_segments(uint32_t* removed, char** errmsg) {
+  return Guard(errmsg, [&] {
+    absl::StatusOr<cairn::cache::ReclaimResult> r =
+        cairn::cache::ReclaimOrphanSegments(UINT32_MAX);
+    if (!r.ok()) return Report(r.status(), errmsg);
+    if (removed != nullptr) *removed = r->removed;
+    return CAIRN_OK;
   });
 }
 

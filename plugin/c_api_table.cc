@@ -80,6 +80,8 @@ static const cairn_api_t kApi = {
     cairn_cache_add_instance,
     cairn_cache_remove_instance,
     cairn_cache_transfer,
+    /* ABI 1.2: shared-memory orphan reclaim */
+    cairn_gc_segments,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

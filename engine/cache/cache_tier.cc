@@ -3,10 +3,9 @@
 // cache_tier_json.cc.
 #include "engine/cache/cache_tier.h"
 
-#include <dirent.h>
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/cache/segment_gc.h"
 #include "engine/cache/segment_name.h"
 #include "engine/cache/tier_route.h"
 #include "engine/info_log.h"
@@ -14,35 +13,9 @@
 namespace cairn::cache {
 namespace {
 
-// "/cairn-<hash>-" for a database: SegmentName without the instance id.
-std::string SegmentPrefix(const std::string& canonical_db_path) {
-  std::string name = SegmentName(canonical_db_path, 0);
-  return name.substr(0, name.size() - 1);
-}
-
-// Instance ids of this database's segments present in /dev/shm.
-std::vector<uint32_t> ExistingSegmentIds(const std::string& canonical_db_path) {
-  std::vector<uint32_t> ids;
-  std::string prefix = SegmentPrefix(canonical_db_path).substr(1);
-  DIR* dir = opendir("/dev/shm");
-  if (dir == nullptr) return ids;
-  while (dirent* e = readdir(dir)) {
-    std::string_view name(e->d_name);
-    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) {
-      continue;
-    }
-    std::string_view id = name.substr(prefix.size());
-    uint32_t n = 0;
-    bool digits = !id.empty() && id.size() <= 9;
-    for (char c : id) {
-      if (c < '0' || c > '9') digits = false;
-      n = n * 10 + static_cast<uint32_t>(c - '0');
-    }
-    if (digits) ids.push_back(n);
-  }
-  closedir(dir);
-  return ids;
-}
+// At most this many of the user's segments are examined for orphans at
+// each open (segment_gc.h), so an open never pays for a crowded /dev/shm.
+constexpr uint32_t kReclaimAtOpen = 32;
 
 // The layout of a database opened with `options` for the first time (or
 // with options that differ from those its saved layout was built for).
@@ -84,6 +57,13 @@ absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
   }
   std::unique_ptr<CacheTier> tier(
       new CacheTier(options, canonical_db_path, log));
+  if (absl::StatusOr<ReclaimResult> r = ReclaimOrphanSegments(kReclaimAtOpen);
+      !r.ok()) {
+    InfoLog(log, "cairn: orphan segment scan: %s",
+            std::string(r.status().message()).c_str());
+  } else if (r->removed > 0) {
+    InfoLog(log, "cairn: removed %u orphaned cache segments", r->removed);
+  }
   {
     MutexLock lock(&tier->change_mu_);
     ring::Layout& layout = tier->layout_;
@@ -135,10 +115,8 @@ absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
     for (const ring::Member& m : wanted) ids.insert(m.id);
     // Segments of instances that are no longer in the layout would only
     // waste shared memory.
-    for (uint32_t id : ExistingSegmentIds(canonical_db_path)) {
-      if (!ids.contains(id)) {
-        (void)ShmInstance::Remove(SegmentName(canonical_db_path, id));
-      }
+    for (const SegmentEntry& e : ListSegments(canonical_db_path)) {
+      if (!ids.contains(e.instance_id)) (void)ShmInstance::Remove(e.name);
     }
     const uint64_t layout_id = ring::LayoutId(layout);
     for (const ring::Member& m : wanted) {
@@ -165,6 +143,15 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
   slot->capacity_bytes = capacity;
   InstanceConfig config;
   config.segment_name = slot->segment_name;
+  config.db_path = db_path_;
+  for (const SegmentEntry& e : ListSegments(db_path_)) {
+    if (e.instance_id != id || e.name == slot->segment_name) continue;
+    if (fresh) {
+      (void)ShmInstance::Remove(e.name);
+    } else {
+      config.alternate_names.push_back(e.name);
+    }
+  }
   config.capacity_bytes = capacity;
   config.max_item_size = options_.max_item_size;
   config.ttl_ms = options_.ttl_ms;
@@ -177,8 +164,9 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
       (*inst)->ring_epoch_at_open() != layout_id) {
     // Clean, but closed under another layout: some of its keys may belong
     // elsewhere now, so nothing in it can be trusted as the owner's.
+    const std::string stale = (*inst)->segment_name();
     inst->reset();
-    (void)ShmInstance::Remove(slot->segment_name);
+    (void)ShmInstance::Remove(stale);
     inst = ShmInstance::Open(config);
     InfoLog(log_, "cairn: cache instance %u rebuilt: layout changed", id);
   }
@@ -189,6 +177,7 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
             slot->segment_name.c_str(), slot->disabled_reason.c_str());
   } else {
     slot->instance = std::move(*inst);
+    slot->segment_name = slot->instance->segment_name();
     InfoLog(log_, "cairn: cache instance %u (%s, %llu bytes): %s", id,
             slot->segment_name.c_str(),
             static_cast<unsigned long long>(capacity),
@@ -237,9 +226,10 @@ absl::Status CacheTier::SaveLayout() {
 
 absl::Status CacheTier::RemoveSegments(const std::string& canonical_db_path) {
   absl::Status result;
-  for (uint32_t id : ExistingSegmentIds(canonical_db_path)) {
-    absl::Status s = ShmInstance::Remove(SegmentName(canonical_db_path, id));
-    if (!s.ok() && result.ok()) result = s;
+  for (const SegmentEntry& e : ListSegments(canonical_db_path)) {
+    absl::Status s = ShmInstance::Remove(e.name);
+    // Another user's name under ours is not ours to remove, nor an error.
+    if (!s.ok() && !absl::IsPermissionDenied(s) && result.ok()) result = s;
   }
   return result;
 }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::cache {
 
@@ -17,6 +18,14 @@ struct InstanceConfig {
   // Shared-memory object name: "/" followed by up to 200 characters, no
   // other "/". Use SegmentName(). Required.
   std::string segment_name;
+  // Alternate names this instance may live under (SegmentEntry names found
+  // in /dev/shm), used when the primary name was squatted. A warm one is
+  // reattached; the others of ours are removed.
+  std::vector<std::string> alternate_names;
+  // The canonical database path, recorded in the header so that orphan
+  // reclaim (segment_gc.h) can tell when the database is gone. Empty: the
+  // segment is never reclaimed as an orphan.
+  std::string db_path;
   // Total bytes of the segment, index and metadata included; the segment
   // never grows beyond it. 64 KiB..32 GiB. Default 16 MiB.
   uint64_t capacity_bytes = 16ull << 20;
@@ -56,6 +65,7 @@ enum class OpenReason {
   kRebuiltSequenceMismatch,  // LevelDB moved on since the clean close
   kRebuiltForeign,           // not a Cairn segment, or truncated
   kRebuiltCorrupt,           // header fine, structures failed validation
+  kRebuiltUntrusted,  // the name held a segment we refuse (shm_segment.h)
 };
 
 // "created", "warm", "rebuilt: dirty", ...

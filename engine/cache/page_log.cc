@@ -1,5 +1,6 @@
 #include "engine/cache/page_log.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -7,11 +8,12 @@
 namespace cairn::cache {
 
 PageLog::PageLog(char* base, SegmentHeader* header, const Geometry& geo,
-                 Evictor* evictor)
+                 Evictor* evictor, Backer* backer)
     : header_(header),
       geo_(geo),
       pages_(reinterpret_cast<PageDesc*>(base + geo.pages_offset)),
       evictor_(evictor),
+      backer_(backer),
       state_(header->alloc) {}
 
 void PageLog::Format() {
@@ -93,6 +95,20 @@ absl::Status PageLog::Validate() {
   return absl::OkStatus();
 }
 
+bool PageLog::BackUsedPages() {
+  MutexLock lock(&mu_);
+  for (uint32_t p = 0; p < geo_.num_pages; ++p) {
+    if (pages_[p].state == static_cast<uint32_t>(PageState::kFree)) continue;
+    if (backer_ != nullptr && !backer_->BackData(PageBegin(p), geo_.page_size)) {
+      return false;
+    }
+  }
+  if (state_.head != kNoPage) {
+    backed_end_ = PageBegin(state_.head) + geo_.page_size;
+  }
+  return true;
+}
+
 uint32_t PageLog::PopFree() {
   const uint32_t p = state_.free_first;
   state_.free_first = pages_[p].next;
@@ -123,12 +139,34 @@ void PageLog::SealHead() {
   state_.head = kNoPage;
 }
 
+void PageLog::TakeHead() {
+  state_.head = PopFree();
+  pages_[state_.head].state = static_cast<uint32_t>(PageState::kHead);
+  // A recycled page is backed already; backing it again is cheap.
+  backed_end_ = PageBegin(state_.head);
+}
+
 std::optional<uint64_t> PageLog::Carve(uint32_t bytes) {
+  back_failed_ = false;
   const uint32_t h = state_.head;
   if (h == kNoPage || pages_[h].used + uint64_t{bytes} > geo_.page_size) {
     return std::nullopt;
   }
   const uint64_t at = PageBegin(h) + pages_[h].used;
+  const uint64_t page_end = PageBegin(h) + geo_.page_size;
+  const uint64_t want = std::min(page_end, at + bytes + kBackAhead);
+  backed_end_ = std::max(backed_end_, PageBegin(h));
+  while (backed_end_ < want) {
+    const uint64_t len = std::min(kBackStep, page_end - backed_end_);
+    if (backer_ != nullptr && !backer_->BackData(backed_end_, len)) {
+      if (backed_end_ < at + bytes) {
+        back_failed_ = true;
+        return std::nullopt;
+      }
+      break;  // the item fits in what is backed; try further next time
+    }
+    backed_end_ += len;
+  }
   pages_[h].used += bytes;
   header_->data_used.fetch_add(bytes, std::memory_order_relaxed);
   return at;
@@ -139,8 +177,7 @@ std::optional<uint64_t> PageLog::AllocateForRelocation(uint32_t bytes) {
   if (auto at = Carve(bytes)) return at;
   if (state_.free_count == 0) return std::nullopt;
   SealHead();
-  state_.head = PopFree();
-  pages_[state_.head].state = static_cast<uint32_t>(PageState::kHead);
+  TakeHead();
   return Carve(bytes);
 }
 
@@ -177,11 +214,11 @@ std::optional<PageLog::Span> PageLog::Allocate(uint32_t bytes) {
       pages_[page].pins.fetch_add(1, std::memory_order_relaxed);
       return Span{*at, page};
     }
+    if (back_failed_) return std::nullopt;  // /dev/shm is full
     if (state_.free_count >= 2 ||
         (state_.free_count == 1 && state_.fifo_first == kNoPage)) {
       SealHead();
-      state_.head = PopFree();
-      pages_[state_.head].state = static_cast<uint32_t>(PageState::kHead);
+      TakeHead();
       continue;
     }
     if (!EvictOldest()) return std::nullopt;

@@ -14,6 +14,13 @@
 // only other waste is the unused tail of sealed pages (< one item per page).
 // Usage never exceeds the data area: pages are never created, only reused.
 //
+// Memory follows use: a fresh segment's data pages are not backed by
+// memory. The Backer backs the head page ahead of the carve point, in steps
+// of kBackStep, so an item is never the first touch of a page (no page
+// fault, no SIGBUS when /dev/shm is full) and an empty cache keeps only its
+// metadata resident. If backing fails, the allocation fails (the item is
+// simply not cached).
+//
 // Pins: an allocation pins its page until the caller has written the item
 // and linked or abandoned it (Unpin); a pinned page is never evicted, so a
 // slow writer never writes into a recycled page.
@@ -46,6 +53,17 @@ class PageLog {
     virtual bool EvictPage(uint64_t begin, uint32_t used) = 0;
   };
 
+  class Backer {
+   public:
+    virtual ~Backer() = default;
+    // Backs [offset, offset + len) of the segment; false if it cannot.
+    virtual bool BackData(uint64_t offset, uint64_t len) = 0;
+  };
+
+  // Backing granularity and how far ahead of the carve point it runs.
+  static constexpr uint64_t kBackStep = 64 << 10;
+  static constexpr uint64_t kBackAhead = 64 << 10;
+
   struct Span {
     uint64_t offset;  // byte offset of the allocation in the segment
     uint32_t page;
@@ -53,13 +71,17 @@ class PageLog {
 
   // `geo` is the segment's geometry (also stored in the header).
   PageLog(char* base, SegmentHeader* header, const Geometry& geo,
-          Evictor* evictor);
+          Evictor* evictor, Backer* backer);
 
   // Puts every page on the free list (a new segment).
   void Format();
 
   // Checks the lists and descriptors of an attached segment and clears pins.
   [[nodiscard]] absl::Status Validate() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Backs every page that holds items (an attached segment's pages may have
+  // been punched out). False if one cannot be backed.
+  bool BackUsedPages() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Carves `bytes` (a multiple of 8, at most page_size) and pins its page.
   // nullopt if no page can be freed (all pinned, or eviction failed).
@@ -85,6 +107,7 @@ class PageLog {
   uint32_t PopFree() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PushFree(uint32_t p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SealHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void TakeHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<uint64_t> Carve(uint32_t bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool EvictOldest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -93,8 +116,13 @@ class PageLog {
   const Geometry geo_;
   PageDesc* const pages_;
   Evictor* const evictor_;
+  Backer* const backer_;
   Mutex mu_;
   AllocState& state_ ABSL_GUARDED_BY(mu_);
+  // End of the head page's bytes this process knows to be backed.
+  uint64_t backed_end_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set by Carve when it failed for want of memory rather than of room.
+  bool back_failed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace cairn::cache

@@ -31,6 +31,8 @@ uint64_t LayoutHash() {
       sizeof(SegmentHeader),
       offsetof(SegmentHeader, geometry),
       offsetof(SegmentHeader, saved_counters),
+      offsetof(SegmentHeader, db_path),
+      kMaxDbPathBytes,
       offsetof(SegmentHeader, checksum),
       kNumCounters,
       kItemHeaderBytes,

@@ -31,7 +31,7 @@
 namespace cairn::cache {
 
 inline constexpr uint64_t kSegmentMagic = 0x4d48534e52494143ull;  // "CAIRNSHM"
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint32_t kSlotsPerBucket = 11;
 // Index sizing: one slot per this many bytes of capacity (a 16 B key + 100 B
@@ -44,6 +44,9 @@ inline constexpr uint64_t kMaxCapacity = uint64_t{8} << 32;
 inline constexpr uint32_t kMinPageSize = 4 << 10;
 inline constexpr uint32_t kMaxPageSize = 1 << 20;
 inline constexpr uint32_t kNoPage = 0xffffffffu;
+// Longest database path a header records; a longer one is recorded as
+// unknown, and its segments are never reclaimed as orphans.
+inline constexpr uint32_t kMaxDbPathBytes = 2048;
 
 // One cache line of the index: a seqlock word, 11 slots (item offset in
 // 8-byte units, 0 = empty) with an 8-bit key fingerprint each, and one CLOCK
@@ -149,6 +152,10 @@ struct SegmentHeader {
   std::atomic<uint64_t> live_bytes;  // bytes of linked items
   std::atomic<uint64_t> data_used;   // bytes carved from in-use pages
   uint64_t saved_counters[kNumCounters];
+  // The canonical path of the database, written at creation: orphan
+  // reclaim (segment_gc.h) removes a segment whose database is gone.
+  uint32_t db_path_bytes;  // 0: unknown
+  char db_path[kMaxDbPathBytes];
   uint64_t checksum;  // XXH3 of the header up to this field, set when clean
 };
 static_assert(sizeof(SegmentHeader) <= kHeaderBytes);

@@ -254,6 +254,10 @@ bool ShmInstance::Erase(std::string_view key, const Version& version) {
   return erase;
 }
 
+bool ShmInstance::BackData(uint64_t offset, uint64_t len) {
+  return segment_->Back(offset, len, "back:page", config_.test_hook).ok();
+}
+
 bool ShmInstance::EvictPage(uint64_t begin, uint32_t used) {
   uint64_t budget = geo_.page_size / 2;  // second chances per evicted page
   thread_local std::string key;

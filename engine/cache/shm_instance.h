@@ -73,17 +73,22 @@ struct FillToken {
   bool valid = false;
 };
 
-class ShmInstance : private PageLog::Evictor {
+class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
  public:
   // Attaches the segment warm if it validates (see OpenReason), otherwise
-  // discards and recreates it. Errors: InvalidArgument (bad name or
+  // discards and recreates it. A segment that is not ours (shm_segment.h)
+  // is never attached nor removed: the instance is created afresh, under an
+  // alternate name if another user holds the primary one, and the refusal
+  // is in Stats().open_detail. Errors: InvalidArgument (bad name or
   // capacity), ResourceExhausted (shared memory full), PermissionDenied or
-  // Unavailable (the name cannot be opened or replaced), AlreadyExists (a
-  // concurrent creator). On error the engine runs without this instance.
+  // Unavailable (no name could be created). On error the engine runs
+  // without this instance.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmInstance>> Open(
       const InstanceConfig& config);
 
-  // Removes a segment by name (cairn_destroy). OK if absent.
+  // Removes a segment by name (cairn_destroy) if it is the effective
+  // user's. OK if absent; PermissionDenied (nothing removed) if another
+  // user's.
   [[nodiscard]] static absl::Status Remove(const std::string& segment_name);
 
   // Unmaps. Unless MarkClean succeeded, the segment stays dirty and the next
@@ -161,6 +166,7 @@ class ShmInstance : private PageLog::Evictor {
   OpenReason open_reason() const { return open_reason_; }
   // Ring epoch stored at the last clean close (0 for a new segment).
   uint64_t ring_epoch_at_open() const { return ring_epoch_at_open_; }
+  // The name the instance lives under (the primary or an alternate).
   const std::string& segment_name() const { return config_.segment_name; }
 
  private:
@@ -171,7 +177,7 @@ class ShmInstance : private PageLog::Evictor {
   // Opening (shm_instance_open.cc).
   OpenReason Examine(const ShmSegment& seg, std::string* detail) const;
   [[nodiscard]] absl::Status AdoptWarm(std::unique_ptr<ShmSegment> seg);
-  [[nodiscard]] absl::Status CreateFresh();
+  [[nodiscard]] absl::Status CreateFresh(const std::string& name);
   void Bind(std::unique_ptr<ShmSegment> seg);
   [[nodiscard]] absl::Status ValidateIndex() const;
 
@@ -197,6 +203,7 @@ class ShmInstance : private PageLog::Evictor {
     return config_.test_hook ? config_.test_hook(point) : 0;
   }
   bool EvictPage(uint64_t begin, uint32_t used) override;
+  bool BackData(uint64_t offset, uint64_t len) override;
 
   InstanceConfig config_;  // now_ms is always set
   const pid_t pid_;

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "engine/cache/shm_instance.h"
 #include "engine/cache/shm_lock.h"
@@ -56,6 +59,8 @@ std::string_view OpenReasonName(OpenReason reason) {
       return "rebuilt: foreign or truncated segment";
     case OpenReason::kRebuiltCorrupt:
       return "rebuilt: failed validation";
+    case OpenReason::kRebuiltUntrusted:
+      return "rebuilt: untrusted segment refused";
   }
   return "unknown";
 }
@@ -81,6 +86,9 @@ absl::Status ShmInstance::Remove(const std::string& segment_name) {
 absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
     const InstanceConfig& config) {
   if (absl::Status s = CheckName(config.segment_name); !s.ok()) return s;
+  for (const std::string& name : config.alternate_names) {
+    if (absl::Status s = CheckName(name); !s.ok()) return s;
+  }
   absl::StatusOr<Geometry> geo = ComputeGeometry(config.capacity_bytes);
   if (!geo.ok()) return geo.status();
   if (config.lock_timeout_ms == 0) {
@@ -90,17 +98,40 @@ absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
   std::unique_ptr<ShmInstance> inst(new ShmInstance(config));
   inst->geo_ = *geo;
 
-  absl::StatusOr<std::unique_ptr<ShmSegment>> existing =
-      ShmSegment::Attach(config.segment_name);
-  if (existing.ok()) {
+  // Every name the instance may live under: reattach the first that is
+  // ours and warm; remove the other ones of ours; leave anyone else's.
+  std::vector<std::string> names = {config.segment_name};
+  names.insert(names.end(), config.alternate_names.begin(),
+               config.alternate_names.end());
+  std::vector<std::string> refused;
+  bool primary_taken = false;
+  std::string rebuilt_detail;
+  OpenReason rebuilt = OpenReason::kCreated;
+  for (const std::string& name : names) {
+    absl::StatusOr<std::unique_ptr<ShmSegment>> seg = ShmSegment::Attach(name);
+    if (absl::IsNotFound(seg.status())) continue;
+    if (!seg.ok()) {
+      refused.push_back(std::string(seg.status().message()));
+      if (absl::IsFailedPrecondition(seg.status())) {
+        // Ours, but others may have written it: drop it, never read it.
+        (void)ShmSegment::Remove(name);
+      } else if (name == config.segment_name) {
+        primary_taken = true;
+      }
+      continue;
+    }
+    if (inst->segment_ != nullptr) {  // a warm one is attached already
+      seg->reset();
+      (void)ShmSegment::Remove(name);
+      continue;
+    }
     std::string detail;
-    OpenReason reason = inst->Examine(**existing, &detail);
+    OpenReason reason = inst->Examine(**seg, &detail);
     if (reason == OpenReason::kWarm) {
-      absl::Status adopted = inst->AdoptWarm(*std::move(existing));
+      absl::Status adopted = inst->AdoptWarm(*std::move(seg));
       if (adopted.ok()) {
-        inst->open_reason_ = OpenReason::kWarm;
-        inst->open_detail_ = "warm";
-        return inst;
+        inst->config_.segment_name = name;
+        continue;
       }
       reason = OpenReason::kRebuiltCorrupt;
       detail = std::string(adopted.message());
@@ -110,19 +141,43 @@ absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
       inst->base_ = nullptr;
       inst->header_ = nullptr;
     }
-    existing->reset();
-    inst->open_reason_ = reason;
-    inst->open_detail_ = absl::StrCat(std::string(OpenReasonName(reason)), " (", detail, ")");
-    if (absl::Status s = ShmSegment::Remove(config.segment_name); !s.ok()) {
-      return s;
-    }
-  } else if (absl::IsNotFound(existing.status())) {
-    inst->open_reason_ = OpenReason::kCreated;
-    inst->open_detail_ = "created";
-  } else {
-    return existing.status();
+    seg->reset();
+    rebuilt = reason;
+    rebuilt_detail =
+        absl::StrCat(std::string(OpenReasonName(reason)), " (", detail, ")");
+    if (absl::Status s = ShmSegment::Remove(name); !s.ok()) return s;
   }
-  if (absl::Status s = inst->CreateFresh(); !s.ok()) return s;
+  const std::string refusals = absl::StrJoin(refused, "; ");
+  if (inst->segment_ != nullptr) {
+    inst->open_reason_ = OpenReason::kWarm;
+    inst->open_detail_ =
+        refused.empty() ? "warm" : absl::StrCat("warm; ", refusals);
+    return inst;
+  }
+  if (!refused.empty()) {
+    inst->open_reason_ = OpenReason::kRebuiltUntrusted;
+    inst->open_detail_ =
+        absl::StrCat(std::string(OpenReasonName(OpenReason::kRebuiltUntrusted)), " (",
+                     refusals, ")");
+  } else {
+    inst->open_reason_ = rebuilt;
+    inst->open_detail_ =
+        rebuilt == OpenReason::kCreated ? "created" : rebuilt_detail;
+  }
+  // Create under the primary name if we can; a name someone else holds, or
+  // takes between our look and our O_EXCL, is left to them.
+  absl::Status created = absl::AlreadyExistsError("primary name taken");
+  if (!primary_taken) created = inst->CreateFresh(config.segment_name);
+  for (int attempt = 0; attempt < 3 && (absl::IsAlreadyExists(created) ||
+                                        absl::IsPermissionDenied(created));
+       ++attempt) {
+    created = inst->CreateFresh(AlternateSegmentName(config.segment_name));
+  }
+  if (!created.ok()) return created;
+  if (inst->config_.segment_name != config.segment_name) {
+    absl::StrAppend(&inst->open_detail_, "; using ",
+                    inst->config_.segment_name);
+  }
   return inst;
 }
 
@@ -202,17 +257,27 @@ void ShmInstance::Bind(std::unique_ptr<ShmSegment> seg) {
   header_ = reinterpret_cast<SegmentHeader*>(base_);
   index_ = std::make_unique<HashIndex>(base_, geo_);
   log_ = std::make_unique<PageLog>(base_, header_, geo_,
-                                   static_cast<PageLog::Evictor*>(this));
+                                   static_cast<PageLog::Evictor*>(this),
+                                   static_cast<PageLog::Backer*>(this));
   max_item_bytes_ = std::min<uint64_t>(geo_.page_size,
                                        ItemBytes(kMaxKeyBytes, kMaxValueBytes));
 }
 
 absl::Status ShmInstance::AdoptWarm(std::unique_ptr<ShmSegment> seg) {
-  // A segment we created is fully reserved already; this also covers one
-  // whose pages were punched out, so no later first touch can SIGBUS.
-  if (absl::Status s = seg->Reserve(); !s.ok()) return s;
+  // Back the metadata and every page holding items: they are backed
+  // already unless someone punched them out, and then no later first touch
+  // may SIGBUS.
+  if (absl::Status s = seg->Back(0, geo_.data_offset, "attach:metadata");
+      !s.ok()) {
+    return s;
+  }
   Bind(std::move(seg));
   if (absl::Status s = log_->Validate(); !s.ok()) return s;
+  if (!log_->BackUsedPages()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cache segment ", segment_->name(),
+        ": cannot back its pages in shared memory"));
+  }
   if (absl::Status s = ValidateIndex(); !s.ok()) return s;
   for (uint32_t c = 0; c < kNumCounters; ++c) {
     counter_base_[c] = header_->saved_counters[c];
@@ -251,14 +316,22 @@ absl::Status ShmInstance::ValidateIndex() const {
   return absl::OkStatus();
 }
 
-absl::Status ShmInstance::CreateFresh() {
+absl::Status ShmInstance::CreateFresh(const std::string& name) {
+  // Only the metadata is backed now; data pages as they come into use.
   absl::StatusOr<std::unique_ptr<ShmSegment>> seg = ShmSegment::Create(
-      config_.segment_name, config_.capacity_bytes, config_.test_hook);
+      name, config_.capacity_bytes, geo_.data_offset, config_.test_hook);
   if (!seg.ok()) return seg.status();
+  config_.segment_name = name;
   Bind(*std::move(seg));
   // Fresh memory is zero: state kCreating, empty index and stripes. The
-  // state becomes kDirty (owned by us) only once the layout is complete.
+  // state becomes kDirty only once the layout is complete; the owner and
+  // the database path are there from the start, for orphan reclaim.
   SegmentHeader& h = *header_;
+  h.owner_pid.store(pid_, std::memory_order_relaxed);
+  if (config_.db_path.size() <= kMaxDbPathBytes) {
+    std::memcpy(h.db_path, config_.db_path.data(), config_.db_path.size());
+    h.db_path_bytes = static_cast<uint32_t>(config_.db_path.size());
+  }
   h.magic = kSegmentMagic;
   h.layout_version = kLayoutVersion;
   h.header_bytes = kHeaderBytes;

@@ -82,6 +82,7 @@ static void TestApiTable(void) {
   CHECK_ENTRY(cache_add_instance, cairn_cache_add_instance);
   CHECK_ENTRY(cache_remove_instance, cairn_cache_remove_instance);
   CHECK_ENTRY(cache_transfer, cairn_cache_transfer);
+  CHECK_ENTRY(gc_segments, cairn_gc_segments);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }

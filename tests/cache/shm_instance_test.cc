@@ -3,6 +3,7 @@
 #include "engine/cache/shm_instance.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "tests/cache/cache_test_util.h"
 
@@ -322,9 +324,14 @@ TEST(ShmInstanceTest, SegmentNameIsStableAndShort) {
   EXPECT_EQ(a, SegmentName("/var/lib/db", 3));
   EXPECT_NE(a, SegmentName("/var/lib/db", 4));
   EXPECT_NE(a, SegmentName("/var/lib/db2", 3));
-  EXPECT_EQ(a.rfind("/cairn-", 0), 0u);
-  EXPECT_EQ(a.size(), std::string("/cairn-0123456789abcdef-3").size());
+  EXPECT_NE(a, SegmentName("/var/lib/db", 3, geteuid() + 1));
+  const std::string prefix = absl::StrFormat("/cairn-%d-", geteuid());
+  EXPECT_EQ(a.rfind(prefix, 0), 0u) << a;
+  EXPECT_EQ(a.size(), prefix.size() + std::string("0123456789abcdef-3").size());
   EXPECT_EQ(a.find('/', 1), std::string::npos);
+  const std::string alt = AlternateSegmentName(a);
+  EXPECT_EQ(alt.rfind(a + ".", 0), 0u) << alt;
+  EXPECT_NE(alt, AlternateSegmentName(a));
 }
 
 TEST(ShmInstanceTest, BadNamesAreRejected) {
@@ -422,3 +429,70 @@ TEST(ShmInstanceTest, OneMillionSmallItemsFitWithin25PercentOverhead) {
 
 }  // namespace
 }  // namespace cairn::cache
+
+namespace cairn::cache::testing {
+namespace {
+
+uint64_t ResidentBytes(const ScopedSegment& seg) {
+  struct stat st;
+  if (stat(seg.path().c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+// Capacity is a ceiling, not a reservation: an empty instance holds its
+// metadata only, and memory grows with the data cached.
+TEST(ShmInstanceMemoryTest, ResidentMemoryFollowsTheDataCached) {
+  ScopedSegment seg;
+  InstanceConfig c = SmallConfig(seg, 16 << 20);
+  absl::StatusOr<std::unique_ptr<ShmInstance>> cache = ShmInstance::Open(c);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  const uint64_t empty = ResidentBytes(seg);
+  EXPECT_GT(empty, 0u);
+  EXPECT_LE(empty, 1u << 20) << "an empty 16 MiB instance";
+  const std::string value(100, 'v');
+  for (int i = 0; i < 2000; ++i) {
+    (*cache)->Update(absl::StrCat("key-", i), value, V(i + 1));
+  }
+  const uint64_t some = ResidentBytes(seg);
+  EXPECT_GT(some, empty);
+  EXPECT_LE(some, empty + (2000 * 136) + (1 << 20)) << "2000 items of 136 B";
+  for (int i = 0; i < 200000; ++i) {  // ~27 MB through a 16 MiB instance
+    (*cache)->Update(absl::StrCat("key-", i), value, V(i + 1));
+  }
+  EXPECT_LE(ResidentBytes(seg), uint64_t{16} << 20);
+  std::string got;
+  EXPECT_TRUE((*cache)->Get("key-199999", &got, nullptr));
+  EXPECT_EQ(got, value);
+}
+
+// When /dev/shm cannot back a page, the write is not cached and an older
+// cached value of the key is not served either.
+TEST(ShmInstanceMemoryTest, PageThatCannotBeBackedDropsTheWrite) {
+  ScopedSegment seg;
+  std::atomic<bool> full{false};
+  InstanceConfig c = SmallConfig(seg, 4 << 20);
+  c.test_hook = [&full](std::string_view point) {
+    return point == "back:page" && full.load() ? ENOSPC : 0;
+  };
+  absl::StatusOr<std::unique_ptr<ShmInstance>> cache = ShmInstance::Open(c);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  (*cache)->Update("k", "old", V(1));
+  std::string got;
+  ASSERT_TRUE((*cache)->Get("k", &got, nullptr));
+  full = true;
+  // Enough bytes to need pages beyond those backed so far.
+  const std::string big(8000, 'n');
+  for (int i = 0; i < 2000; ++i) {
+    (*cache)->Update(absl::StrCat("other-", i), big, V(10 + i));
+  }
+  (*cache)->Update("k", std::string(8000, 'x'), V(5000));
+  EXPECT_FALSE((*cache)->Get("k", &got, nullptr)) << "served " << got.size();
+  EXPECT_TRUE((*cache)->Stats().healthy);
+  full = false;
+  (*cache)->Update("k", "new", V(6000));
+  ASSERT_TRUE((*cache)->Get("k", &got, nullptr));
+  EXPECT_EQ(got, "new");
+}
+
+}  // namespace
+}  // namespace cairn::cache::testing

@@ -69,7 +69,7 @@ extern "C" {
  * published signature or struct layout would change (never planned); the
  * minor grows when functions are appended to cairn_api_t. */
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 1
+#define CAIRN_ABI_MINOR 2
 
 typedef enum {
   CAIRN_OK = 0,
@@ -315,6 +315,20 @@ CAIRN_EXPORT cairn_status_t cairn_cache_transfer(cairn_db_t* db,
                                                  uint32_t to_id,
                                                  char** errmsg);
 
+/* ---- Shared memory (ABI 1.2) ------------------------------------------- */
+
+/* Removes the calling user's orphaned cache segments from /dev/shm: those
+ * whose database directory no longer exists (deleted with rm -rf rather
+ * than cairn_destroy) and that no live process owns. Each open also does
+ * this for a bounded number of segments; this call examines them all.
+ * Never touches another user's segments, nor those of a database open in
+ * any process (even one whose directory was deleted while it runs), nor
+ * segments of other Cairn builds. Stores the number removed in *removed
+ * when `removed` is not NULL. CAIRN_UNAVAILABLE if /dev/shm cannot be
+ * listed. Thread-safe; needs no database. */
+CAIRN_EXPORT cairn_status_t cairn_gc_segments(uint32_t* removed,
+                                              char** errmsg);
+
 /* ---- Plugin entry point ------------------------------------------------ */
 
 /* Function table for hosts that dlopen() the library. Fields are only ever
@@ -389,6 +403,8 @@ typedef struct cairn_api_t {
                                        char**);
   cairn_status_t (*cache_remove_instance)(cairn_db_t*, uint32_t, char**);
   cairn_status_t (*cache_transfer)(cairn_db_t*, uint32_t, uint32_t, char**);
+  /* ABI 1.2: shared-memory orphan reclaim */
+  cairn_status_t (*gc_segments)(uint32_t*, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

@@ -30,6 +30,7 @@ from .errors import (
     UnavailableError,
 )
 from ._cairn import DB, Iterator, Snapshot, WriteBatch, abi_version, destroy, version
+from ._cairn import gc_segments
 
 __version__ = version()
 
@@ -40,6 +41,7 @@ __all__ = [
     "WriteBatch",
     "abi_version",
     "destroy",
+    "gc_segments",
     "version",
     "Error",
     "NotFoundError",

@@ -293,6 +293,24 @@ PYBIND11_MODULE(_cairn, m) {
       "path"_a,
       "Deletes the database at path (BusyError while it is open anywhere; "
       "nothing to do when it does not exist).");
+  m.def(
+      "gc_segments",
+      [] {
+        char* err = nullptr;
+        uint32_t removed = 0;
+        cairn_status_t s;
+        {
+          py::gil_scoped_release nogil;
+          s = cairn_gc_segments(&removed, &err);
+        }
+        if (s != CAIRN_OK) ThrowStatus(s, err, "gc_segments");
+        return removed;
+      },
+      "Removes this user's orphaned shared-memory cache segments (their "
+      "database directory was deleted without destroy() and no live process "
+      "owns them) and returns how many. Never touches a database open in "
+      "any process, nor another user's segments. Each open also does this "
+      "for a bounded number of segments.");
   m.def("version", [] { return std::string(cairn_version()); },
         "The version of the loaded libcairn, e.g. '0.1.0'.");
   // Test hooks: the status mapping for statuses no call can produce on
