@@ -80,6 +80,13 @@ static const cairn_api_t kApi = {
     cairn_cache_add_instance,
     cairn_cache_remove_instance,
     cairn_cache_transfer,
+    cairn_readoptions_set_include_deleted,
+    cairn_iter_deleted,
+    cairn_iter_version,
+    cairn_writebatch_put_versioned,
+    cairn_writebatch_delete_versioned,
+    cairn_property_int,
+    cairn_compact_range,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {
