@@ -7,10 +7,12 @@
 #      and with pkg-config, and run; find_package(Cairn 0.2) must fail;
 #   3. the installed library loaded with dlopen through cairn_get_api (the
 #      plain-C ABI basics test, every phase, run against it).
-# Usage: install_test.sh BUILD_DIR SOURCE_DIR ABI_TEST SQLITE(ON|OFF) [CFLAGS]
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR ABI_TEST SQLITE(ON|OFF)
+#                        TOOL(ON|OFF) [CFLAGS]
 # CFLAGS: for the example hosts (a sanitized library needs its runtime).
 set -eu
-build=$1 src=$2 abi_test=$3 expect_sqlite=$4 host_cflags=${5:-}
+build=$1 src=$2 abi_test=$3 expect_sqlite=$4 expect_tool=$5
+host_cflags=${6:-}
 
 tmp=$(mktemp -d)
 db="$tmp/example-db"
@@ -43,6 +45,17 @@ for f in cmake/Cairn/CairnConfig.cmake cmake/Cairn/CairnConfigVersion.cmake \
 done
 if [ "$expect_sqlite" = ON ]; then
   [ -f "$lib/libcairn_sqlite.so" ] || fail "$lib/libcairn_sqlite.so missing"
+fi
+
+# The tool finds the installed library through its $ORIGIN rpath.
+if [ "$expect_tool" = ON ]; then
+  [ -x "$prefix/bin/cairn" ] || fail "$prefix/bin/cairn missing"
+  version=$(env -u LD_LIBRARY_PATH "$prefix/bin/cairn" --version) ||
+    fail "installed cairn --version exited $?"
+  case "$version" in "cairn "*"ABI "*) ;; *) fail "cairn --version: $version";; esac
+  loaded=$(ldd "$prefix/bin/cairn" | awk '$1 == "libcairn.so.1" { print $3 }')
+  [ "$(realpath "$loaded")" = "$(realpath "$lib/libcairn.so.1")" ] ||
+    fail "the installed cairn loads '$loaded', not $lib/libcairn.so.1"
 fi
 
 "$src/tests/install/readme_example.sh" "$src/README.md" "$db" >"$tmp/example.c"
