@@ -61,8 +61,7 @@ class RangeIterator {
  public:
   RangeIterator(const Database& db, const CLI::App* cmd, const Range& r,
                 BytesFormat format) {
-    ro_ = cairn_readoptions_create();
-    cairn_readoptions_set_fill_cache(ro_, 0);  // a one-off scan
+    // Parsed first: a malformed bound throws before anything is allocated.
     std::optional<std::string> lower, upper;
     if (cmd->count("--prefix") > 0) {
       std::string p = Parse(r.prefix, format, "prefix");
@@ -77,18 +76,20 @@ class RangeIterator {
       std::string t = Parse(r.to, format, "--to");
       if (!upper || t < *upper) upper = t;
     }
+    cairn_readoptions_set_fill_cache(ro_.get(), 0);  // a one-off scan
     char* err = nullptr;
     if (lower) {
-      Check(cairn_readoptions_set_lower_bound(ro_, lower->data(),
+      Check(cairn_readoptions_set_lower_bound(ro_.get(), lower->data(),
                                               lower->size(), &err),
             &err, "lower bound");
     }
     if (upper) {
-      Check(cairn_readoptions_set_upper_bound(ro_, upper->data(),
+      Check(cairn_readoptions_set_upper_bound(ro_.get(), upper->data(),
                                               upper->size(), &err),
             &err, "upper bound");
     }
-    Check(cairn_iter_create(db.get(), ro_, &it_, &err), &err, "iterator");
+    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err,
+          "iterator");
     reverse_ = r.reverse;
     if (reverse_) {
       cairn_iter_seek_to_last(it_);
@@ -96,10 +97,9 @@ class RangeIterator {
       cairn_iter_seek_to_first(it_);
     }
   }
-  ~RangeIterator() {
-    cairn_iter_destroy(it_);
-    cairn_readoptions_destroy(ro_);
-  }
+  ~RangeIterator() { cairn_iter_destroy(it_); }
+  RangeIterator(const RangeIterator&) = delete;
+  RangeIterator& operator=(const RangeIterator&) = delete;
   bool Valid() const { return cairn_iter_valid(it_) != 0; }
   void Step() { reverse_ ? cairn_iter_prev(it_) : cairn_iter_next(it_); }
   std::string_view key() const {
@@ -119,7 +119,8 @@ class RangeIterator {
   }
 
  private:
-  cairn_readoptions_t* ro_ = nullptr;
+  std::unique_ptr<cairn_readoptions_t, void (*)(cairn_readoptions_t*)> ro_{
+      cairn_readoptions_create(), cairn_readoptions_destroy};
   cairn_iterator_t* it_ = nullptr;
   bool reverse_ = false;
 };

@@ -40,18 +40,17 @@ class RecordIterator {
  public:
   RecordIterator(const Database& db, cairn_snapshot_t* snapshot,
                  bool include_deleted) {
-    ro_ = cairn_readoptions_create();
-    cairn_readoptions_set_fill_cache(ro_, 0);
-    cairn_readoptions_set_snapshot(ro_, snapshot);
-    cairn_readoptions_set_include_deleted(ro_, include_deleted ? 1 : 0);
+    cairn_readoptions_set_fill_cache(ro_.get(), 0);
+    cairn_readoptions_set_snapshot(ro_.get(), snapshot);
+    cairn_readoptions_set_include_deleted(ro_.get(), include_deleted ? 1 : 0);
     char* err = nullptr;
-    Check(cairn_iter_create(db.get(), ro_, &it_, &err), &err, "iterator");
+    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err,
+          "iterator");
     cairn_iter_seek_to_first(it_);
   }
-  ~RecordIterator() {
-    cairn_iter_destroy(it_);
-    cairn_readoptions_destroy(ro_);
-  }
+  ~RecordIterator() { cairn_iter_destroy(it_); }
+  RecordIterator(const RecordIterator&) = delete;
+  RecordIterator& operator=(const RecordIterator&) = delete;
   bool Valid() const { return cairn_iter_valid(it_) != 0; }
   void Next() { cairn_iter_next(it_); }
   void Get(DumpRecord* r) const {
@@ -69,7 +68,8 @@ class RecordIterator {
   }
 
  private:
-  cairn_readoptions_t* ro_ = nullptr;
+  std::unique_ptr<cairn_readoptions_t, void (*)(cairn_readoptions_t*)> ro_{
+      cairn_readoptions_create(), cairn_readoptions_destroy};
   cairn_iterator_t* it_ = nullptr;
 };
 
@@ -166,6 +166,10 @@ FILE* SpoolStdin() {
   }
   unlink(path.c_str());
   FILE* f = fdopen(fd, "w+b");
+  if (f == nullptr) {
+    close(fd);
+    throw CliError(kExitError, std::string("spooling stdin: ") + strerror(errno));
+  }
   char buf[1 << 16];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) {

@@ -38,6 +38,7 @@ def test_usage_errors_exit_2(tool):
     assert tool.fails(2, "get", "k", db=False).find("--db") > 0
     assert "unknown escape" in tool.fails(2, "get", "a\\q")
     assert "odd number of hex digits" in tool.fails(2, "get", "--hex", "abc")
+    assert "--from" in tool.fails(2, "scan", "--from", "a\\q")
     assert "NAME=VALUE" in tool.fails(2, "-o", "nonsense", "get", "k")
     assert "no_such_option" in tool.fails(2, "-o", "no_such_option=1", "get", "k")
     assert "capacity" in tool.fails(2, "cache", "add", "12 parsecs")
