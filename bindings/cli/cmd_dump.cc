@@ -230,7 +230,8 @@ void Load(const Globals& g, const LoadArgs& a) {
     throw CliError(kExitRefused,
                    "database " + db.path() +
                        " is not empty; give --force to add the dump's records "
-                       "to it (records with the same keys are replaced)");
+                       "to it (a record replaces a stored one only if its "
+                       "version is newer)");
   }
   Progress progress("load", total, terminal);
   DumpReader reader(in.f, name);

@@ -55,11 +55,14 @@ def test_load_refuses_a_non_empty_database(tool, other_db, tmp_path):
     dump = tmp_path / "x.dump"
     tool.ok("dump", "--output", dump)
     other_db.ok("put", "--create", "mine", "keep")
+    other_db.ok("put", "a", "newer")  # written after the dump: a newer version
     err = other_db.fails(6, "load", "--input", dump)
     assert "not empty" in err and "--force" in err
-    assert other_db.ok("scan") == "mine\tkeep\n"  # nothing lost or added
+    assert other_db.ok("scan") == "a\tnewer\nmine\tkeep\n"  # nothing changed
     other_db.ok("load", "--force", "--input", dump)
     assert other_db.ok("count") == "4\n"
+    assert other_db.ok("get", "a") == "newer\n"  # the newer version wins
+    assert other_db.ok("get", "d") == "4\n"
     # A database holding only tombstones is not empty either.
     tool.ok("delete", "a", "c", "d")
     tool.fails(6, "load", "--input", dump)
