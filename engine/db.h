@@ -98,6 +98,9 @@ struct ReadOptions {
   // Iterator bounds over user keys: lower inclusive, upper exclusive. Owned.
   std::optional<std::string> lower_bound;
   std::optional<std::string> upper_bound;
+  // Iterators also stop at tombstones (DbIterator::deleted()): for dumps and
+  // replication, which must carry deletes with their versions.
+  bool include_deleted = false;
 };
 
 struct WriteOptions {
@@ -239,6 +242,15 @@ class Db {
   // "cairn.stats", "cairn.options", "cairn.cache", "cairn.migration", or
   // "leveldb.*". NotFound otherwise.
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
+  // One counter as an integer (db_tools.cc lists the names). NotFound for
+  // an unknown name, InvalidArgument for a "leveldb.*" property that is not
+  // an integer.
+  [[nodiscard]] absl::StatusOr<uint64_t> IntProperty(std::string_view name);
+
+  // Compacts the user records with keys in [begin, end) (null: unbounded)
+  // and the op log and metadata with them when both are null (db_tools.cc).
+  [[nodiscard]] absl::Status CompactRange(const std::string* begin,
+                                          const std::string* end);
 
   // ---- Op log (see op_log.h) ----
   // The sequence of the newest committed write (0 before the first).

@@ -9,8 +9,9 @@ namespace cairn {
 
 DbIterator::DbIterator(std::shared_ptr<DbCore> core, leveldb::Iterator* it,
                        std::optional<std::string> lower,
-                       std::optional<std::string> upper)
-    : core_(std::move(core)), it_(it) {
+                       std::optional<std::string> upper,
+                       bool include_deleted)
+    : core_(std::move(core)), it_(it), include_deleted_(include_deleted) {
   lower_ = DataKey(lower.value_or(""));
   if (upper.has_value()) {
     upper_ = DataKey(*upper);
@@ -58,9 +59,10 @@ void DbIterator::SkipForward() {
       status_ = r.status();
       return;
     }
-    if (r->kind == OpKind::kPut) {
+    if (r->kind == OpKind::kPut || include_deleted_) {
       value_ = r->value;
       version_ = r->version;
+      deleted_ = r->kind == OpKind::kDelete;
       valid_ = true;
       return;
     }
@@ -79,9 +81,10 @@ void DbIterator::SkipBackward() {
       status_ = r.status();
       return;
     }
-    if (r->kind == OpKind::kPut) {
+    if (r->kind == OpKind::kPut || include_deleted_) {
       value_ = r->value;
       version_ = r->version;
+      deleted_ = r->kind == OpKind::kDelete;
       valid_ = true;
       return;
     }

@@ -2,7 +2,7 @@
 //
 // Walks the data key space of one LevelDB iterator (a consistent view: the
 // read options' snapshot or an implicit one taken at creation), hiding
-// tombstones and clamping to the copied lower/upper bounds. A new iterator
+// tombstones (unless created with include_deleted) and clamping to the copied lower/upper bounds. A new iterator
 // is unpositioned. key() and value() point into the iterator and are valid
 // until it moves.
 //
@@ -46,6 +46,9 @@ class DbIterator {
   std::string_view key() const;
   std::string_view value() const { return value_; }
   Version version() const { return version_; }
+  // True at a tombstone (only when created with include_deleted; its value
+  // is empty).
+  bool deleted() const { return deleted_; }
   [[nodiscard]] absl::Status status() const;
 
  private:
@@ -53,7 +56,7 @@ class DbIterator {
   friend class DbCore;
   DbIterator(std::shared_ptr<DbCore> core, leveldb::Iterator* it,
              std::optional<std::string> lower,
-             std::optional<std::string> upper);
+             std::optional<std::string> upper, bool include_deleted);
 
   // Moves forward (backward) from the current LevelDB position to the first
   // live record within bounds.
@@ -69,6 +72,8 @@ class DbIterator {
   std::string upper_;
   std::string_view value_;
   Version version_;
+  const bool include_deleted_;
+  bool deleted_ = false;
   bool valid_ = false;
   bool closed_ = false;
   absl::Status status_;

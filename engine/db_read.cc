@@ -125,7 +125,8 @@ absl::StatusOr<std::unique_ptr<DbIterator>> Db::NewIterator(
   leveldb::ReadOptions lro;
   if (absl::Status st = ResolveReadOptions(ro, &lro); !st.ok()) return st;
   std::unique_ptr<DbIterator> it(new DbIterator(
-      core_, ldb_->NewIterator(lro), ro.lower_bound, ro.upper_bound));
+      core_, ldb_->NewIterator(lro), ro.lower_bound, ro.upper_bound,
+      ro.include_deleted));
   if (!core_->RegisterIterator(it.get())) {
     return absl::UnavailableError("database is closed");
   }

@@ -21,6 +21,7 @@ class WriteBatch {
     OpKind kind;
     std::string key;
     std::string value;
+    Version version;  // zero for local writes; set by the *Versioned calls
   };
 
   void Put(std::string_view key, std::string_view value) {
@@ -31,18 +32,37 @@ class WriteBatch {
     bytes_ += key.size();
     ops_.push_back({OpKind::kDelete, std::string(key), {}});
   }
+  // A record with the version it already has (a load, a replicated write),
+  // for Db::Apply.
+  void PutVersioned(std::string_view key, std::string_view value,
+                    const Version& version) {
+    bytes_ += key.size() + value.size();
+    ++versioned_;
+    ops_.push_back(
+        {OpKind::kPut, std::string(key), std::string(value), version});
+  }
+  void DeleteVersioned(std::string_view key, const Version& version) {
+    bytes_ += key.size();
+    ++versioned_;
+    ops_.push_back({OpKind::kDelete, std::string(key), {}, version});
+  }
   void Clear() {
     ops_.clear();
     bytes_ = 0;
+    versioned_ = 0;
   }
   size_t Count() const { return ops_.size(); }
   // Sum of key and value bytes.
   size_t ByteSize() const { return bytes_; }
   const std::vector<Op>& ops() const { return ops_; }
+  // Operations added with a version. Db::Write assigns versions and ignores
+  // these; a batch of versioned operations goes to Db::Apply.
+  size_t VersionedCount() const { return versioned_; }
 
  private:
   std::vector<Op> ops_;
   size_t bytes_ = 0;
+  size_t versioned_ = 0;
 };
 
 }  // namespace cairn

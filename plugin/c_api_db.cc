@@ -7,6 +7,7 @@
 #include "plugin/copy_out.h"
 #include "plugin/handles.h"
 #include "plugin/status_map.h"
+#include "plugin/versioned_batch.h"
 
 using cairn::plugin::Fail;
 using cairn::plugin::Guard;
@@ -117,6 +118,9 @@ cairn_status_t cairn_write(cairn_db_t* db, const cairn_writeoptions_t* options,
     if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (batch == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "batch is NULL", errmsg);
+    }
+    if (batch->batch.VersionedCount() > 0) {
+      return cairn::plugin::ApplyVersionedBatch(db, options, batch, errmsg);
     }
     return Report(
         db->node->Write(cairn::plugin::ToWriteOptions(options), batch->batch),

@@ -82,6 +82,13 @@ static const cairn_api_t kApi = {
     cairn_cache_transfer,
     /* ABI 1.2: shared-memory orphan reclaim */
     cairn_gc_segments,
+    cairn_readoptions_set_include_deleted,
+    cairn_iter_deleted,
+    cairn_iter_version,
+    cairn_writebatch_put_versioned,
+    cairn_writebatch_delete_versioned,
+    cairn_property_int,
+    cairn_compact_range,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

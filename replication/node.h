@@ -50,6 +50,13 @@ class Node {
                                    const WriteBatch& batch) {
     return db_->Write(wo, batch);
   }
+  // Records that keep the versions they were given (cairn load): applied
+  // version-guarded (Db::Apply), as if received from this node itself, so
+  // peers get them through its op log like local writes.
+  [[nodiscard]] absl::StatusOr<ApplyResult> Load(
+      const WriteOptions& wo, absl::Span<const ReceivedOp> ops) {
+    return db_->Apply(wo, db_->node_id(), ops);
+  }
   [[nodiscard]] absl::Status Get(const ReadOptions& ro, std::string_view key,
                                  std::string* value) {
     return db_->Get(ro, key, value);

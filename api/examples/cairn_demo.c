@@ -19,8 +19,9 @@
  * and finally prints the cache's state and the "cairn.stats" property.
  *
  * Usage: cairn_demo [--records N] [--batch N] [LIBRARY [DB_DIR]]
- *   LIBRARY  path to libcairn.so (else $CAIRN_LIB, else the library this
- *            demo was built with, else "libcairn.so.1" from the loader path)
+ *   LIBRARY  path to libcairn.so (else $CAIRN_LIBRARY, or the deprecated
+ *            $CAIRN_LIB, else the library this demo was built with, else
+ *            "libcairn.so.1" from the loader path)
  *   DB_DIR   database directory (else $CAIRN_DEMO_DB, else ./demo-db);
  *            created if missing, reused if it exists
  *   --records N  number of records (else $CAIRN_DEMO_RECORDS, else 300000)
@@ -159,7 +160,7 @@ static const char* FlagValue(int argc, char** argv, int* i, const char* flag) {
 static void Usage(const char* argv0) {
   fprintf(stderr,
           "usage: %s [--records N] [--batch N] [LIBRARY [DB_DIR]]\n"
-          "  LIBRARY  libcairn.so to load (default $CAIRN_LIB)\n"
+          "  LIBRARY  libcairn.so to load (default $CAIRN_LIBRARY)\n"
           "  DB_DIR   database directory (default $CAIRN_DEMO_DB or "
           "./demo-db)\n"
           "  N        records (default $CAIRN_DEMO_RECORDS or 300000); "
@@ -168,8 +169,14 @@ static void Usage(const char* argv0) {
 }
 
 static const char* DefaultLibrary(void) {
-  const char* env = getenv("CAIRN_LIB");
+  const char* env = getenv("CAIRN_LIBRARY");
   if (env != NULL && env[0] != '\0') return env;
+  /* The demo's former name for it, still honoured (deprecated). */
+  env = getenv("CAIRN_LIB");
+  if (env != NULL && env[0] != '\0') {
+    fprintf(stderr, "cairn_demo: $CAIRN_LIB is deprecated; use $CAIRN_LIBRARY\n");
+    return env;
+  }
 #ifdef CAIRN_DEMO_DEFAULT_LIB
   return CAIRN_DEMO_DEFAULT_LIB;
 #else

@@ -83,6 +83,14 @@ static void TestApiTable(void) {
   CHECK_ENTRY(cache_remove_instance, cairn_cache_remove_instance);
   CHECK_ENTRY(cache_transfer, cairn_cache_transfer);
   CHECK_ENTRY(gc_segments, cairn_gc_segments);
+  CHECK_ENTRY(readoptions_set_include_deleted,
+              cairn_readoptions_set_include_deleted);
+  CHECK_ENTRY(iter_deleted, cairn_iter_deleted);
+  CHECK_ENTRY(iter_version, cairn_iter_version);
+  CHECK_ENTRY(writebatch_put_versioned, cairn_writebatch_put_versioned);
+  CHECK_ENTRY(writebatch_delete_versioned, cairn_writebatch_delete_versioned);
+  CHECK_ENTRY(property_int, cairn_property_int);
+  CHECK_ENTRY(compact_range, cairn_compact_range);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }

@@ -328,6 +328,68 @@ CAIRN_EXPORT cairn_status_t cairn_cache_transfer(cairn_db_t* db,
  * listed. Thread-safe; needs no database. */
 CAIRN_EXPORT cairn_status_t cairn_gc_segments(uint32_t* removed,
                                               char** errmsg);
+/* ---- Tools: records with versions, integer properties (ABI 1.2) ----- */
+
+/* What dump/load tools and replication need: every record, tombstones
+ * included, with its version; and writing records with given versions.
+ * A version is the pair (hlc, node_id) of the header comment; (0, 0) is
+ * never a record's version.
+ *
+ * With include_deleted=1, iterators created with these options also stop at
+ * deleted keys (versioned tombstones; their value is empty). Default 0. */
+CAIRN_EXPORT void cairn_readoptions_set_include_deleted(
+    cairn_readoptions_t* options, unsigned char include_deleted);
+/* 1 when the iterator is at a tombstone, else 0 (also when not valid). */
+CAIRN_EXPORT unsigned char cairn_iter_deleted(const cairn_iterator_t* iter);
+/* The version of the current record; 0 and 0 when the iterator is not
+ * valid. Either out-parameter may be NULL. */
+CAIRN_EXPORT void cairn_iter_version(const cairn_iterator_t* iter,
+                                     uint64_t* hlc, uint32_t* node_id);
+/* Like cairn_writebatch_put/_delete, but the record keeps the given version
+ * instead of getting a new one. cairn_write applies a batch of these
+ * version-guarded: each record is written only where it is newer than what
+ * the key holds (last-writer-wins, so applying it twice writes it once),
+ * gets an op-log entry like a local write, and later local writes order
+ * after it. A batch must not mix versioned and plain operations
+ * (CAIRN_INVALID_ARGUMENT from cairn_write). A zero hlc is
+ * CAIRN_INVALID_ARGUMENT here; a zero node_id, from cairn_write. */
+CAIRN_EXPORT cairn_status_t cairn_writebatch_put_versioned(
+    cairn_writebatch_t* batch, const char* key, size_t keylen,
+    const char* value, size_t valuelen, uint64_t hlc, uint32_t node_id,
+    char** errmsg);
+CAIRN_EXPORT cairn_status_t cairn_writebatch_delete_versioned(
+    cairn_writebatch_t* batch, const char* key, size_t keylen, uint64_t hlc,
+    uint32_t node_id, char** errmsg);
+
+/* One counter as an integer, without parsing JSON (RocksDB's
+ * GetIntProperty). Names:
+ *   "cairn.stats.<counter>"  puts, deletes, batches, batch_ops, gets,
+ *                            get_hits, get_misses, iterators_created,
+ *                            snapshots_created, bytes_written, bytes_read,
+ *                            write_errors, last_sequence,
+ *                            oplog_first_sequence, node_id
+ *   "cairn.cache.<total>"    capacity_bytes, used_bytes, items, hits,
+ *                            misses, fills, evictions, expirations
+ *                            (CAIRN_NOT_SUPPORTED when the cache is off)
+ *   "leveldb.<name>"         LevelDB properties with an integer value, e.g.
+ *                            "leveldb.num-files-at-level0"
+ * Unknown names are CAIRN_NOT_FOUND; a LevelDB property that is not an
+ * integer is CAIRN_INVALID_ARGUMENT. On failure *value is 0. */
+CAIRN_EXPORT cairn_status_t cairn_property_int(cairn_db_t* db,
+                                               const char* name,
+                                               uint64_t* value,
+                                               char** errmsg);
+
+/* Compacts the records with keys in [start, limit) (NULL with length 0:
+ * unbounded; both unbounded also compacts the op log and metadata), so
+ * space held by overwritten and deleted records is reclaimed. Blocks until
+ * done; reads and writes go on meanwhile. */
+CAIRN_EXPORT cairn_status_t cairn_compact_range(cairn_db_t* db,
+                                                const char* start,
+                                                size_t startlen,
+                                                const char* limit,
+                                                size_t limitlen,
+                                                char** errmsg);
 
 /* ---- Plugin entry point ------------------------------------------------ */
 
@@ -405,6 +467,19 @@ typedef struct cairn_api_t {
   cairn_status_t (*cache_transfer)(cairn_db_t*, uint32_t, uint32_t, char**);
   /* ABI 1.2: shared-memory orphan reclaim */
   cairn_status_t (*gc_segments)(uint32_t*, char**);
+  /* ABI 1.2: tools (records with versions, integer properties, compaction) */
+  void (*readoptions_set_include_deleted)(cairn_readoptions_t*, unsigned char);
+  unsigned char (*iter_deleted)(const cairn_iterator_t*);
+  void (*iter_version)(const cairn_iterator_t*, uint64_t*, uint32_t*);
+  cairn_status_t (*writebatch_put_versioned)(cairn_writebatch_t*, const char*,
+                                             size_t, const char*, size_t,
+                                             uint64_t, uint32_t, char**);
+  cairn_status_t (*writebatch_delete_versioned)(cairn_writebatch_t*,
+                                                const char*, size_t, uint64_t,
+                                                uint32_t, char**);
+  cairn_status_t (*property_int)(cairn_db_t*, const char*, uint64_t*, char**);
+  cairn_status_t (*compact_range)(cairn_db_t*, const char*, size_t,
+                                  const char*, size_t, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

@@ -17,6 +17,20 @@ Everything goes through Cairn's stable C ABI (libcairn.so.1), so Python sees
 exactly what C hosts see. See help(cairn.DB) and cairn.errors.
 """
 
+import os as _os
+
+# The extension links libcairn.so.1 and finds the copy beside it ($ORIGIN).
+# $CAIRN_LIBRARY, the variable the SQLite extension and the demo host read
+# too, picks another one: loaded first, it satisfies the extension's
+# dependency by soname.
+_library = _os.environ.get("CAIRN_LIBRARY")
+if _library:
+    import ctypes as _ctypes
+
+    _ctypes.CDLL(_library)
+    del _ctypes
+del _library
+
 from .errors import (
     BusyError,
     CorruptionError,

@@ -13,7 +13,7 @@ PYTHON = sys.executable
 
 
 def child_env():
-    # The child finds cairn the way this process did (PYTHONPATH or .pth).
+    # The child finds cairn the way this process did (PYTHONPATH or install).
     env = dict(os.environ)
     package_parent = os.path.dirname(os.path.dirname(cairn.__file__))
     env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")

@@ -1,0 +1,91 @@
+"""Exceptions raised by Cairn.
+
+Every failing call of the C ABI returns a status; the bindings raise the
+subclass of :class:`Error` named for it, with the C ABI's message (which
+names the culprit: the option, the limit, the owner's pid...). A missing key
+is not an error: ``get`` returns its default.
+
+Some classes also derive from the closest built-in exception, so code that
+already catches ``ValueError``, ``OSError`` or ``TimeoutError`` keeps
+working.
+"""
+
+__all__ = [
+    "Error",
+    "NotFoundError",
+    "InvalidArgumentError",
+    "StorageIOError",
+    "CorruptionError",
+    "BusyError",
+    "UnavailableError",
+    "OperationTimeout",
+    "NotSupportedError",
+    "InternalError",
+]
+
+
+class Error(Exception):
+    """Base class of every Cairn error.
+
+    Raised as is (not a subclass) when a database handle is used in a process
+    forked after it was opened.
+    """
+
+    #: The C ABI status name (``cairn_status_name``) this class stands for.
+    status = "ERROR"
+
+
+class NotFoundError(Error, LookupError):
+    """CAIRN_NOT_FOUND: the database or property does not exist."""
+
+    status = "NOT_FOUND"
+
+
+class InvalidArgumentError(Error, ValueError):
+    """CAIRN_INVALID_ARGUMENT: bad input (limits, unknown option, bad value,
+    error_if_exists). Fix the call; retrying it as is fails again."""
+
+    status = "INVALID_ARGUMENT"
+
+
+class StorageIOError(Error, OSError):
+    """CAIRN_IO_ERROR: a filesystem failure, permission or full disk."""
+
+    status = "IO_ERROR"
+
+
+class CorruptionError(Error):
+    """CAIRN_CORRUPTION: stored data failed a checksum or parse."""
+
+    status = "CORRUPTION"
+
+
+class BusyError(Error):
+    """CAIRN_BUSY: the database is open in another process (or another DB
+    object of this one); the message names the owner's pid."""
+
+    status = "BUSY"
+
+
+class UnavailableError(Error):
+    """CAIRN_UNAVAILABLE: the database is closed or the snapshot released."""
+
+    status = "UNAVAILABLE"
+
+
+class OperationTimeout(Error, TimeoutError):
+    """CAIRN_TIMEOUT: a deadline passed; retry later."""
+
+    status = "TIMEOUT"
+
+
+class NotSupportedError(Error):
+    """CAIRN_NOT_SUPPORTED: not available in this build or mode."""
+
+    status = "NOT_SUPPORTED"
+
+
+class InternalError(Error):
+    """CAIRN_INTERNAL: a bug in Cairn (or out of memory); please report it."""
+
+    status = "INTERNAL"
