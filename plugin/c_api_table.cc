@@ -82,6 +82,12 @@ static const cairn_api_t kApi = {
     cairn_cache_transfer,
     /* ABI 1.2: shared-memory orphan reclaim */
     cairn_gc_segments,
+    /* ABI 1.2: maintenance and batch sizes */
+    cairn_compact_range,
+    cairn_approximate_sizes,
+    cairn_repair,
+    cairn_writebatch_append,
+    cairn_writebatch_approximate_size,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

@@ -83,6 +83,11 @@ static void TestApiTable(void) {
   CHECK_ENTRY(cache_remove_instance, cairn_cache_remove_instance);
   CHECK_ENTRY(cache_transfer, cairn_cache_transfer);
   CHECK_ENTRY(gc_segments, cairn_gc_segments);
+  CHECK_ENTRY(compact_range, cairn_compact_range);
+  CHECK_ENTRY(approximate_sizes, cairn_approximate_sizes);
+  CHECK_ENTRY(repair, cairn_repair);
+  CHECK_ENTRY(writebatch_append, cairn_writebatch_append);
+  CHECK_ENTRY(writebatch_approximate_size, cairn_writebatch_approximate_size);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }
