@@ -272,8 +272,24 @@ void DefineWriteBatch(py::module_& m) {
       .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
       .def("clear", &PyWriteBatch::Clear, "Drops every operation.")
       .def("__len__", &PyWriteBatch::Size, "The number of operations.")
-      .def("append", &PyWriteBatch::Append, "other"_a,
-           "Appends a copy of every operation of the WriteBatch other.")
+      .def(
+          "append",
+          [](PyWriteBatch& self, py::handle other) {
+            // A prefixed view's batch (cairn/_prefixed.py) wraps a WriteBatch
+            // whose keys are already complete.
+            py::object prefixed =
+                py::module_::import("cairn._prefixed").attr("PrefixedWriteBatch");
+            py::object batch = py::reinterpret_borrow<py::object>(other);
+            if (py::isinstance(other, prefixed)) batch = other.attr("_batch");
+            if (!py::isinstance<PyWriteBatch>(batch)) {
+              throw py::type_error("append: other must be a WriteBatch, not " +
+                                   std::string(Py_TYPE(other.ptr())->tp_name));
+            }
+            self.Append(batch.cast<const PyWriteBatch&>());
+          },
+          "other"_a,
+          "Appends a copy of every operation of other (a WriteBatch, prefixed "
+          "or not; its keys are taken as they are stored).")
       .def("approximate_size", &PyWriteBatch::ApproximateSize,
            "The key and value bytes the batch holds.")
       .def("write", &PyWriteBatch::Write,
