@@ -118,3 +118,30 @@ def test_closed_database(db):
         view.get(b"1")
     with pytest.raises(cairn.ClosedError):
         view.iterator()
+
+
+def test_same_as_plyvel_prefixed_db(db, tmp_dir):
+    plyvel = pytest.importorskip("plyvel")
+    import os
+
+    pdb = plyvel.DB(os.path.join(tmp_dir, "plyvel"), create_if_missing=True)
+    try:
+        rng = random.Random(11)
+        for _ in range(300):
+            k = bytes(rng.choice(b"\x00ab\xff") for _ in range(rng.randint(1, 4)))
+            db.put(k, k)
+            pdb.put(k, k)
+        for prefix in (b"a", b"\xff", b"ab", b"\x00\x00", b"zz"):
+            mine, theirs = db.prefixed_db(prefix), pdb.prefixed_db(prefix)
+            for reverse in (False, True):
+                assert list(mine.iterator(reverse=reverse)) == list(
+                    theirs.iterator(reverse=reverse))
+                assert list(mine.iterator(prefix=b"b", reverse=reverse)) == list(
+                    theirs.iterator(prefix=b"b", reverse=reverse))
+            for key in (b"a", b"b", b"\xff", b"ab"):
+                assert mine.get(key) == theirs.get(key)
+            nested_mine = mine.prefixed_db(b"b")
+            nested_theirs = theirs.prefixed_db(b"b")
+            assert list(nested_mine) == list(nested_theirs.iterator())
+    finally:
+        pdb.close()
