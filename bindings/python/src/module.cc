@@ -410,6 +410,8 @@ void DefineSnapshot(py::module_& m) {
   AddFastSnapshotMethods(snapshot.ptr());
 }
 
+#undef CAIRN_ITERATOR_KWARGS
+
 }  // namespace
 }  // namespace cairn::python
 
