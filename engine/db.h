@@ -239,6 +239,27 @@ class Db {
   // (true at once with the cache disabled or no migration running).
   bool WaitForCacheMigration(absl::Time deadline);
 
+  // ---- Maintenance (db_maintenance.cc) ----
+  // Compacts the user keys in [begin, end); nullopt means from the first /
+  // to the last key. With both nullopt the whole database (op log and
+  // metadata included) is compacted.
+  [[nodiscard]] absl::Status CompactRange(
+      std::optional<std::string_view> begin,
+      std::optional<std::string_view> end);
+  // LevelDB's estimate of the file-system bytes used by the user keys in
+  // each [begin, end) range. Data still in the memtable counts as 0.
+  struct KeyRange {
+    std::string_view begin;
+    std::string_view end;
+  };
+  [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> ApproximateSizes(
+      const std::vector<KeyRange>& ranges);
+  // Runs LevelDB's RepairDB on the database at `path` (which must not be
+  // open anywhere: Busy otherwise), then drops its shared-memory cache
+  // segments so the next open rebuilds the cache from the repaired data.
+  [[nodiscard]] static absl::Status Repair(const Options& options,
+                                           const std::string& path);
+
   // "cairn.stats", "cairn.options", "cairn.cache", "cairn.migration", or
   // "leveldb.*". NotFound otherwise.
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
@@ -246,11 +267,6 @@ class Db {
   // an unknown name, InvalidArgument for a "leveldb.*" property that is not
   // an integer.
   [[nodiscard]] absl::StatusOr<uint64_t> IntProperty(std::string_view name);
-
-  // Compacts the user records with keys in [begin, end) (null: unbounded)
-  // and the op log and metadata with them when both are null (db_tools.cc).
-  [[nodiscard]] absl::Status CompactRange(const std::string* begin,
-                                          const std::string* end);
 
   // ---- Op log (see op_log.h) ----
   // The sequence of the newest committed write (0 before the first).

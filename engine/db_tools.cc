@@ -87,23 +87,4 @@ absl::StatusOr<uint64_t> Db::IntProperty(std::string_view name) {
                                           "'"));
 }
 
-absl::Status Db::CompactRange(const std::string* begin,
-                              const std::string* end) {
-  if (begin == nullptr && end == nullptr) {
-    // Everything: records, op log and metadata.
-    ldb_->CompactRange(nullptr, nullptr);
-    return absl::OkStatus();
-  }
-  std::string b = DataKey(begin != nullptr ? *begin : "");
-  std::string e = end != nullptr ? DataKey(*end)
-                                 : std::string(1, kDataPrefix + 1);
-  if (b > e) {
-    return absl::InvalidArgumentError(
-        "compaction range: begin is after end");
-  }
-  leveldb::Slice bs(b), es(e);
-  ldb_->CompactRange(&bs, &es);
-  return absl::OkStatus();
-}
-
 }  // namespace cairn

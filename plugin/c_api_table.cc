@@ -89,6 +89,11 @@ static const cairn_api_t kApi = {
     cairn_writebatch_delete_versioned,
     cairn_property_int,
     cairn_compact_range,
+    /* ABI 1.2: maintenance and batch sizes (compact_range is above) */
+    cairn_approximate_sizes,
+    cairn_repair,
+    cairn_writebatch_append,
+    cairn_writebatch_approximate_size,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

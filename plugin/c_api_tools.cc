@@ -132,21 +132,4 @@ cairn_status_t cairn_property_int(cairn_db_t* db, const char* name,
   });
 }
 
-cairn_status_t cairn_compact_range(cairn_db_t* db, const char* start,
-                                   size_t startlen, const char* limit,
-                                   size_t limitlen, char** errmsg) {
-  return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
-    if (BadBytes(start, startlen) || BadBytes(limit, limitlen)) {
-      return Fail(CAIRN_INVALID_ARGUMENT,
-                  "start or limit is NULL with nonzero length", errmsg);
-    }
-    std::string b(start != nullptr ? start : "", startlen);
-    std::string e(limit != nullptr ? limit : "", limitlen);
-    return Report(db->node->engine().CompactRange(start != nullptr ? &b : nullptr,
-                                       limit != nullptr ? &e : nullptr),
-                  errmsg);
-  });
-}
-
 }  // extern "C"

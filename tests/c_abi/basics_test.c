@@ -91,6 +91,10 @@ static void TestApiTable(void) {
   CHECK_ENTRY(writebatch_delete_versioned, cairn_writebatch_delete_versioned);
   CHECK_ENTRY(property_int, cairn_property_int);
   CHECK_ENTRY(compact_range, cairn_compact_range);
+  CHECK_ENTRY(approximate_sizes, cairn_approximate_sizes);
+  CHECK_ENTRY(repair, cairn_repair);
+  CHECK_ENTRY(writebatch_append, cairn_writebatch_append);
+  CHECK_ENTRY(writebatch_approximate_size, cairn_writebatch_approximate_size);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }

@@ -380,16 +380,47 @@ CAIRN_EXPORT cairn_status_t cairn_property_int(cairn_db_t* db,
                                                uint64_t* value,
                                                char** errmsg);
 
-/* Compacts the records with keys in [start, limit) (NULL with length 0:
- * unbounded; both unbounded also compacts the op log and metadata), so
- * space held by overwritten and deleted records is reclaimed. Blocks until
- * done; reads and writes go on meanwhile. */
+
+/* ---- Maintenance and batch sizes (ABI 1.2) ----------------------------- */
+
+/* Compacts the stored data of the keys in [start, limit) (LevelDB's
+ * CompactRange): deleted and overwritten records are dropped and the range
+ * ends up in as few, as deep files as possible. A NULL start (length 0)
+ * means from the first key, a NULL limit up to the last; both NULL compact
+ * the whole database, op log included. Blocks until done; thread-safe.
+ * start > limit is CAIRN_INVALID_ARGUMENT. */
 CAIRN_EXPORT cairn_status_t cairn_compact_range(cairn_db_t* db,
                                                 const char* start,
                                                 size_t startlen,
                                                 const char* limit,
                                                 size_t limitlen,
                                                 char** errmsg);
+/* LevelDB's estimate of the file-system bytes used by the keys in each of
+ * `num_ranges` ranges [range_start[i], range_limit[i]), stored in sizes[i].
+ * Data written recently (still in the memtable, not yet in a table file)
+ * counts as 0; an empty or reversed range is 0. Thread-safe. */
+CAIRN_EXPORT cairn_status_t cairn_approximate_sizes(
+    cairn_db_t* db, size_t num_ranges, const char* const* range_start,
+    const size_t* range_start_len, const char* const* range_limit,
+    const size_t* range_limit_len, uint64_t* sizes, char** errmsg);
+/* Repairs the database at `path` (LevelDB's RepairDB: rebuilds the manifest
+ * from the table and log files it can read, dropping what it cannot; the
+ * damage is reported in <path>/LOG), then removes the database's
+ * shared-memory cache segments, so the next open rebuilds the cache from
+ * the repaired data. Some data may be lost: run it only on a database that
+ * fails to open with CAIRN_CORRUPTION. CAIRN_BUSY while the database is open
+ * anywhere; CAIRN_NOT_FOUND when `path` does not exist. `options` (NULL:
+ * defaults) supplies block_size and compression for the tables it writes. */
+CAIRN_EXPORT cairn_status_t cairn_repair(const cairn_options_t* options,
+                                         const char* path, char** errmsg);
+/* Appends a copy of every operation of `src` to `dst` (src may be dst).
+ * NULL dst or src is CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_status_t cairn_writebatch_append(
+    cairn_writebatch_t* dst, const cairn_writebatch_t* src, char** errmsg);
+/* The key and value bytes the batch holds (without Cairn's per-record
+ * overhead: version, op-log entry); 0 for NULL. */
+CAIRN_EXPORT size_t cairn_writebatch_approximate_size(
+    const cairn_writebatch_t* batch);
 
 /* ---- Plugin entry point ------------------------------------------------ */
 
@@ -480,6 +511,14 @@ typedef struct cairn_api_t {
   cairn_status_t (*property_int)(cairn_db_t*, const char*, uint64_t*, char**);
   cairn_status_t (*compact_range)(cairn_db_t*, const char*, size_t,
                                   const char*, size_t, char**);
+  /* ABI 1.2: maintenance and batch sizes (compact_range is above) */
+  cairn_status_t (*approximate_sizes)(cairn_db_t*, size_t, const char* const*,
+                                      const size_t*, const char* const*,
+                                      const size_t*, uint64_t*, char**);
+  cairn_status_t (*repair)(const cairn_options_t*, const char*, char**);
+  cairn_status_t (*writebatch_append)(cairn_writebatch_t*,
+                                      const cairn_writebatch_t*, char**);
+  size_t (*writebatch_approximate_size)(const cairn_writebatch_t*);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

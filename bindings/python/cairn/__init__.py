@@ -33,29 +33,47 @@ del _library
 
 from .errors import (
     BusyError,
+    ClosedError,
     CorruptionError,
     Error,
     InternalError,
     InvalidArgumentError,
+    IteratorInvalidError,
     NotFoundError,
     NotSupportedError,
     OperationTimeout,
     StorageIOError,
     UnavailableError,
 )
-from ._cairn import DB, Iterator, Snapshot, WriteBatch, abi_version, destroy, version
-from ._cairn import gc_segments
+from ._cairn import (
+    DB,
+    Iterator,
+    RawIterator,
+    Snapshot,
+    WriteBatch,
+    abi_version,
+    destroy,
+    gc_segments,
+    repair,
+    version,
+)
+from ._prefixed import PrefixedDB, PrefixedSnapshot, PrefixedWriteBatch
 
 __version__ = version()
 
 __all__ = [
     "DB",
     "Iterator",
+    "RawIterator",
     "Snapshot",
     "WriteBatch",
+    "PrefixedDB",
+    "PrefixedSnapshot",
+    "PrefixedWriteBatch",
     "abi_version",
     "destroy",
     "gc_segments",
+    "repair",
     "version",
     "Error",
     "NotFoundError",
@@ -64,6 +82,8 @@ __all__ = [
     "CorruptionError",
     "BusyError",
     "UnavailableError",
+    "ClosedError",
+    "IteratorInvalidError",
     "OperationTimeout",
     "NotSupportedError",
     "InternalError",

@@ -18,6 +18,8 @@ __all__ = [
     "CorruptionError",
     "BusyError",
     "UnavailableError",
+    "ClosedError",
+    "IteratorInvalidError",
     "OperationTimeout",
     "NotSupportedError",
     "InternalError",
@@ -71,6 +73,21 @@ class UnavailableError(Error):
     """CAIRN_UNAVAILABLE: the database is closed or the snapshot released."""
 
     status = "UNAVAILABLE"
+
+
+class ClosedError(UnavailableError, RuntimeError):
+    """A closed database, or a released snapshot or closed iterator, was used.
+
+    Also a RuntimeError, which is what plyvel raises in these cases, so code
+    ported from plyvel that catches RuntimeError keeps working; and an
+    UnavailableError, which is what earlier Cairn versions raised.
+    """
+
+
+class IteratorInvalidError(Error):
+    """A raw iterator (DB.raw_iterator()) was read or moved with next() /
+    prev() while not positioned on an entry (valid() is False). Named as in
+    plyvel."""
 
 
 class OperationTimeout(Error, TimeoutError):

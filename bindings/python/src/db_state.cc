@@ -43,7 +43,7 @@ void DbState::SetUnusableError() const {
                  path_.c_str(), static_cast<int>(owner_pid_),
                  static_cast<int>(getpid()));
   } else {
-    PyErr_Format(ErrorClass(CAIRN_UNAVAILABLE), "database '%s' is closed",
+    PyErr_Format(ClosedErrorClass(), "database '%s' is closed",
                  path_.c_str());
   }
 }

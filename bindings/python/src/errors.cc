@@ -25,6 +25,8 @@ constexpr std::array<const char*, 10> kClassNames = {
 };
 
 std::array<PyObject*, kClassNames.size()> g_classes{};
+PyObject* g_closed = nullptr;
+PyObject* g_iterator_invalid = nullptr;
 
 }  // namespace
 
@@ -35,7 +37,14 @@ void LoadErrorClasses() {
     // that could raise them.
     g_classes[i] = py::object(errors.attr(kClassNames[i])).release().ptr();
   }
+  g_closed = py::object(errors.attr("ClosedError")).release().ptr();
+  g_iterator_invalid =
+      py::object(errors.attr("IteratorInvalidError")).release().ptr();
 }
+
+PyObject* ClosedErrorClass() { return g_closed; }
+
+PyObject* IteratorInvalidErrorClass() { return g_iterator_invalid; }
 
 PyObject* ErrorClass(cairn_status_t status) {
   size_t i = static_cast<size_t>(status);

@@ -25,6 +25,13 @@ void LoadErrorClasses();
 // Borrowed reference.
 PyObject* ErrorClass(cairn_status_t status);
 
+// cairn.ClosedError (a closed database, released snapshot or closed
+// iterator was used; an UnavailableError and a RuntimeError) and
+// cairn.IteratorInvalidError (a raw iterator used while not valid).
+// Borrowed references.
+PyObject* ClosedErrorClass();
+PyObject* IteratorInvalidErrorClass();
+
 // Sets the Python error for `status` with `errmsg` (or the status name when
 // the C ABI gave no message), prefixed by `context` when not empty, and
 // frees `errmsg`. For raw CPython entry points.

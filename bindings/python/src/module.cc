@@ -12,6 +12,8 @@
 #include "py_db.h"
 #include "py_get.h"
 #include "py_iterator.h"
+#include "py_raw_iterator.h"
+#include "read_options.h"
 #include "py_snapshot.h"
 #include "py_write_batch.h"
 
@@ -41,10 +43,19 @@ IteratorArgs MakeIteratorArgs(py::object start, py::object stop,
                               bool include_start, bool include_stop,
                               py::object prefix, bool reverse,
                               bool include_key, bool include_value,
-                              bool fill_cache) {
-  return IteratorArgs{std::move(start), std::move(stop), include_start,
-                      include_stop,     std::move(prefix), reverse,
-                      include_key,      include_value,     fill_cache};
+                              const py::object& verify_checksums,
+                              const py::object& fill_cache,
+                              const py::bytes& db_prefix) {
+  return IteratorArgs{std::move(start),
+                      std::move(stop),
+                      include_start,
+                      include_stop,
+                      std::move(prefix),
+                      reverse,
+                      include_key,
+                      include_value,
+                      ReadFlagsOrThrow(verify_checksums, fill_cache),
+                      std::string(db_prefix)};
 }
 
 // The C snapshot to iterate at: none, or a live one of this database.
@@ -68,8 +79,31 @@ start/stop bound the keys (start inclusive and stop exclusive by default;
 see include_start/include_stop); prefix selects the keys that start with it
 and cannot be combined with start/stop. Yields (key, value) tuples, or only
 keys / values with include_value=False / include_key=False. The iterator sees
-the database as of its creation (or as of `snapshot`). fill_cache=False keeps
-a one-off scan from evicting hot data.)";
+the database as of its creation (or as of `snapshot`).
+
+The iterator is a cursor between entries, as in plyvel: next() / prev()
+step forward / back (swapped with reverse=True), seek_to_start() and
+seek_to_stop() move to either end of the range, seek(target) to just before
+the first key >= target. verify_checksums checks block checksums (None: the
+database's default); fill_cache=False keeps a one-off scan from evicting hot
+data (None: True).)";
+
+constexpr const char* kRawIteratorDoc = R"(A raw iterator over every key (LevelDB's Iterator, as plyvel's RawIterator).
+
+Not positioned until seek_to_first(), seek_to_last(), seek(target) or
+seek_for_prev(target); valid() tells whether it is on an entry. key(),
+value(), item(), next() and prev() raise IteratorInvalidError when it is
+not. verify_checksums / fill_cache as for iterator().)";
+
+// The keyword arguments of DB.iterator and Snapshot.iterator after
+// `snapshot`-independent ones; _db_prefix is for prefixed views
+// (cairn/_prefixed.py), not part of the documented API.
+#define CAIRN_ITERATOR_KWARGS                                                  \
+  py::kw_only(), "reverse"_a = false, "start"_a = py::none(),                 \
+      "stop"_a = py::none(), "include_start"_a = true,                        \
+      "include_stop"_a = false, "prefix"_a = py::none(),                      \
+      "include_key"_a = true, "include_value"_a = true,                       \
+      "verify_checksums"_a = py::none(), "fill_cache"_a = py::none()
 
 constexpr const char* kAddCacheInstanceDoc = R"(add_cache_instance(capacity_bytes) -> int
 
@@ -142,21 +176,56 @@ from several threads; after os.fork() the child must open its own.)");
           "transaction=True, only if the block did not raise).")
       .def(
           "iterator",
-          [](PyDb& self, py::object start, py::object stop, bool include_start,
-             bool include_stop, py::object prefix, bool reverse, bool include_key,
-             bool include_value, py::object snapshot, bool fill_cache) {
+          [](PyDb& self, bool reverse, py::object start, py::object stop,
+             bool include_start, bool include_stop, py::object prefix,
+             bool include_key, bool include_value, py::object verify_checksums,
+             py::object fill_cache, py::object snapshot, py::bytes db_prefix) {
             const cairn_snapshot_t* snap = SnapshotFor(self.state().get(), snapshot);
             return std::make_unique<PyIterator>(
                 self.state(),
                 MakeIteratorArgs(std::move(start), std::move(stop), include_start,
                                  include_stop, std::move(prefix), reverse,
-                                 include_key, include_value, fill_cache),
+                                 include_key, include_value, verify_checksums,
+                                 fill_cache, db_prefix),
                 snap);
           },
-          py::kw_only(), "start"_a = py::none(), "stop"_a = py::none(),
-          "include_start"_a = true, "include_stop"_a = false, "prefix"_a = py::none(),
-          "reverse"_a = false, "include_key"_a = true, "include_value"_a = true,
-          "snapshot"_a = py::none(), "fill_cache"_a = true, kIteratorDoc)
+          CAIRN_ITERATOR_KWARGS, "snapshot"_a = py::none(), "_db_prefix"_a = py::bytes(),
+          kIteratorDoc)
+      .def(
+          "raw_iterator",
+          [](PyDb& self, py::object verify_checksums, py::object fill_cache,
+             py::object snapshot, py::bytes db_prefix) {
+            const cairn_snapshot_t* snap = SnapshotFor(self.state().get(), snapshot);
+            return std::make_unique<PyRawIterator>(
+                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache), snap,
+                std::string(db_prefix));
+          },
+          py::kw_only(), "verify_checksums"_a = py::none(), "fill_cache"_a = py::none(),
+          "snapshot"_a = py::none(), "_db_prefix"_a = py::bytes(), kRawIteratorDoc)
+      .def(
+          "__iter__",
+          [](PyDb& self) {
+            return std::make_unique<PyIterator>(self.state(), IteratorArgs{}, nullptr);
+          },
+          "for key, value in db: every entry in key order (db.iterator()).")
+      .def(
+          "prefixed_db",
+          [](py::object self, py::object prefix) {
+            return py::module_::import("cairn._prefixed").attr("PrefixedDB")(self, prefix);
+          },
+          "prefix"_a,
+          "A view of the keys that start with prefix, seen without it "
+          "(cairn.PrefixedDB).")
+      .def("compact_range", &PyDb::CompactRange, "start"_a = py::none(),
+           "stop"_a = py::none(),
+           "Compacts the stored data of the keys in [start, stop) (None: "
+           "open end; both None: the whole database). Runs without the GIL.")
+      .def("approximate_size", &PyDb::ApproximateSize, "start"_a, "stop"_a,
+           "LevelDB's estimate of the bytes on disk used by the keys in "
+           "[start, stop); recent writes still in memory count as 0.")
+      .def("approximate_sizes", &PyDb::ApproximateSizes,
+           "approximate_sizes(*ranges) -> list: approximate_size of each "
+           "(start, stop) range, in one call.")
       .def(
           "snapshot",
           [](PyDb& self) { return std::make_unique<PySnapshot>(self.state()); },
@@ -202,7 +271,27 @@ void DefineWriteBatch(py::module_& m) {
       .def("put", &PyWriteBatch::Put, "key"_a, "value"_a, "Adds a put.")
       .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
       .def("clear", &PyWriteBatch::Clear, "Drops every operation.")
-      .def("__len__", &PyWriteBatch::Size)
+      .def("__len__", &PyWriteBatch::Size, "The number of operations.")
+      .def(
+          "append",
+          [](PyWriteBatch& self, py::handle other) {
+            // A prefixed view's batch (cairn/_prefixed.py) wraps a WriteBatch
+            // whose keys are already complete.
+            py::object prefixed =
+                py::module_::import("cairn._prefixed").attr("PrefixedWriteBatch");
+            py::object batch = py::reinterpret_borrow<py::object>(other);
+            if (py::isinstance(other, prefixed)) batch = other.attr("_batch");
+            if (!py::isinstance<PyWriteBatch>(batch)) {
+              throw py::type_error("append: other must be a WriteBatch, not " +
+                                   std::string(Py_TYPE(other.ptr())->tp_name));
+            }
+            self.Append(batch.cast<const PyWriteBatch&>());
+          },
+          "other"_a,
+          "Appends a copy of every operation of other (a WriteBatch, prefixed "
+          "or not; its keys are taken as they are stored).")
+      .def("approximate_size", &PyWriteBatch::ApproximateSize,
+           "The key and value bytes the batch holds.")
       .def("write", &PyWriteBatch::Write,
            "Applies the batch atomically, then clears it. Runs without the GIL.")
       .def("__enter__", [](py::object self) { return self; })
@@ -214,7 +303,8 @@ void DefineWriteBatch(py::module_& m) {
 }
 
 void DefineIterator(py::module_& m) {
-  py::class_<PyIterator> it(m, "Iterator", "An iterator over a key range; made by DB.iterator().");
+  py::class_<PyIterator> it(m, "Iterator",
+                            "A two-way iterator over a key range; made by DB.iterator().");
   it.def("__iter__", [](py::object self) { return self; })
       .def("__next__",
            [](PyIterator& self) {
@@ -222,7 +312,25 @@ void DefineIterator(py::module_& m) {
              if (!item) throw py::stop_iteration();
              return item;
            })
-      .def("close", &PyIterator::Close, "Releases the iterator now.")
+      .def(
+          "prev",
+          [](PyIterator& self) {
+            py::object item = self.Prev();
+            if (!item) throw py::stop_iteration();
+            return item;
+          },
+          "The entry before the cursor (after it with reverse=True), moving the "
+          "cursor back; StopIteration at the start of the range.")
+      .def("seek_to_start", &PyIterator::SeekToStart,
+           "Moves the cursor before the first entry of the range.")
+      .def("seek_to_stop", &PyIterator::SeekToStop,
+           "Moves the cursor after the last entry of the range.")
+      .def("seek", &PyIterator::Seek, "target"_a,
+           "Moves the cursor just before the first key >= target (clamped to "
+           "the range): next() then returns that key (with reverse=True, the "
+           "last key < target).")
+      .def("close", &PyIterator::Close,
+           "Releases the iterator now; using it afterwards raises ClosedError.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyIterator& self, py::handle, py::handle, py::handle) {
         self.Close();
@@ -230,28 +338,67 @@ void DefineIterator(py::module_& m) {
       });
   reinterpret_cast<PyTypeObject*>(it.ptr())->tp_iternext = IteratorNext;
   PyType_Modified(reinterpret_cast<PyTypeObject*>(it.ptr()));
+
+  py::class_<PyRawIterator>(m, "RawIterator", kRawIteratorDoc)
+      .def("valid", &PyRawIterator::Valid, "True when positioned on an entry.")
+      .def("seek_to_first", &PyRawIterator::SeekToFirst)
+      .def("seek_to_last", &PyRawIterator::SeekToLast)
+      .def("seek", &PyRawIterator::Seek, "target"_a,
+           "Positions on the first key >= target.")
+      .def("seek_for_prev", &PyRawIterator::SeekForPrev, "target"_a,
+           "Positions on the last key <= target.")
+      .def("next", &PyRawIterator::Next)
+      .def("prev", &PyRawIterator::Prev)
+      .def("key", &PyRawIterator::Key)
+      .def("value", &PyRawIterator::Value)
+      .def("item", &PyRawIterator::Item, "(key, value)")
+      .def("close", &PyRawIterator::Close,
+           "Releases the iterator now; using it afterwards raises ClosedError.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyRawIterator& self, py::handle, py::handle, py::handle) {
+        self.Close();
+        return false;
+      });
 }
 
 void DefineSnapshot(py::module_& m) {
   py::class_<PySnapshot> snapshot(m, "Snapshot",
                                   "A consistent point-in-time view; made by DB.snapshot().");
-  snapshot.def(
+  snapshot
+      .def(
           "iterator",
-          [](PySnapshot& self, py::object start, py::object stop, bool include_start,
-             bool include_stop, py::object prefix, bool reverse, bool include_key,
-             bool include_value, bool fill_cache) {
+          [](PySnapshot& self, bool reverse, py::object start, py::object stop,
+             bool include_start, bool include_stop, py::object prefix,
+             bool include_key, bool include_value, py::object verify_checksums,
+             py::object fill_cache, py::bytes db_prefix) {
             const cairn_snapshot_t* snap = self.CheckedOrThrow();
             return std::make_unique<PyIterator>(
                 self.state(),
                 MakeIteratorArgs(std::move(start), std::move(stop), include_start,
                                  include_stop, std::move(prefix), reverse,
-                                 include_key, include_value, fill_cache),
+                                 include_key, include_value, verify_checksums,
+                                 fill_cache, db_prefix),
                 snap);
           },
-          py::kw_only(), "start"_a = py::none(), "stop"_a = py::none(),
-          "include_start"_a = true, "include_stop"_a = false, "prefix"_a = py::none(),
-          "reverse"_a = false, "include_key"_a = true, "include_value"_a = true,
-          "fill_cache"_a = true, kIteratorDoc)
+          CAIRN_ITERATOR_KWARGS, "_db_prefix"_a = py::bytes(), kIteratorDoc)
+      .def(
+          "raw_iterator",
+          [](PySnapshot& self, py::object verify_checksums, py::object fill_cache,
+             py::bytes db_prefix) {
+            const cairn_snapshot_t* snap = self.CheckedOrThrow();
+            return std::make_unique<PyRawIterator>(
+                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache), snap,
+                std::string(db_prefix));
+          },
+          py::kw_only(), "verify_checksums"_a = py::none(), "fill_cache"_a = py::none(),
+          "_db_prefix"_a = py::bytes(), kRawIteratorDoc)
+      .def(
+          "__iter__",
+          [](PySnapshot& self) {
+            const cairn_snapshot_t* snap = self.CheckedOrThrow();
+            return std::make_unique<PyIterator>(self.state(), IteratorArgs{}, snap);
+          },
+          "for key, value in snapshot: every entry as of the snapshot.")
       .def("release", &PySnapshot::Release, "Releases the snapshot (idempotent).")
       .def("close", &PySnapshot::Release, "Same as release().")
       .def_property_readonly("released", &PySnapshot::released)
@@ -262,6 +409,8 @@ void DefineSnapshot(py::module_& m) {
       });
   AddFastSnapshotMethods(snapshot.ptr());
 }
+
+#undef CAIRN_ITERATOR_KWARGS
 
 }  // namespace
 }  // namespace cairn::python
@@ -275,7 +424,7 @@ PYBIND11_MODULE(_cairn, m) {
   DefineWriteBatch(m);
   DefineIterator(m);
   DefineSnapshot(m);
-  for (const char* name : {"DB", "WriteBatch", "Iterator", "Snapshot"}) {
+  for (const char* name : {"DB", "WriteBatch", "Iterator", "RawIterator", "Snapshot"}) {
     m.attr(name).attr("__module__") = "cairn";
   }
   m.def(
@@ -311,6 +460,13 @@ PYBIND11_MODULE(_cairn, m) {
       "owns them) and returns how many. Never touches a database open in "
       "any process, nor another user's segments. Each open also does this "
       "for a bounded number of segments.");
+  m.def("repair", &Repair, "path"_a, py::kw_only(), "options"_a = py::none(),
+        "Repairs the database at path (LevelDB's repair: salvages what the "
+        "table and log files hold, reporting losses in <path>/LOG), then "
+        "drops its shared-memory cache so the next open rebuilds it. "
+        "BusyError while it is open; NotFoundError when it does not exist. "
+        "options (as for DB) supplies block_size and compression. Runs "
+        "without the GIL.");
   m.def("version", [] { return std::string(cairn_version()); },
         "The version of the loaded libcairn, e.g. '0.1.0'.");
   // Test hooks: the status mapping for statuses no call can produce on

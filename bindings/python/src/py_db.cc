@@ -13,12 +13,6 @@ namespace py = pybind11;
 namespace cairn::python {
 namespace {
 
-// Owns a cairn_options_t while a DB opens.
-struct OptionsHolder {
-  cairn_options_t* options = cairn_options_create();
-  ~OptionsHolder() { cairn_options_destroy(options); }
-};
-
 // Option values travel as strings; Python values are spelled the way
 // engine/options.cc parses them.
 std::string OptionValue(const std::string& name, py::handle value) {
@@ -45,6 +39,22 @@ py::object ParseJson(const std::string& text) {
 
 }  // namespace
 
+void ApplyOptions(cairn_options_t* out, const py::object& options) {
+  if (options.is_none()) return;
+  if (!PyDict_Check(options.ptr())) {
+    throw py::type_error("options must be a dict of option names to values, not " +
+                         std::string(Py_TYPE(options.ptr())->tp_name));
+  }
+  for (auto [key, value] : options.cast<py::dict>()) {
+    if (!PyUnicode_Check(key.ptr())) {
+      throw py::type_error("option names must be str, not " +
+                           std::string(Py_TYPE(key.ptr())->tp_name));
+    }
+    std::string name = key.cast<std::string>();
+    SetOption(out, name, OptionValue(name, value));
+  }
+}
+
 std::string FsPath(const py::object& path) {
   std::string fs_path = py::module_::import("os").attr("fsencode")(path).cast<std::string>();
   // The C ABI takes a C string: an embedded NUL would silently cut the path.
@@ -63,20 +73,7 @@ PyDb::PyDb(const py::object& path, bool create_if_missing,
   OptionsHolder holder;
   SetOption(holder.options, "create_if_missing", create_if_missing ? "true" : "false");
   SetOption(holder.options, "error_if_exists", error_if_exists ? "true" : "false");
-  if (!options.is_none()) {
-    if (!PyDict_Check(options.ptr())) {
-      throw py::type_error("options must be a dict of option names to values, not " +
-                           std::string(Py_TYPE(options.ptr())->tp_name));
-    }
-    for (auto [key, value] : options.cast<py::dict>()) {
-      if (!PyUnicode_Check(key.ptr())) {
-        throw py::type_error("option names must be str, not " +
-                             std::string(Py_TYPE(key.ptr())->tp_name));
-      }
-      std::string name = key.cast<std::string>();
-      SetOption(holder.options, name, OptionValue(name, value));
-    }
-  }
+  ApplyOptions(holder.options, options);
 
   cairn_db_t* db = nullptr;
   char* err = nullptr;

@@ -24,8 +24,26 @@
 
 namespace cairn::python {
 
+// Owns a cairn_options_t while a DB opens (or a repair runs).
+struct OptionsHolder {
+  cairn_options_t* options = cairn_options_create();
+  ~OptionsHolder() { cairn_options_destroy(options); }
+  OptionsHolder() = default;
+  OptionsHolder(const OptionsHolder&) = delete;
+  OptionsHolder& operator=(const OptionsHolder&) = delete;
+};
+
+// Sets every option of the dict `options` (None: nothing) on `out`; values
+// are spelled as engine/options.cc parses them. TypeError for a non-dict,
+// a non-str name or a value that is not str/int/float/bool;
+// InvalidArgumentError for an unknown name or a bad value.
+void ApplyOptions(cairn_options_t* out, const pybind11::object& options);
+
 // os.fsencode(path), rejecting embedded NUL bytes (ValueError).
 std::string FsPath(const pybind11::object& path);
+
+// cairn.repair(path, options=None) (py_maintenance.cc).
+void Repair(const pybind11::object& path, const pybind11::object& options);
 
 class PyDb {
  public:
@@ -51,6 +69,13 @@ class PyDb {
   uint32_t AddCacheInstance(const pybind11::handle& capacity_bytes);
   void RemoveCacheInstance(const pybind11::handle& id);
   void Transfer(const pybind11::handle& from_id, const pybind11::handle& to_id);
+
+  // Maintenance (C ABI 1.2; py_maintenance.cc), each without the GIL.
+  // Bounds are bytes-like or None (open end).
+  void CompactRange(const pybind11::object& start, const pybind11::object& stop);
+  uint64_t ApproximateSize(const pybind11::handle& start,
+                           const pybind11::handle& stop);
+  pybind11::list ApproximateSizes(const pybind11::args& ranges);
 
   void Close() { state_->Close(); }
   bool closed() const { return state_->closed(); }

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "py_db.h"
 #include "py_snapshot.h"
+#include "read_options.h"
 #include "write_options.h"
 
 namespace py = pybind11;
@@ -82,20 +83,24 @@ bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
 // Truthiness of an optional flag argument; -1 on error.
 int Flag(PyObject* arg) { return arg == nullptr ? 0 : PyObject_IsTrue(arg); }
 
-// Binds get's (key, default=None) arguments.
+// Binds get's (key, default=None, *, verify_checksums=None, fill_cache=None)
+// arguments.
 bool ParseGetArgs(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                  PyObject** key, PyObject** dflt) {
+                  PyObject** key, PyObject** dflt, ReadFlags* flags) {
   *dflt = Py_None;
+  *flags = ReadFlags();
   if (nargs == 1 && kwnames == nullptr) {  // the common call: get(key)
     *key = args[0];
     return true;
   }
-  static const char* const kNames[] = {"key", "default"};
-  PyObject* parsed[2];
-  if (!ParseArgs("get", args, nargs, kwnames, kNames, 2, 2, 1, parsed)) return false;
+  static const char* const kNames[] = {"key", "default", "verify_checksums",
+                                       "fill_cache"};
+  PyObject* parsed[4];
+  if (!ParseArgs("get", args, nargs, kwnames, kNames, 4, 2, 1, parsed)) return false;
   *key = parsed[0];
   if (parsed[1] != nullptr) *dflt = parsed[1];
-  return true;
+  return ParseReadFlag(parsed[2], &flags->verify_checksums) &&
+         ParseReadFlag(parsed[3], &flags->fill_cache);
 }
 
 PyObject* GetWith(cairn_db_t* handle, const cairn_readoptions_t* read_options,
@@ -113,24 +118,34 @@ PyObject* SnapshotGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                       PyObject* kwnames) {
   PyObject* key;
   PyObject* dflt;
-  if (!ParseGetArgs(args, nargs, kwnames, &key, &dflt)) return nullptr;
+  ReadFlags flags;
+  if (!ParseGetArgs(args, nargs, kwnames, &key, &dflt, &flags)) return nullptr;
   PySnapshot* snapshot = Self<PySnapshot>(self);
   if (snapshot == nullptr) return nullptr;
   const cairn_readoptions_t* read_options = snapshot->ReadOptions();
   if (read_options == nullptr) return nullptr;
-  return GetWith(snapshot->state()->Checked(), read_options, key, dflt);
+  if (flags.is_default()) {
+    return GetWith(snapshot->state()->Checked(), read_options, key, dflt);
+  }
+  ReadOptions options;
+  options.Apply(flags, snapshot->snapshot());
+  return GetWith(snapshot->state()->Checked(), options.get(), key, dflt);
 }
 
 PyObject* DbGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                 PyObject* kwnames) {
   PyObject* key;
   PyObject* dflt;
-  if (!ParseGetArgs(args, nargs, kwnames, &key, &dflt)) return nullptr;
+  ReadFlags flags;
+  if (!ParseGetArgs(args, nargs, kwnames, &key, &dflt, &flags)) return nullptr;
   PyDb* db = SelfDb(self);
   if (db == nullptr) return nullptr;
   cairn_db_t* handle = db->state()->Checked();
   if (handle == nullptr) return nullptr;
-  return GetWith(handle, nullptr, key, dflt);
+  if (flags.is_default()) return GetWith(handle, nullptr, key, dflt);
+  ReadOptions options;  // only for calls that ask: the hot path passes NULL
+  options.Apply(flags, nullptr);
+  return GetWith(handle, options.get(), key, dflt);
 }
 
 int DbContains(PyObject* self, PyObject* key) {
@@ -229,8 +244,10 @@ PyObject* DbDelete(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
 PyMethodDef kSnapshotMethods[] = {
     {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(SnapshotGet)),
      METH_FASTCALL | METH_KEYWORDS,
-     "get(key, default=None) -> bytes | default\n\n"
-     "The value of key as of the snapshot, or default when it was missing."},
+     "get(key, default=None, *, verify_checksums=None, fill_cache=None)\n"
+     "    -> bytes | default\n\n"
+     "The value of key as of the snapshot, or default when it was missing.\n"
+     "verify_checksums=None / fill_cache=None: the database's defaults."},
 };
 
 void AddMethods(PyObject* type_obj, PyMethodDef* defs, size_t n) {
@@ -247,8 +264,12 @@ void AddMethods(PyObject* type_obj, PyMethodDef* defs, size_t n) {
 PyMethodDef kFastMethods[] = {
     {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbGet)),
      METH_FASTCALL | METH_KEYWORDS,
-     "get(key, default=None) -> bytes | default\n\n"
-     "The value stored under key, or default when the key is missing."},
+     "get(key, default=None, *, verify_checksums=None, fill_cache=None)\n"
+     "    -> bytes | default\n\n"
+     "The value stored under key, or default when the key is missing.\n"
+     "verify_checksums: check the block checksums of what is read (None:\n"
+     "the database's default); fill_cache=False keeps a one-off read from\n"
+     "filling LevelDB's block cache (None: True)."},
     {"__contains__", DbContainsMethod, METH_O | METH_COEXIST,
      "key in db: True when key has a value."},
     {"put", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbPut)),

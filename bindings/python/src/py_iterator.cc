@@ -19,35 +19,6 @@ std::optional<std::string> BytesOrNone(const py::object& obj,
   return std::string(arg.data(), arg.size());
 }
 
-// The smallest key greater than every key starting with `prefix`, or none
-// when the prefix is all 0xff bytes (then no upper bound is needed).
-std::optional<std::string> PrefixSuccessor(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char last = static_cast<unsigned char>(prefix.back());
-    if (last != 0xff) {
-      prefix.back() = static_cast<char>(last + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::nullopt;
-}
-
-// Owns a cairn_readoptions_t for the duration of an iterator's creation.
-struct ReadOptionsHolder {
-  cairn_readoptions_t* ro = cairn_readoptions_create();
-  ~ReadOptionsHolder() { cairn_readoptions_destroy(ro); }
-};
-
-void SetBound(cairn_status_t (*set)(cairn_readoptions_t*, const char*, size_t,
-                                    char**),
-              cairn_readoptions_t* ro, const std::optional<std::string>& b) {
-  if (!b) return;
-  char* err = nullptr;
-  cairn_status_t s = set(ro, b->data(), b->size(), &err);
-  if (s != CAIRN_OK) ThrowStatus(s, err, "iterator bound");
-}
-
 }  // namespace
 
 PyIterator::PyIterator(std::shared_ptr<DbState> state,
@@ -56,7 +27,8 @@ PyIterator::PyIterator(std::shared_ptr<DbState> state,
     : state_(std::move(state)),
       reverse_(args.reverse),
       include_key_(args.include_key),
-      include_value_(args.include_value) {
+      include_value_(args.include_value),
+      db_prefix_(args.db_prefix) {
   if (!include_key_ && !include_value_) {
     throw py::type_error(
         "iterator: include_key and include_value cannot both be False");
@@ -68,7 +40,7 @@ PyIterator::PyIterator(std::shared_ptr<DbState> state,
       throw py::type_error(
           "iterator: prefix cannot be combined with start or stop");
     }
-    lower = BytesOrNone(args.prefix, "prefix");
+    lower = db_prefix_ + *BytesOrNone(args.prefix, "prefix");
     upper = PrefixSuccessor(*lower);
   } else {
     lower = BytesOrNone(args.start, "start");
@@ -76,17 +48,15 @@ PyIterator::PyIterator(std::shared_ptr<DbState> state,
     // Appending a zero byte gives the immediate successor in bytewise order.
     if (lower && !args.include_start) lower->push_back('\0');
     if (upper && args.include_stop) upper->push_back('\0');
+    if (!db_prefix_.empty()) {
+      lower = db_prefix_ + lower.value_or("");
+      upper = upper ? std::optional<std::string>(db_prefix_ + *upper)
+                    : PrefixSuccessor(db_prefix_);
+    }
   }
-  cairn_db_t* db = state_->CheckedOrThrow();
-  if (lower && upper && *lower >= *upper) return;  // empty range
-  ReadOptionsHolder ro;
-  SetBound(cairn_readoptions_set_lower_bound, ro.ro, lower);
-  SetBound(cairn_readoptions_set_upper_bound, ro.ro, upper);
-  cairn_readoptions_set_fill_cache(ro.ro, args.fill_cache ? 1 : 0);
-  if (snapshot != nullptr) cairn_readoptions_set_snapshot(ro.ro, snapshot);
-  char* err = nullptr;
-  cairn_status_t s = cairn_iter_create(db, ro.ro, &it_, &err);
-  if (s != CAIRN_OK) ThrowStatus(s, err, "iterator");
+  if (lower && upper && *lower > *upper) upper = lower;  // empty range
+  it_ = NewCIterator(*state_, lower, upper, args.read, snapshot);
+  pos_ = reverse_ ? Pos::kAfterStop : Pos::kBeforeStart;
 }
 
 PyIterator::~PyIterator() { Close(); }
@@ -98,35 +68,114 @@ void PyIterator::Close() {
   state_->DestroyDependent([it] { cairn_iter_destroy(it); });
 }
 
-py::object PyIterator::Next() {
-  if (it_ == nullptr) return py::object();
+cairn_iterator_t* PyIterator::Checked() {
+  if (it_ == nullptr) ThrowError(ClosedErrorClass(), "iterator is closed");
   state_->CheckedOrThrow();  // closed or forked: raise before touching C
-  if (!started_) {
-    started_ = true;
-    reverse_ ? cairn_iter_seek_to_last(it_) : cairn_iter_seek_to_first(it_);
-  } else {
-    reverse_ ? cairn_iter_prev(it_) : cairn_iter_next(it_);
-  }
-  if (!cairn_iter_valid(it_)) {
-    char* err = nullptr;
-    cairn_status_t s = cairn_iter_status(it_, &err);
-    Close();
-    if (s != CAIRN_OK) ThrowStatus(s, err, "iterator");
-    return py::object();
-  }
+  return it_;
+}
+
+bool PyIterator::Landed() {
+  if (cairn_iter_valid(it_)) return true;
+  char* err = nullptr;
+  cairn_status_t s = cairn_iter_status(it_, &err);
+  if (s != CAIRN_OK) ThrowStatus(s, err, "iterator");
+  return false;
+}
+
+py::object PyIterator::Current() {
   size_t keylen = 0;
   size_t valuelen = 0;
+  const char* k = nullptr;
+  if (include_key_) {
+    k = cairn_iter_key(it_, &keylen);
+    // Keys of a prefixed view are returned without the prefix (the bounds
+    // keep every key inside it).
+    k += db_prefix_.size();
+    keylen -= db_prefix_.size();
+  }
   if (include_key_ && include_value_) {
-    const char* k = cairn_iter_key(it_, &keylen);
     const char* v = cairn_iter_value(it_, &valuelen);
     return py::make_tuple(py::bytes(k, keylen), py::bytes(v, valuelen));
   }
-  if (include_key_) {
-    const char* k = cairn_iter_key(it_, &keylen);
-    return py::bytes(k, keylen);
-  }
+  if (include_key_) return py::bytes(k, keylen);
   const char* v = cairn_iter_value(it_, &valuelen);
   return py::bytes(v, valuelen);
+}
+
+py::object PyIterator::StepForward() {
+  cairn_iterator_t* it = Checked();
+  switch (pos_) {
+    case Pos::kAfterStop:
+      return py::object();
+    case Pos::kBeforeStart:
+      cairn_iter_seek_to_first(it);
+      break;
+    case Pos::kOnPreceding:
+      cairn_iter_next(it);
+      break;
+    case Pos::kOnFollowing:
+      break;  // already on the entry to return
+  }
+  if (!Landed()) {
+    pos_ = Pos::kAfterStop;
+    return py::object();
+  }
+  pos_ = Pos::kOnPreceding;
+  return Current();
+}
+
+py::object PyIterator::StepBackward() {
+  cairn_iterator_t* it = Checked();
+  switch (pos_) {
+    case Pos::kBeforeStart:
+      return py::object();
+    case Pos::kAfterStop:
+      cairn_iter_seek_to_last(it);
+      break;
+    case Pos::kOnFollowing:
+      cairn_iter_prev(it);
+      break;
+    case Pos::kOnPreceding:
+      break;
+  }
+  if (!Landed()) {
+    pos_ = Pos::kBeforeStart;
+    return py::object();
+  }
+  pos_ = Pos::kOnFollowing;
+  return Current();
+}
+
+py::object PyIterator::Next() {
+  return reverse_ ? StepBackward() : StepForward();
+}
+
+py::object PyIterator::Prev() {
+  return reverse_ ? StepForward() : StepBackward();
+}
+
+void PyIterator::SeekToStart() {
+  Checked();
+  pos_ = Pos::kBeforeStart;
+}
+
+void PyIterator::SeekToStop() {
+  Checked();
+  pos_ = Pos::kAfterStop;
+}
+
+void PyIterator::Seek(py::handle target) {
+  BytesArg t;
+  t.InitOrThrow(target.ptr(), "target");
+  cairn_iterator_t* it = Checked();
+  if (db_prefix_.empty()) {
+    cairn_iter_seek(it, t.data(), t.size());
+  } else {
+    std::string full = db_prefix_;
+    full.append(t.data(), t.size());
+    cairn_iter_seek(it, full.data(), full.size());
+  }
+  pos_ = Landed() ? Pos::kOnFollowing : Pos::kAfterStop;
 }
 
 }  // namespace cairn::python

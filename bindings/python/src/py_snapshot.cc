@@ -33,7 +33,7 @@ void PySnapshot::Release() {
 const cairn_snapshot_t* PySnapshot::CheckedOrThrow() const {
   state_->CheckedOrThrow();
   if (snapshot_ == nullptr) {
-    ThrowError(ErrorClass(CAIRN_UNAVAILABLE), "snapshot was released");
+    ThrowError(ClosedErrorClass(), "snapshot was released");
   }
   return snapshot_;
 }
@@ -41,7 +41,7 @@ const cairn_snapshot_t* PySnapshot::CheckedOrThrow() const {
 const cairn_readoptions_t* PySnapshot::ReadOptions() const {
   if (state_->Checked() == nullptr) return nullptr;
   if (snapshot_ == nullptr) {
-    PyErr_SetString(ErrorClass(CAIRN_UNAVAILABLE), "snapshot was released");
+    PyErr_SetString(ClosedErrorClass(), "snapshot was released");
     return nullptr;
   }
   return read_options_;

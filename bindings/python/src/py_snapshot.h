@@ -28,6 +28,8 @@ class PySnapshot {
   void Release();
   bool released() const { return snapshot_ == nullptr; }
   const std::shared_ptr<DbState>& state() const { return state_; }
+  // The C snapshot, null once released (check with ReadOptions() first).
+  const cairn_snapshot_t* snapshot() const { return snapshot_; }
 
   // The C snapshot for a read; throws cairn.UnavailableError once released
   // (or cairn.Error / UnavailableError when the DB is forked / closed).

@@ -56,6 +56,18 @@ void PyWriteBatch::Clear() {
 
 size_t PyWriteBatch::Size() { return cairn_writebatch_count(batch_); }
 
+void PyWriteBatch::Append(const PyWriteBatch& other) {
+  CheckNotWriting();
+  other.CheckNotWriting();
+  char* err = nullptr;
+  cairn_status_t s = cairn_writebatch_append(batch_, other.batch_, &err);
+  if (s != CAIRN_OK) ThrowStatus(s, err, "write_batch.append");
+}
+
+size_t PyWriteBatch::ApproximateSize() const {
+  return cairn_writebatch_approximate_size(batch_);
+}
+
 void PyWriteBatch::Write() {
   CheckNotWriting();
   InFlightCall call(*state_);

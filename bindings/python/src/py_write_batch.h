@@ -30,6 +30,10 @@ class PyWriteBatch {
   void Delete(pybind11::handle key);
   void Clear();
   size_t Size();
+  // Appends a copy of every operation of `other` (which may be this batch).
+  void Append(const PyWriteBatch& other);
+  // The key and value bytes the batch holds.
+  size_t ApproximateSize() const;
   void Write();
   // __exit__: writes unless this is a transaction and the block raised.
   void Exit(pybind11::handle exc_type);

@@ -127,8 +127,12 @@ def test_iterator_close_and_context_manager(db):
     db.put(b"b", b"2")
     with db.iterator() as it:
         assert next(it) == (b"a", b"1")
-    assert list(it) == []  # closed: iteration ends
-    it.close()
+    # Closed: using it raises (a RuntimeError, as in plyvel).
+    with pytest.raises(cairn.ClosedError, match="iterator is closed"):
+        next(it)
+    with pytest.raises(RuntimeError):
+        list(it)
+    it.close()  # idempotent
 
 
 def test_fill_cache_false(populated):
