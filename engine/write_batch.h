@@ -45,16 +45,19 @@ class WriteBatch {
     bytes_ += key.size();
     ++versioned_;
     ops_.push_back({OpKind::kDelete, std::string(key), {}, version});
+  }
   // Appends a copy of every operation of `other` (which may be *this).
   void Append(const WriteBatch& other) {
     if (&other == this) {
       std::vector<Op> copy = ops_;
       for (Op& op : copy) ops_.push_back(std::move(op));
       bytes_ *= 2;
+      versioned_ *= 2;
       return;
     }
     ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
     bytes_ += other.bytes_;
+    versioned_ += other.versioned_;
   }
   void Clear() {
     ops_.clear();
