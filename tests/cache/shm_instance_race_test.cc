@@ -114,7 +114,10 @@ TEST(ShmInstanceRaceTest, PageOfAWriteNotYetLinkedIsNeverEvicted) {
   cache->Update(held_key, held_value, held_version);
   ASSERT_TRUE(raced);
   const InstanceStats after = cache->Stats();
-  ASSERT_TRUE(after.healthy) << after.failure;
+  ASSERT_TRUE(after.healthy)
+      << "eviction waited for the held key's buckets, so it was evicting "
+         "the held page: "
+      << after.failure;
   // The interleaving happened: eviction reached the pinned page and,
   // unable to free it, refused the writes that needed room.
   EXPECT_GT(while_held.update_rejected, 0u);
