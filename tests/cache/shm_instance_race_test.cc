@@ -46,8 +46,7 @@ class IndexMap {
 
   // `n` keys "<prefix><i>" that share no bucket with `avoid`.
   std::vector<std::string> KeysApartFrom(std::string_view avoid,
-                                         std::string_view prefix,
-                                         int n) const {
+                                         std::string_view prefix, int n) const {
     std::vector<std::string> keys;
     for (int i = 0; static_cast<int>(keys.size()) < n; ++i) {
       std::string key = std::string(prefix) + std::to_string(i);
@@ -166,8 +165,7 @@ TEST(ShmInstanceRaceTest, FillIsRefusedWhenADeleteLandsWhileItAllocates) {
   cache = owned.get();
 
   uint64_t version = 100;
-  for (size_t i = 0; i < others.size() && cache->Stats().evictions == 0;
-       ++i) {
+  for (size_t i = 0; i < others.size() && cache->Stats().evictions == 0; ++i) {
     cache->Update(others[i], big, V(++version));
   }
   ASSERT_GT(cache->Stats().evictions, 0u) << "the data area never filled";
