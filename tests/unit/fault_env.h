@@ -5,7 +5,9 @@
 // LevelDB writes through it is tracked: how many bytes were appended and how
 // many of them a Sync() made durable. After the database is closed,
 // DropUnsyncedData() truncates each file to its synced length. While
-// SetWritesFail(true), appends and syncs return an IOError.
+// SetWritesFail(true), appends and syncs return an IOError; FailAfter(n)
+// lets n more through first, so a test can stop the writes at every point
+// of a commit in turn, as a crash there would.
 //
 // Thread-safe. Must outlive the databases opened with it.
 #ifndef CAIRN_TESTS_UNIT_FAULT_ENV_H_
@@ -28,7 +30,16 @@ class FaultEnv : public leveldb::EnvWrapper {
   explicit FaultEnv(leveldb::Env* base = leveldb::Env::Default())
       : leveldb::EnvWrapper(base) {}
 
-  void SetWritesFail(bool fail) { writes_fail_.store(fail); }
+  void SetWritesFail(bool fail) {
+    writes_fail_.store(fail);
+    budget_.store(-1);
+  }
+  // Lets the next `n` appends and syncs through, then fails every one after
+  // them until SetWritesFail(false).
+  void FailAfter(int n) {
+    writes_fail_.store(false);
+    budget_.store(n);
+  }
   bool writes_fail() const { return writes_fail_.load(); }
   // Appends and syncs refused since construction.
   int failed_writes() const { return failed_writes_.load(); }
@@ -122,7 +133,13 @@ class FaultEnv : public leveldb::EnvWrapper {
   };
 
   bool Refuse() {
-    if (!writes_fail_.load()) return false;
+    if (!writes_fail_.load()) {
+      int budget = budget_.load();
+      while (budget > 0 && !budget_.compare_exchange_weak(budget, budget - 1)) {
+      }
+      if (budget != 0) return false;  // unlimited, or one of the n let through
+      writes_fail_.store(true);
+    }
     failed_writes_.fetch_add(1);
     return true;
   }
@@ -141,6 +158,7 @@ class FaultEnv : public leveldb::EnvWrapper {
   }
 
   std::atomic<bool> writes_fail_{false};
+  std::atomic<int> budget_{-1};  // writes FailAfter still lets through; -1: all
   std::atomic<int> failed_writes_{0};
   std::mutex mu_;
   std::map<std::string, State> files_;

@@ -162,10 +162,7 @@ TEST(RingTest, SameChangesGiveTheSameTableInAnotherProcess) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_EQ(here, there);
-  // And the same as every build: a persisted table must mean the same
-  // thing to the next release.
-  EXPECT_EQ(Ring::BucketOf(0x0123456789abcdefull), Ring::BucketOf(0x0123456789abcdefull));
-  EXPECT_EQ(Ring::Create(Equal(4))->table()[0], Ring::Create(Equal(4))->table()[0]);
+  // The same in every build too: placement_test.cc pins it to literals.
 }
 
 Layout SampleLayout(bool migrating) {
