@@ -89,6 +89,8 @@ static const cairn_api_t kApi = {
     cairn_writebatch_delete_versioned,
     cairn_property_int,
     cairn_compact_range,
+    /* ABI 1.2: checking a database */
+    cairn_check,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

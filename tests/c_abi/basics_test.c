@@ -91,6 +91,7 @@ static void TestApiTable(void) {
   CHECK_ENTRY(writebatch_delete_versioned, cairn_writebatch_delete_versioned);
   CHECK_ENTRY(property_int, cairn_property_int);
   CHECK_ENTRY(compact_range, cairn_compact_range);
+  CHECK_ENTRY(check, cairn_check);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }
