@@ -454,7 +454,7 @@ def scaling_section(results):
 
 VERIFY_SETUPS = (
     ("cold", "cold get (cache off, 1 MiB block cache)"),
-    ("block_cache", "block-cache hit (cache off)"),
+    ("block_cache", "hot get (cache off, 256 MiB block cache)"),
     ("cached", "shared-memory cache hit"),
 )
 

@@ -9,14 +9,18 @@
 //   cold         the shared-memory cache off and a 1 MiB block cache: almost
 //                every get reads a table block (from the OS page cache) and,
 //                when verifying, checks its CRC32C;
-//   block_cache  the cache off, a block cache holding every block, warmed:
-//                block-cache hits are never re-verified;
+//   block_cache  the cache off, a block cache that could hold every block,
+//                warmed: block-cache hits are never re-verified, but LevelDB
+//                reads tables through mmap and never caches a block it can
+//                point into (an uncompressed one: these values do not
+//                compress), so such gets still read and verify the block;
 //   cached       the shared-memory cache holding every record, warmed: hits
 //                never reach LevelDB.
 // Names: BM_VerifyGet/<setup>/verify:<0|1>. benchmarks/report.py prints the
 // on/off ratio per setup.
 //
-// Environment: CAIRN_BENCH_KEYS, CAIRN_BENCH_DIR (default /tmp).
+// Environment: CAIRN_BENCH_KEYS, CAIRN_BENCH_DIR (default /tmp). Command and
+// figures: README, "Damaged data: checks and repair".
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
