@@ -34,7 +34,8 @@ KNOWN_NAME_RE = re.compile(
     r"^BM_(CairnGet/(uniform|zipf)|LevelDBGet/(uniform|zipf)|"
     r"LevelDBSmallCacheGet/(uniform|zipf|scan)|LmdbGet/(uniform|zipf)|"
     r"MapGet/(uniform|zipf)|CairnColdGet/scan|(Cairn|LevelDB)GetMiss|"
-    r"(Cairn|LevelDB)Put|CairnCacheMemory/(fit|full)|CairnReattach)$")
+    r"(Cairn|LevelDB)Put|CairnCacheMemory/(fit|full)|CairnReattach|"
+    r"VerifyGet/(cold|block_cache|cached)/verify:[01])$")
 # Fields of a benchmark entry that are not user counters.
 STANDARD_FIELDS = {
     "name", "family_index", "per_family_instance_index", "run_name",
@@ -451,6 +452,40 @@ def scaling_section(results):
     return lines
 
 
+VERIFY_SETUPS = (
+    ("cold", "cold get (cache off, 1 MiB block cache)"),
+    ("block_cache", "hot get (cache off, 256 MiB block cache)"),
+    ("cached", "shared-memory cache hit"),
+)
+
+
+def verify_section(results):
+    """cairn_verify_bench: gets with block checksum verification on ÷ off."""
+    rows = []
+    for setup, label in VERIFY_SETUPS:
+        off = lookup(results, f"BM_VerifyGet/{setup}/verify:0", 1)
+        on = lookup(results, f"BM_VerifyGet/{setup}/verify:1", 1)
+        if off is None and on is None:
+            continue
+        cells = []
+        for get in (Result.time_ns, Result.cpu_time_ns):
+            a = get(off) if off else None
+            b = get(on) if on else None
+            cells += [fmt_ns(a), fmt_ns(b),
+                      fmt_ratio(b / a if a and b else None)]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return ["## Checksum verification (cairn_verify_bench)", "",
+            "Uniform gets with the read option verify_checksums off and on "
+            "(on is Cairn's default). Only blocks read from a table file are "
+            "verified; cache hits are not.", "",
+            "Wall time, and CPU time (steadier on a shared machine).", "",
+            "| setup | wall ns/op off | wall ns/op on | wall on ÷ off | "
+            "CPU ns/op off | CPU ns/op on | CPU on ÷ off |",
+            "|---|---:|---:|---:|---:|---:|---:|"] + rows + [""]
+
+
 def results_section(results):
     lines = [
         "## All benchmarks (median over repetitions; wall time)",
@@ -525,6 +560,7 @@ def main(argv):
     lines += goal_lines + [""]
     lines += hit_ratio_note(results) + [""]
     lines += scaling_section(results) + [""]
+    lines += verify_section(results)
     lines += results_section(results)
     errors = [f"{name} threads:{threads}: {'; '.join(r.errors)}"
               for (name, threads), r in sorted(results.items()) if r.errors]

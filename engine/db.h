@@ -93,7 +93,9 @@ class Snapshot {
 
 struct ReadOptions {
   const Snapshot* snapshot = nullptr;
-  bool verify_checksums = false;
+  // Verify LevelDB block checksums on this read; unset follows the
+  // database's verify_checksums option (on by default).
+  std::optional<bool> verify_checksums;
   bool fill_cache = true;
   // Iterator bounds over user keys: lower inclusive, upper exclusive. Owned.
   std::optional<std::string> lower_bound;
@@ -287,6 +289,13 @@ class Db {
   // Deletes entries with sequence <= `upto` (capped at LastSequence()).
   [[nodiscard]] absl::Status TrimOpLog(uint64_t upto);
 
+  // Verifies the whole database (db_check.cc): every table block's checksum,
+  // the write-ahead logs and manifest, every record's and op-log entry's
+  // format, the metadata, and that every cached item matches LevelDB.
+  // Returns the report as JSON (see README "Damaged data") and sets *clean;
+  // fails only when the check itself cannot run.
+  [[nodiscard]] absl::StatusOr<std::string> Check(bool* clean);
+
   const Options& options() const { return options_; }
   // The canonical (absolute, symlink-free) path of the database directory.
   const std::string& path() const { return path_; }
@@ -318,6 +327,17 @@ class Db {
   [[nodiscard]] absl::Status ResolveReadOptions(const ReadOptions& ro,
                                   leveldb::ReadOptions* out) const;
   [[nodiscard]] absl::Status LoadMetadata();
+  // LevelDB read options for Cairn's own reads (metadata, op log): checked
+  // as the database's verify_checksums option says.
+  leveldb::ReadOptions InternalReadOptions() const;
+  // Corruption if the op log has a hole at its front or in its newest part:
+  // writes LevelDB dropped while recovering (db_recovery_check.cc).
+  // `recovered_from` names the logs and manifests present before LevelDB
+  // recovered (RecoveryFiles), for the message.
+  [[nodiscard]] absl::Status CheckRecoveredOpLog(
+      const std::vector<std::string>& recovered_from);
+  static std::vector<std::string> RecoveryFiles(leveldb::Env* env,
+                                                const std::string& path);
   [[nodiscard]] absl::Status OpenCache();
   [[nodiscard]] static absl::Status CacheDisabled();
   std::string StatsJson();
@@ -325,6 +345,9 @@ class Db {
   const Options options_;
   const std::string path_;
   leveldb::Env* const env_;
+  // env_ wrapped to name the file of a corruption (read_trail.h); what
+  // LevelDB is opened with.
+  std::unique_ptr<leveldb::Env> trail_env_;
   uint32_t node_id_ = 0;
   std::unique_ptr<DbLock> lock_;
   std::unique_ptr<leveldb::Logger> info_log_;
@@ -347,6 +370,10 @@ class Db {
   // lets them in before it starts a group.
   int snapshot_waiters_ ABSL_GUARDED_BY(write_mu_) = 0;
   CondVar between_commits_;  // writing_ or snapshot_waiters_ changed
+  // The first failed LevelDB write: later writes are refused with it (see
+  // Commit). write_failed_ mirrors it for writes outside the queue.
+  absl::Status write_error_ ABSL_GUARDED_BY(write_mu_);
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace cairn

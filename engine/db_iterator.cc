@@ -1,8 +1,12 @@
 #include "engine/db_iterator.h"
 
 #include "engine/db_core.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "engine/format.h"
+#include "engine/read_trail.h"
 #include "engine/status.h"
+#include "engine/strings.h"
 #include "leveldb/iterator.h"
 
 namespace cairn {
@@ -48,15 +52,27 @@ absl::Status DbIterator::status() const {
   return absl::OkStatus();
 }
 
+bool DbIterator::Damaged() {
+  // LevelDB's iterator steps over a block that fails its checksum and only
+  // remembers the error: stop there rather than yield a range with a hole.
+  leveldb::Status s = it_->status();
+  if (s.ok()) return false;
+  status_ = ReadTrail::Convert(s, "iterator");
+  valid_ = false;
+  return true;
+}
+
 void DbIterator::SkipForward() {
   valid_ = false;
-  while (it_->Valid()) {
+  while (it_->Valid() && !Damaged()) {
     leveldb::Slice k = it_->key();
     if (std::string_view(k.data(), k.size()) >= upper_) return;
     leveldb::Slice v = it_->value();
     absl::StatusOr<RecordView> r = ParseRecord({v.data(), v.size()});
     if (!r.ok()) {
-      status_ = r.status();
+      status_ = CorruptionError(absl::StrCat(
+          "record of key '", absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
+          "': ", r.status().message()));
       return;
     }
     if (r->kind == OpKind::kPut || include_deleted_) {
@@ -72,13 +88,15 @@ void DbIterator::SkipForward() {
 
 void DbIterator::SkipBackward() {
   valid_ = false;
-  while (it_->Valid()) {
+  while (it_->Valid() && !Damaged()) {
     leveldb::Slice k = it_->key();
     if (std::string_view(k.data(), k.size()) < lower_) return;
     leveldb::Slice v = it_->value();
     absl::StatusOr<RecordView> r = ParseRecord({v.data(), v.size()});
     if (!r.ok()) {
-      status_ = r.status();
+      status_ = CorruptionError(absl::StrCat(
+          "record of key '", absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
+          "': ", r.status().message()));
       return;
     }
     if (r->kind == OpKind::kPut || include_deleted_) {
@@ -93,6 +111,7 @@ void DbIterator::SkipBackward() {
 }
 
 void DbIterator::SeekToFirst() {
+  ReadTrail trail;  // names the file of a damaged block
   if (!Usable()) return;
   status_ = absl::OkStatus();
   it_->Seek(lower_);
@@ -100,6 +119,7 @@ void DbIterator::SeekToFirst() {
 }
 
 void DbIterator::SeekToLast() {
+  ReadTrail trail;  // names the file of a damaged block
   if (!Usable()) return;
   status_ = absl::OkStatus();
   it_->Seek(upper_);
@@ -112,6 +132,7 @@ void DbIterator::SeekToLast() {
 }
 
 void DbIterator::Seek(std::string_view target) {
+  ReadTrail trail;  // names the file of a damaged block
   if (!Usable()) return;
   status_ = absl::OkStatus();
   std::string k = DataKey(target);
@@ -120,6 +141,7 @@ void DbIterator::Seek(std::string_view target) {
 }
 
 void DbIterator::SeekForPrev(std::string_view target) {
+  ReadTrail trail;  // names the file of a damaged block
   if (!Usable()) return;
   std::string k = DataKey(target);
   if (k >= upper_) {
@@ -137,12 +159,14 @@ void DbIterator::SeekForPrev(std::string_view target) {
 }
 
 void DbIterator::Next() {
+  ReadTrail trail;  // names the file of a damaged block
   if (!valid_ || !Usable()) return;
   it_->Next();
   SkipForward();
 }
 
 void DbIterator::Prev() {
+  ReadTrail trail;  // names the file of a damaged block
   if (!valid_ || !Usable()) return;
   it_->Prev();
   SkipBackward();

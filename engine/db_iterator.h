@@ -62,6 +62,9 @@ class DbIterator {
   // live record within bounds.
   void SkipForward();
   void SkipBackward();
+  // True (and the iterator invalid, status_ set) if LevelDB's iterator has
+  // met damaged data.
+  bool Damaged();
   // Called by DbCore::Close with its lock held.
   void InvalidateLocked();
   bool Usable();

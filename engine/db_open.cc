@@ -16,6 +16,7 @@
 #include "engine/db_core.h"
 #include "engine/db_lock.h"
 #include "engine/info_log.h"
+#include "engine/read_trail.h"
 #include "engine/status.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
@@ -175,7 +176,8 @@ absl::Status Db::Init() {
                        ? leveldb::kSnappyCompression
                        : leveldb::kNoCompression;
   lo.info_log = info_log_.get();
-  lo.env = env;
+  trail_env_ = NewReadTrailEnv(env);
+  lo.env = trail_env_.get();
   if (options_.block_cache_mb > 0) {
     block_cache_.reset(leveldb::NewLRUCache(options_.block_cache_mb << 20));
     lo.block_cache = block_cache_.get();
@@ -186,14 +188,22 @@ absl::Status Db::Init() {
     lo.filter_policy = filter_policy_.get();
   }
   leveldb::DB* raw = nullptr;
+  const std::vector<std::string> recovered_from = RecoveryFiles(env, path_);
+  ReadTrail trail;
   leveldb::Status s = leveldb::DB::Open(lo, path_, &raw);
   if (!s.ok()) {
-    return FromLevelDB(s, absl::StrCat("cannot open database '", path_, "'"));
+    return ReadTrail::Convert(
+        s, absl::StrCat("cannot open database '", path_, "'"));
   }
   ldb_.reset(raw);
-  oplog_ = std::make_unique<OpLog>(ldb_.get());
+  oplog_ = std::make_unique<OpLog>(ldb_.get(), options_.verify_checksums);
   core_ = std::make_shared<DbCore>(ldb_.get());
   if (absl::Status st = LoadMetadata(); !st.ok()) return st;
+  if (options_.paranoid_checks) {
+    if (absl::Status st = CheckRecoveredOpLog(recovered_from); !st.ok()) {
+      return st;
+    }
+  }
   if (absl::Status st = OpenCache(); !st.ok()) return st;
   if (info_log_) {
     InfoLog(info_log_.get(),
@@ -220,13 +230,16 @@ absl::Status Db::OpenCache() {
   to.now_ms = cache_now_ms_;
   std::string saved;
   leveldb::Status ls =
-      ldb_->Get(leveldb::ReadOptions(), MetaKey(kCacheLayoutMeta), &saved);
+      ldb_->Get(InternalReadOptions(), MetaKey(kCacheLayoutMeta), &saved);
   if (ls.ok()) {
     to.saved_layout = std::move(saved);
   } else if (!ls.IsNotFound()) {
-    return FromLevelDB(ls, "reading the cache layout");
+    return ReadTrail::Convert(ls, "reading the cache layout");
   }
   to.save_layout = [this](const std::string& encoded) -> absl::Status {
+    if (write_failed_.load(std::memory_order_acquire)) {
+      return IoError("not saving the cache layout after a failed write");
+    }
     leveldb::WriteOptions wo;
     wo.sync = true;
     leveldb::Status s = ldb_->Put(wo, MetaKey(kCacheLayoutMeta), encoded);
@@ -240,18 +253,26 @@ absl::Status Db::OpenCache() {
   return absl::OkStatus();
 }
 
-absl::Status Db::LoadMetadata() {
+leveldb::ReadOptions Db::InternalReadOptions() const {
   leveldb::ReadOptions ro;
+  ro.verify_checksums = options_.verify_checksums;
+  return ro;
+}
+
+absl::Status Db::LoadMetadata() {
+  ReadTrail trail;
+  leveldb::ReadOptions ro = InternalReadOptions();
   std::string value;
   // Node id: the option if set, else the persisted one, else a new random
   // non-zero id, persisted so versions from this database stay attributable.
   uint64_t stored = 0;
   leveldb::Status s = ldb_->Get(ro, MetaKey(kNodeIdMeta), &value);
-  if (s.ok() && !absl::SimpleAtoi(value, &stored)) {
+  if (s.ok() && (!absl::SimpleAtoi(value, &stored) || stored == 0 ||
+                 stored > UINT32_MAX || absl::StrCat(stored) != value)) {
     return CorruptionError(absl::StrCat("metadata node_id is malformed: '",
                                         value, "'"));
   } else if (!s.ok() && !s.IsNotFound()) {
-    return FromLevelDB(s, "reading node id");
+    return ReadTrail::Convert(s, "reading node id");
   }
   node_id_ = static_cast<uint32_t>(options_.node_id);
   if (node_id_ == 0) node_id_ = static_cast<uint32_t>(stored);

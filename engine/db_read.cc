@@ -2,11 +2,13 @@
 // records, iterators, snapshots and the raw scan.
 #include <string.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/cache/cache_tier.h"
 #include "engine/db.h"
 #include "engine/db_core.h"
 #include "engine/db_iterator.h"
+#include "engine/read_trail.h"
 #include "engine/status.h"
 #include "engine/strings.h"
 #include "leveldb/db.h"
@@ -36,13 +38,21 @@ class DataKeyBuffer {
   leveldb::Slice slice_;
 };
 
+// A record that does not parse, with the key it was stored under.
+absl::Status RecordError(std::string_view key, const absl::Status& s) {
+  return CorruptionError(absl::StrCat("record of key '",
+                                      absl::CHexEscape(AV(key)),
+                                      "': ", s.message()));
+}
+
 }  // namespace
 
 Snapshot::~Snapshot() { core_->ReleaseSnapshot(this); }
 
 absl::Status Db::ResolveReadOptions(const ReadOptions& ro,
                                     leveldb::ReadOptions* out) const {
-  out->verify_checksums = ro.verify_checksums;
+  out->verify_checksums =
+      ro.verify_checksums.value_or(options_.verify_checksums);
   out->fill_cache = ro.fill_cache;
   if (ro.snapshot != nullptr) {
     // Reading without the snapshot would silently show newer data.
@@ -84,14 +94,15 @@ absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
     if (ro.fill_cache) fill = cache->BeginFill(hash, key);
   }
   DataKeyBuffer dk(key);
+  ReadTrail trail;
   leveldb::Status s = ldb_->Get(lro, dk.slice(), value);
   if (s.IsNotFound()) {
     stats_.Add(Counter::kGetMisses);
     return absl::NotFoundError("key not found");
   }
-  if (!s.ok()) return FromLevelDB(s, "get failed");
+  if (!s.ok()) return ReadTrail::Convert(s, "get failed");
   absl::StatusOr<RecordView> r = ParseRecord(*value);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return RecordError(key, r.status());
   if (r->kind == OpKind::kDelete) {
     stats_.Add(Counter::kGetMisses);
     value->clear();
@@ -112,11 +123,12 @@ absl::StatusOr<Record> Db::GetRecord(const ReadOptions& ro,
   if (absl::Status st = ResolveReadOptions(ro, &lro); !st.ok()) return st;
   std::string raw;
   DataKeyBuffer dk(key);
+  ReadTrail trail;
   leveldb::Status s = ldb_->Get(lro, dk.slice(), &raw);
   if (s.IsNotFound()) return absl::NotFoundError("key not found");
-  if (!s.ok()) return FromLevelDB(s, "get failed");
+  if (!s.ok()) return ReadTrail::Convert(s, "get failed");
   absl::StatusOr<RecordView> r = ParseRecord(raw);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return RecordError(key, r.status());
   return Record{r->kind, r->version, std::string(r->value)};
 }
 
@@ -165,9 +177,12 @@ absl::StatusOr<RecordScan> Db::ScanRecords(const Snapshot& snapshot,
     out.resume_key = std::string(start);
     return out;
   }
+  ReadTrail trail;
   std::unique_ptr<leveldb::Iterator> it(ldb_->NewIterator(lro));
   size_t bytes = 0;
-  for (it->Seek(DataKey(start)); it->Valid(); it->Next()) {
+  // Stops at a damaged block (LevelDB's iterator would step over it).
+  for (it->Seek(DataKey(start)); it->Valid() && it->status().ok();
+       it->Next()) {
     leveldb::Slice k = it->key();
     if (k.size() == 0 || k[0] != kDataPrefix) break;
     std::string_view key(k.data() + 1, k.size() - 1);
@@ -185,7 +200,9 @@ absl::StatusOr<RecordScan> Db::ScanRecords(const Snapshot& snapshot,
         {std::string(key), Record{r->kind, r->version, std::string(r->value)}});
     bytes += k.size() + it->value().size();
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "scanning records");
+  if (!it->status().ok()) {
+    return ReadTrail::Convert(it->status(), "scanning records");
+  }
   return out;
 }
 
@@ -196,7 +213,7 @@ absl::StatusOr<std::string> Db::GetMetadata(std::string_view name) {
   }
   std::string value;
   leveldb::Status s =
-      ldb_->Get(leveldb::ReadOptions(), ExternalMetaKey(name), &value);
+      ldb_->Get(InternalReadOptions(), ExternalMetaKey(name), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(
         absl::StrCat("metadata '", AV(name), "' not found"));

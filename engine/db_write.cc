@@ -316,6 +316,16 @@ absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
   writers_.push_back(&self);
   while (!self.done && writers_.front() != &self) self.cv.Wait(&write_mu_);
   if (self.done) return self.status;
+  if (!write_error_.ok()) {
+    // LevelDB's log writer loses its place in the log when a write fails
+    // (it advances its block offset all the same), so a later record would
+    // land where a reader cannot find it and the next open would find the
+    // log damaged. Like LevelDB after a failed sync, refuse writes until
+    // the database is reopened.
+    writers_.pop_front();
+    if (!writers_.empty()) writers_.front()->cv.Signal();
+    return write_error_;
+  }
   // A snapshot waiting for a gap between commits goes first.
   while (snapshot_waiters_ > 0) between_commits_.Wait(&write_mu_);
 
@@ -353,7 +363,15 @@ absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
   // A huge batch should not pin its memory in this thread forever.
   if (lb.ApproximateSize() > (1u << 20)) lb = leveldb::WriteBatch();
   write_mu_.Lock();
-  if (status.ok()) oplog_->Publish(seq);
+  if (status.ok()) {
+    oplog_->Publish(seq);
+  } else if (write_error_.ok()) {
+    write_error_ = absl::Status(
+        status.code(), absl::StrCat(status.message(),
+                                    " (writes are refused until the "
+                                    "database is reopened)"));
+    write_failed_.store(true, std::memory_order_release);
+  }
   writing_ = false;
   if (snapshot_waiters_ > 0) between_commits_.SignalAll();
   for (Writer* w : group) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "engine/read_trail.h"
 #include "engine/status.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
@@ -11,8 +12,11 @@
 namespace cairn {
 namespace {
 
+// Also false once the iterator met a damaged block: LevelDB's iterator steps
+// over it, and the caller reports the error (naming the file) instead.
 bool InOpLog(const leveldb::Iterator* it) {
-  return it->Valid() && it->key().size() > 0 && it->key()[0] == kOpLogPrefix;
+  return it->Valid() && it->status().ok() && it->key().size() > 0 &&
+         it->key()[0] == kOpLogPrefix;
 }
 
 std::string_view View(const leveldb::Slice& s) { return {s.data(), s.size()}; }
@@ -40,7 +44,8 @@ void OpLog::SeekBatch(leveldb::Iterator* it, uint64_t sequence) {
 }
 
 absl::Status OpLog::Recover(HybridClock* clock) {
-  leveldb::ReadOptions ro;
+  ReadTrail trail;
+  leveldb::ReadOptions ro = read_options_;
   std::string value;
   uint64_t trimmed = 0;
   leveldb::Status s = db_->Get(ro, MetaKey(kTrimmedUptoMeta), &value);
@@ -52,7 +57,7 @@ absl::Status OpLog::Recover(HybridClock* clock) {
     }
     trimmed = DecodeFixed64(value.data());
   } else if (!s.IsNotFound()) {
-    return FromLevelDB(s, "reading the op-log trim point");
+    return ReadTrail::Convert(s, "reading the op-log trim point");
   }
   // The newest version trimmed away: with the log empty, the clock's only
   // memory of the versions it handed out.
@@ -65,7 +70,7 @@ absl::Status OpLog::Recover(HybridClock* clock) {
     }
     clock->Observe(DecodeFixed64(value.data()));
   } else if (!s.IsNotFound()) {
-    return FromLevelDB(s, "reading the op-log clock mark");
+    return ReadTrail::Convert(s, "reading the op-log clock mark");
   }
   trimmed_upto_.store(trimmed, std::memory_order_release);
 
@@ -84,7 +89,9 @@ absl::Status OpLog::Recover(HybridClock* clock) {
       clock->Observe(e.version.hlc);
     }
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  if (!it->status().ok()) {
+    return ReadTrail::Convert(it->status(), "reading op log");
+  }
   last_sequence_.store(last, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -131,8 +138,9 @@ absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
   std::vector<OpEntry> out;
   const uint64_t last = LastSequence();
   if (from > last || max_entries == 0) return out;
+  ReadTrail trail;
   std::unique_ptr<leveldb::Iterator> it(
-      db_->NewIterator(leveldb::ReadOptions()));
+      db_->NewIterator(read_options_));
   for (SeekBatch(it.get(), from); InOpLog(it.get()) && out.size() < max_entries;
        it->Next()) {
     absl::StatusOr<uint64_t> batch_first = BatchFirst(it.get());
@@ -142,7 +150,9 @@ absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
                                    max_entries - out.size(), &out);
     if (!st.ok()) return st;
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  if (!it->status().ok()) {
+    return ReadTrail::Convert(it->status(), "reading op log");
+  }
   return out;
 }
 
@@ -157,7 +167,8 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
   }
   std::vector<OpLogBatch> out;
   if (from > upto || max_entries == 0) return out;
-  leveldb::ReadOptions ro;
+  ReadTrail trail;
+  leveldb::ReadOptions ro = read_options_;
   ro.snapshot = snapshot;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
   size_t entries = 0;
@@ -198,7 +209,7 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
       } else if (s.IsNotFound()) {
         op.superseded = true;  // purged since: a later state carries the key
       } else {
-        return FromLevelDB(s, "reading a record of the op log");
+        return ReadTrail::Convert(s, "reading a record of the op log");
       }
       op.key = std::move(e.key);
       batch.ops.push_back(std::move(op));
@@ -206,7 +217,9 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
     entries += batch.ops.size();
     out.push_back(std::move(batch));
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "reading op log");
+  if (!it->status().ok()) {
+    return ReadTrail::Convert(it->status(), "reading op log");
+  }
   return out;
 }
 
@@ -214,8 +227,9 @@ absl::Status OpLog::Trim(uint64_t upto) {
   MutexLock l(&trim_mu_);
   upto = std::min(upto, LastSequence());
   if (upto < FirstSequence()) return absl::OkStatus();
+  ReadTrail trail;
   std::unique_ptr<leveldb::Iterator> it(
-      db_->NewIterator(leveldb::ReadOptions()));
+      db_->NewIterator(read_options_));
   uint64_t last_hlc = 0;
   constexpr size_t kChunk = 10000;  // bounded LevelDB batches
   leveldb::WriteBatch lb;
@@ -233,20 +247,29 @@ absl::Status OpLog::Trim(uint64_t upto) {
     for (const OpEntry& e : ops) last_hlc = std::max(last_hlc, e.version.hlc);
     lb.Delete(it->key());
     if (++n == kChunk) {
+      // Each chunk records the trim point it reached, so a crash between
+      // chunks never leaves the op log starting past the recorded point
+      // (which the open's op-log check would read as lost writes). The
+      // clock mark is written with the last chunk.
+      std::string v;
+      PutFixed64(&v, ops.back().sequence);
+      lb.Put(MetaKey(kTrimmedUptoMeta), v);
       leveldb::Status s = db_->Write(leveldb::WriteOptions(), &lb);
       if (!s.ok()) return FromLevelDB(s, "trimming op log");
       lb.Clear();
       n = 0;
     }
   }
-  if (!it->status().ok()) return FromLevelDB(it->status(), "trimming op log");
+  if (!it->status().ok()) {
+    return ReadTrail::Convert(it->status(), "trimming op log");
+  }
   std::string v;
   PutFixed64(&v, upto);
   lb.Put(MetaKey(kTrimmedUptoMeta), v);
   if (last_hlc > 0) {
     // Only ever raised: an earlier trim may have removed newer versions.
     std::string old;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(),
+    leveldb::Status s = db_->Get(read_options_,
                                  MetaKey(kTrimmedHlcMeta), &old);
     if (s.ok() && old.size() == 8) {
       last_hlc = std::max(last_hlc, DecodeFixed64(old.data()));

@@ -35,6 +35,7 @@
 #include "engine/format.h"
 #include "engine/mutex.h"
 #include "engine/version.h"
+#include "leveldb/options.h"
 
 namespace leveldb {
 class DB;
@@ -69,7 +70,11 @@ struct OpLogBatch {
 
 class OpLog {
  public:
-  explicit OpLog(leveldb::DB* db) : db_(db) {}
+  // Reads verify LevelDB block checksums when `verify_checksums` is set
+  // (the database's option).
+  explicit OpLog(leveldb::DB* db, bool verify_checksums = true) : db_(db) {
+    read_options_.verify_checksums = verify_checksums;
+  }
   OpLog(const OpLog&) = delete;
   OpLog& operator=(const OpLog&) = delete;
 
@@ -124,6 +129,7 @@ class OpLog {
   static void SeekBatch(leveldb::Iterator* it, uint64_t sequence);
 
   leveldb::DB* const db_;
+  leveldb::ReadOptions read_options_;
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> trimmed_upto_{0};
   Mutex trim_mu_;

@@ -20,9 +20,16 @@ const OptionSpec kOptions[] = {
      "false", "Create the database directory and files if missing."},
     {"error_if_exists", OptionType::kBool, &Options::error_if_exists, "false",
      "Fail the open if the database already exists."},
-    {"paranoid_checks", OptionType::kBool, &Options::paranoid_checks, "false",
-     "Stop on the first sign of corruption instead of skipping damaged log "
-     "records."},
+    {"paranoid_checks", OptionType::kBool, &Options::paranoid_checks, "true",
+     "Fail on the first sign of corruption: a damaged write-ahead log or "
+     "table index fails the open, and compactions verify every block they "
+     "read so damage is never rewritten as good data. false skips damaged "
+     "log records (losing them) instead."},
+    {"verify_checksums", OptionType::kBool, &Options::verify_checksums,
+     "true",
+     "Verify LevelDB block checksums on every read and iteration unless the "
+     "read options say otherwise. Costs a CRC32C per table block read from "
+     "disk (not on block-cache or shared-memory cache hits)."},
     {"write_buffer_size", OptionType::kUint, &Options::write_buffer_size,
      "4194304",
      "Bytes of LevelDB memtable before it is written to a table file.",

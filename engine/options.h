@@ -25,7 +25,8 @@ namespace cairn {
 struct Options {
   bool create_if_missing = false;
   bool error_if_exists = false;
-  bool paranoid_checks = false;
+  bool paranoid_checks = true;
+  bool verify_checksums = true;
   uint64_t write_buffer_size = 4ull << 20;
   uint64_t max_open_files = 1000;
   uint64_t block_size = 4096;

@@ -144,4 +144,22 @@ cairn_status_t cairn_property(cairn_db_t* db, const char* name, char** value,
   });
 }
 
+cairn_status_t cairn_check(cairn_db_t* db, char** report, char** errmsg) {
+  if (report != nullptr) *report = nullptr;
+  return Guard(errmsg, [&] {
+    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (report == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "report must not be NULL", errmsg);
+    }
+    bool clean = false;
+    absl::StatusOr<std::string> r = db->node->engine().Check(&clean);
+    if (!r.ok()) return Report(r.status(), errmsg);
+    *report = CopyCString(*r);
+    if (clean) return CAIRN_OK;
+    return Fail(CAIRN_CORRUPTION,
+                "the check found damage; the report lists every problem",
+                errmsg);
+  });
+}
+
 }  // extern "C"

@@ -94,6 +94,8 @@ static const cairn_api_t kApi = {
     cairn_repair,
     cairn_writebatch_append,
     cairn_writebatch_approximate_size,
+    /* ABI 1.2: checking a database */
+    cairn_check,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

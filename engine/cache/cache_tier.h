@@ -178,6 +178,15 @@ class CacheTier {
   void Close(uint64_t sequence);
 
   TierTotals Totals() const;
+  // For Db::Check (cache_tier_check.cc): visits every unexpired item of
+  // every instance with the instance's id, without counting hits or moving
+  // anything. Holds off cache-instance changes meanwhile. `fn` returns false
+  // to stop.
+  void ForEachItem(absl::FunctionRef<bool(uint32_t instance_id,
+                                          std::string_view key,
+                                          std::string_view value,
+                                          const Version& version)>
+                       fn);
   // The "cairn.cache" and "cairn.migration" properties.
   std::string PropertyJson() const;
   std::string MigrationJson() const;

@@ -95,6 +95,7 @@ static void TestApiTable(void) {
   CHECK_ENTRY(repair, cairn_repair);
   CHECK_ENTRY(writebatch_append, cairn_writebatch_append);
   CHECK_ENTRY(writebatch_approximate_size, cairn_writebatch_approximate_size);
+  CHECK_ENTRY(check, cairn_check);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }

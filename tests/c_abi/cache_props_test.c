@@ -176,11 +176,34 @@ static void TestGcSegments(void) {
   CheckCondition(access(kept_segment, F_OK) != 0);
 }
 
+/* cairn_check on a healthy database: CAIRN_OK and a JSON report. Damaged
+ * databases are tested in tests/unit/corruption_format_test.cc. */
+static void TestCheck(void) {
+  char* err = NULL;
+  char* report = NULL;
+  char path[PATH_MAX];
+  StartPhase("check");
+  cairn_db_t* db = OpenNew("check", path, sizeof path);
+  Put(db, "a", "1");
+  Put(db, "b", "2");
+  CheckOk(api->check(db, &report, &err), &err);
+  CheckCondition(report != NULL && LooksLikeJsonObject(report));
+  CheckCondition(strstr(report, "\"clean\":true") != NULL);
+  CheckCondition(strstr(report, "\"problems\":[]") != NULL);
+  api->free_fn(report);
+  report = NULL;
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->check(NULL, &report, &err), &err);
+  CheckCondition(report == NULL);
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->check(db, NULL, &err), &err);
+  api->close(db);
+}
+
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
     {"cache_instances", TestCacheInstances},
     {"properties", TestProperties},
     {"gc_segments", TestGcSegments},
+    {"check", TestCheck},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

@@ -10,10 +10,11 @@ namespace {
 class OpLogTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
-  void Reopen() {
+  void Reopen(bool paranoid_checks = true) {
     db_.reset();
     Options o;
     o.create_if_missing = true;
+    o.paranoid_checks = paranoid_checks;
     auto db = Db::Open(o, dir_.Sub("db"));
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
@@ -139,7 +140,11 @@ TEST_F(OpLogTest, TrimReportsADamagedEntryAsCorruption) {
     std::unique_ptr<leveldb::DB> ldb(raw);
     ASSERT_TRUE(ldb->Put(leveldb::WriteOptions(), OpLogKey(2), "\x01junk").ok());
   }
-  Reopen();
+  // With paranoid_checks (the default) the open itself refuses the newest
+  // op-log entries when one is damaged (corruption_format_test.cc); without,
+  // the damage is found by the trim.
+  Reopen(/*paranoid_checks=*/false);
+  ASSERT_NE(db_, nullptr);
   absl::Status s = db_->TrimOpLog(4);
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
   EXPECT_NE(s.message().find("sequence 2"), std::string_view::npos) << s;

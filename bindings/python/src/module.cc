@@ -150,6 +150,21 @@ migration.rate_items_per_sec, 'moved_transfer' by transfer(), 'moved_total'),
 epoch; 'finished_ms' is 0 while migrating). With the cache disabled:
 {'enabled': False, 'state': 'stable'}. Runs without the GIL.)";
 
+constexpr const char* kCheckDoc = R"(check() -> dict
+
+Verifies the whole database (cairn_check): every live table file's blocks
+against their checksums, the write-ahead logs and the manifest, the format of
+every record, op-log entry and metadata value, and that every cached item
+matches LevelDB. Returns the report, parsed: 'clean' (True when nothing is
+damaged), what was verified ('tables', 'write_ahead_logs', 'manifest',
+'records', 'cache') and 'problems', each with its 'kind', 'file' or 'key' and
+'message'; a damaged table block names the keys around it
+('lost_keys_between'), the records a LevelDB repair would lose.
+
+Damage is reported in the result, not raised: check report['clean']. Raises
+only when the check cannot run (UnavailableError after close(), StorageIOError
+...). Reads everything; run it on a quiet database. Runs without the GIL.)";
+
 void DefineDb(py::module_& m) {
   py::class_<PyDb> db(m, "DB", R"(An open Cairn database.
 
@@ -247,6 +262,7 @@ from several threads; after os.fork() the child must open its own.)");
            kRemoveCacheInstanceDoc)
       .def("transfer", &PyDb::Transfer, "from_id"_a, "to_id"_a, kTransferDoc)
       .def("migration", &PyDb::Migration, kMigrationDoc)
+      .def("check", &PyDb::Check, kCheckDoc)
       .def("close", &PyDb::Close,
            "Closes the database (idempotent). Open iterators and snapshots "
            "become unusable. Runs without the GIL.")

@@ -194,6 +194,30 @@ std::optional<std::string> PyDb::OptionalProperty(const std::string& name) {
   return value;
 }
 
+py::object PyDb::Check() {
+  std::string report;
+  char* err = nullptr;
+  cairn_status_t s;
+  {
+    InFlightCall call(*state_);
+    py::gil_scoped_release nogil;
+    char* value = nullptr;
+    s = cairn_check(call.db(), &value, &err);
+    if (value != nullptr) {
+      report.assign(value);
+      cairn_free(value);
+    }
+  }
+  // Damage found is the check's result, not a failed call: the report says
+  // so ('clean': False) and lists it.
+  if (s == CAIRN_CORRUPTION && !report.empty()) {
+    cairn_free(err);
+    s = CAIRN_OK;
+  }
+  if (s != CAIRN_OK) ThrowStatus(s, err, "check");
+  return ParseJson(report);
+}
+
 py::object PyDb::Stats() { return ParseJson(Property("cairn.stats")); }
 
 py::object PyDb::CacheStats() {

@@ -60,6 +60,7 @@ class PyDb {
   pybind11::object Stats();
   pybind11::object CacheStats();
   pybind11::object Migration();  // "cairn.migration", parsed
+  pybind11::object Check();      // cairn_check's report, parsed
 
   // Cache instances (C ABI 1.1; py_cache.cc). Each runs without the GIL:
   // a change made while a migration runs first finishes that migration.
