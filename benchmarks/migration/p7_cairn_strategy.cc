@@ -88,7 +88,9 @@ ReadResult CairnStrategy::Read(uint64_t index, std::string_view key) {
   std::string error;
   const cairn_bench::GetResult got = db_->Get(
       key, /*scratch=*/nullptr,
-      [&](std::string_view v) { ok = ValueOk(pool_, index, v.data(), v.size()); },
+      [&](std::string_view v) {
+        ok = ValueOk(pool_, index, v.data(), v.size());
+      },
       &error);
   if (got != cairn_bench::GetResult::kFound) return ReadResult::kError;
   return ok ? ReadResult::kUnknown : ReadResult::kError;

@@ -25,7 +25,8 @@ namespace p7 {
 
 // Opens the database at `path` with options by name, or throws (Die).
 std::unique_ptr<cairn_bench::CairnStore> OpenCairn(
-    const std::string& path, const cairn_bench::CairnStore::NamedOptions& options);
+    const std::string& path,
+    const cairn_bench::CairnStore::NamedOptions& options);
 
 // Reads and parses a JSON property, or throws (Die).
 nlohmann::ordered_json PropertyJson(cairn_bench::CairnStore& db,

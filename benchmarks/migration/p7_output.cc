@@ -151,7 +151,8 @@ void PrintSummary(const std::vector<Result>& results) {
                 migr.c_str());
     if (!r.simulated) {
       std::printf(
-          "   cairn: migration %s; moved lazily %" PRIu64 ", by the mover %" PRIu64
+          "   cairn: migration %s; moved lazily %" PRIu64
+          ", by the mover %" PRIu64
           " (rate %" PRIu64 "/s); add call %.1f ms; P7 goal (min >= 90%% of "
           "steady, migration finishes on its own): %s\n",
           r.migration_finished

@@ -167,7 +167,8 @@ Result RunStrategy(const Config& cfg, Strategy& st,
   // Sampling. The add happens right after the sample that ends the
   // "before" window; t = 0 is when the add call starts.
   const auto interval = std::chrono::milliseconds(cfg.interval_ms);
-  const int warm_n = static_cast<int>(std::lround(cfg.warmup_s * 1000 / cfg.interval_ms));
+  const int warm_n =
+      static_cast<int>(std::lround(cfg.warmup_s * 1000 / cfg.interval_ms));
   const int before_n = std::max(
       1, static_cast<int>(std::lround(cfg.before_s * 1000 / cfg.interval_ms)));
   const int after_n = std::max(
@@ -253,7 +254,8 @@ Result RunStrategy(const Config& cfg, Strategy& st,
     r.migration_finished = m.state == "stable" && m.finished_ms != 0;
     if (r.migration_finished) {
       r.migration_end_t =
-          (static_cast<double>(m.finished_ms) - static_cast<double>(add_wall_ms)) /
+          (static_cast<double>(m.finished_ms) -
+           static_cast<double>(add_wall_ms)) /
           1000.0;
     }
   }
