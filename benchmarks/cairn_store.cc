@@ -100,6 +100,26 @@ std::unique_ptr<CairnStore> CairnStore::Open(const std::string& path,
   return std::unique_ptr<CairnStore>(new CairnStore(db));
 }
 
+std::unique_ptr<CairnStore> CairnStore::OpenWithOptions(
+    const std::string& path, const NamedOptions& options, std::string* error) {
+  OptionsPtr cairn_options(cairn_options_create());
+  for (const auto& [name, value] : options) {
+    char* message = nullptr;
+    const cairn_status_t status = cairn_options_set(
+        cairn_options.get(), name.c_str(), value.c_str(), &message);
+    if (!Check(status, message, error)) {
+      *error = "cairn_options_set(" + name + "=" + value + "): " + *error;
+      return nullptr;
+    }
+  }
+  cairn_db_t* db = nullptr;
+  char* message = nullptr;
+  const cairn_status_t status =
+      cairn_open(cairn_options.get(), path.c_str(), &db, &message);
+  if (!Check(status, message, error)) return nullptr;
+  return std::unique_ptr<CairnStore>(new CairnStore(db));
+}
+
 bool CairnStore::Destroy(const std::string& path, std::string* error) {
   char* message = nullptr;
   const cairn_status_t status = cairn_destroy(path.c_str(), &message);
@@ -185,6 +205,14 @@ bool CairnStore::CacheStats(CacheSnapshot* snapshot, std::string* error) {
     t.evictions = number(*total, "evictions");
   }
   return true;
+}
+
+bool CairnStore::AddCacheInstance(uint64_t capacity_bytes, uint32_t* id,
+                                  std::string* error) {
+  char* message = nullptr;
+  const cairn_status_t status =
+      cairn_cache_add_instance(db_, capacity_bytes, id, &message);
+  return Check(status, message, error);
 }
 
 bool CairnStore::Check(cairn_status_t status, char* message,

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench_config.h"
@@ -56,6 +57,15 @@ class CairnStore {
                                           std::string* error);
   static bool Destroy(const std::string& path, std::string* error);
 
+  // Opens with options given by name (e.g. "cache.instances",
+  // "migration.rate_items_per_sec"), for a benchmark that sets options
+  // StoreOptions does not carry and leaves the others at Cairn's defaults.
+  // Fails, naming the option, on the first one Cairn rejects.
+  using NamedOptions = std::vector<std::pair<std::string, std::string>>;
+  static std::unique_ptr<CairnStore> OpenWithOptions(
+      const std::string& path, const NamedOptions& options,
+      std::string* error);
+
   CairnStore(const CairnStore&) = delete;
   CairnStore& operator=(const CairnStore&) = delete;
   ~CairnStore() { cairn_close(db_); }
@@ -95,6 +105,11 @@ class CairnStore {
 
   // Reads and parses "cairn.cache".
   bool CacheStats(CacheSnapshot* snapshot, std::string* error);
+
+  // cairn_cache_add_instance: adds a cache instance of `capacity_bytes`
+  // under load; *id receives its id.
+  bool AddCacheInstance(uint64_t capacity_bytes, uint32_t* id,
+                        std::string* error);
 
  private:
   explicit CairnStore(cairn_db_t* db) : db_(db) {}

@@ -9,7 +9,7 @@
 #
 # Writes benchmarks/results/migration/: p12.json, p12.log, p7.json,
 # p7_timeseries.csv, p7.log, p7.png, p7_summary.md.
-# Environment: CAIRN_P7_* (see p7_add_instance.cc; e.g. CAIRN_P7_KEYS,
+# Environment: CAIRN_P7_* (see p7_config.h; e.g. CAIRN_P7_KEYS,
 # CAIRN_P7_AFTER_S, CAIRN_P7_THREADS=2), P12_MIN_TIME (seconds per
 # repetition, default 0.2), P12_REPETITIONS (default 5). Extra arguments go
 # to cairn_p7 (e.g. --keys=100000).
