@@ -88,6 +88,12 @@ const OptionSpec kOptions[] = {
      "after an instance is added or removed (misses also move items "
      "lazily, and cairn_cache_transfer moves at once).",
      1, 1000000000},
+    {"oplog.retain_ops", OptionType::kUint, &Options::oplog_retain_ops,
+     "10000",
+     "Newest op-log operations kept by the background trimmer; the log is "
+     "trimmed back to this once it holds a quarter more (at least 1024 "
+     "more). A replication hold keeps more. 0 disables automatic trimming.",
+     0, 1ull << 40},
 };
 
 absl::StatusOr<bool> ParseBool(std::string_view value) {
