@@ -63,8 +63,12 @@ const OptionSpec kOptions[] = {
      1, 256},
     {"cache.max_item_size", OptionType::kUint, &Options::cache_max_item_size,
      "65536",
-     "Largest value cached, in bytes; larger values bypass the cache (also "
-     "bounded by 1/128 of an instance's capacity).",
+     "Largest value cached, in bytes; larger values bypass the cache. A "
+     "cached item (20 bytes + key + value, 8-byte aligned; keys up to 4095 "
+     "bytes) must also fit in one page of its instance: a power of two "
+     "between 1/64 and 1/32 of the instance's capacity (4 KiB to 1 MiB), "
+     "256 KiB for the default 16 MiB instances; `cairn.cache` shows each "
+     "instance's `max_item_bytes`.",
      0, 1 << 20},
     {"cache.ttl_ms", OptionType::kUint, &Options::cache_ttl_ms, "0",
      "Cached items expire this long after they were cached (0: never). "
