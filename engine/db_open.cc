@@ -15,6 +15,7 @@
 #include "engine/db.h"
 #include "engine/db_core.h"
 #include "engine/db_lock.h"
+#include "engine/format_version.h"
 #include "engine/info_log.h"
 #include "engine/op_log_trimmer.h"
 #include "engine/status.h"
@@ -194,6 +195,10 @@ absl::Status Db::Init() {
   ldb_.reset(raw);
   oplog_ = std::make_unique<OpLog>(ldb_.get());
   core_ = std::make_shared<DbCore>(ldb_.get());
+  // Before anything of ours is written: a newer format is refused untouched.
+  if (absl::Status st = CheckFormatVersion(ldb_.get(), path_); !st.ok()) {
+    return st;
+  }
   if (absl::Status st = LoadMetadata(); !st.ok()) return st;
   if (absl::Status st = OpenCache(); !st.ok()) return st;
   OpLogRetention retention;
