@@ -206,7 +206,7 @@ class OpLog {
   std::atomic<uint64_t> hold_overrides_{0};
 
   Mutex trimmer_mu_;
-  CondVar trim_due_;  // trim_requested_ or closed_trimmer_ changed
+  CondVar trim_due_;  // trim_requested_ or trimmer_closed_ changed
   bool trim_requested_ ABSL_GUARDED_BY(trimmer_mu_) = false;
   bool trimmer_closed_ ABSL_GUARDED_BY(trimmer_mu_) = false;
   CondVar trimmed_;  // (on wait_mu_) FirstSequence() moved
