@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "engine/db.h"
+#include "engine/op_log.h"
 #include "gtest/gtest.h"
+#include "leveldb/db.h"
 #include "nlohmann/json.hpp"
 #include "tests/unit/test_util.h"
 
@@ -118,6 +120,43 @@ TEST(OpLogRetentionTest, ZeroKeepsEverythingAndAReopenTrimsALongLog) {
   auto log = db->ReadOpLog(4001, 10000);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 1000u);
+}
+
+// The cap the replication layer sets (replication.log_retention_mb): past
+// it, a hold gives way to the retention. On an OpLog without its trimmer
+// thread, so each trim is the test's own call.
+TEST(OpLogRetentionTest, AHoldGivesWayPastTheCap) {
+  TempDir dir;
+  leveldb::Options lo;
+  lo.create_if_missing = true;
+  leveldb::DB* raw = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(lo, dir.Sub("ldb"), &raw).ok());
+  std::unique_ptr<leveldb::DB> ldb(raw);
+  for (uint64_t seq = 1; seq <= 3000; ++seq) {
+    std::string batch;
+    OpBatchWriter w(&batch, 1);
+    w.Add(OpKind::kPut, Version{seq, 7}, "key");
+    ASSERT_TRUE(ldb->Put({}, OpLogKey(seq), batch).ok());
+  }
+  ldb->CompactRange(nullptr, nullptr);  // sizes are counted in table files
+  OpLog log(ldb.get());
+  HybridClock clock;
+  ASSERT_TRUE(log.Recover(&clock).ok());
+  ASSERT_EQ(log.LastSequence(), 3000u);
+  ASSERT_TRUE(log.SetHold(50).ok());
+
+  log.SetRetention({/*retain_ops=*/100, /*hold_cap_bytes=*/0});
+  ASSERT_TRUE(log.TrimToRetention().ok());
+  EXPECT_EQ(log.FirstSequence(), 50u);  // no cap: the hold wins
+  EXPECT_EQ(log.hold_overrides(), 0u);
+
+  log.SetRetention({/*retain_ops=*/100, /*hold_cap_bytes=*/1});
+  ASSERT_TRUE(log.TrimToRetention().ok());
+  EXPECT_EQ(log.FirstSequence(), 2901u);  // past the cap: the retention
+  EXPECT_EQ(log.hold_overrides(), 1u);
+  // The held reader's place is gone; it must resync.
+  EXPECT_TRUE(absl::IsOutOfRange(log.SetHold(50)));
+  log.Close();
 }
 
 }  // namespace
