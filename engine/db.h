@@ -63,6 +63,7 @@ class DbCore;
 class DbIterator;
 class DbLock;
 class OpLog;
+class OpLogTrimmer;
 namespace cache {
 class CacheTier;
 }
@@ -286,8 +287,22 @@ class Db {
   // Blocks until LastSequence() >= `sequence`, the deadline passes or the Db
   // closes; returns whether the sequence was reached.
   bool WaitForSequence(uint64_t sequence, absl::Time deadline);
-  // Deletes entries with sequence <= `upto` (capped at LastSequence()).
+  // Deletes entries with sequence <= `upto` (capped at LastSequence()),
+  // whatever the retention and the hold.
   [[nodiscard]] absl::Status TrimOpLog(uint64_t upto);
+  // The background trimmer keeps the newest `oplog.retain_ops` operations.
+  // A hold keeps every operation from `from` on as well (replication holds
+  // the log from its slowest peer's sequence); OutOfRange if `from` was
+  // already trimmed. One hold per Db: setting it again moves it.
+  [[nodiscard]] absl::Status SetOpLogHold(uint64_t from);
+  void ClearOpLogHold();
+  // Blocks until OpLogFirstSequence() >= `first`, the deadline passes or the
+  // Db closes; returns whether it got there (waits for the trimmer).
+  bool WaitForOpLogTrim(uint64_t first, absl::Time deadline);
+
+  // Compacts all of LevelDB now (drops overwritten records and trimmed
+  // op-log entries from the files). Slow; for tools and tests.
+  void Compact();
 
   // Verifies the whole database (db_check.cc): every table block's checksum,
   // the write-ahead logs and manifest, every record's and op-log entry's
@@ -355,6 +370,7 @@ class Db {
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> ldb_;
   std::unique_ptr<OpLog> oplog_;
+  std::unique_ptr<OpLogTrimmer> trimmer_;  // stopped before ldb_ closes
   std::shared_ptr<DbCore> core_;
   std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
   const bool cache_invalidates_;             // cache.write_policy

@@ -15,8 +15,10 @@
 #include "engine/db.h"
 #include "engine/db_core.h"
 #include "engine/db_lock.h"
+#include "engine/format_version.h"
 #include "engine/info_log.h"
 #include "engine/read_trail.h"
+#include "engine/op_log_trimmer.h"
 #include "engine/status.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
@@ -198,6 +200,10 @@ absl::Status Db::Init() {
   ldb_.reset(raw);
   oplog_ = std::make_unique<OpLog>(ldb_.get(), options_.verify_checksums);
   core_ = std::make_shared<DbCore>(ldb_.get());
+  // Before anything of ours is written: a newer format is refused untouched.
+  if (absl::Status st = CheckFormatVersion(ldb_.get(), path_); !st.ok()) {
+    return st;
+  }
   if (absl::Status st = LoadMetadata(); !st.ok()) return st;
   if (options_.paranoid_checks) {
     if (absl::Status st = CheckRecoveredOpLog(recovered_from); !st.ok()) {
@@ -205,6 +211,12 @@ absl::Status Db::Init() {
     }
   }
   if (absl::Status st = OpenCache(); !st.ok()) return st;
+  OpLogRetention retention;
+  retention.retain_ops = options_.oplog_retain_ops;
+  // hold_cap_bytes stays 0 (a hold is never overridden) until replication
+  // brings its retention option.
+  trimmer_ = std::make_unique<OpLogTrimmer>(oplog_.get(), info_log_.get());
+  oplog_->SetRetention(retention);
   if (info_log_) {
     InfoLog(info_log_.get(),
                  "cairn: opened %s node_id=%u last_sequence=%llu",
@@ -287,6 +299,7 @@ absl::Status Db::LoadMetadata() {
 
 Db::~Db() {
   if (oplog_) oplog_->Close();
+  trimmer_.reset();  // joins: no trim runs past this point
   if (core_) core_->Close();
   // Clean close: the segments record the sequence they match, so the next
   // open reattaches them warm.

@@ -39,6 +39,16 @@ bool Db::WaitForSequence(uint64_t sequence, absl::Time deadline) {
 
 absl::Status Db::TrimOpLog(uint64_t upto) { return oplog_->Trim(upto); }
 
+absl::Status Db::SetOpLogHold(uint64_t from) { return oplog_->SetHold(from); }
+
+void Db::ClearOpLogHold() { oplog_->ClearHold(); }
+
+bool Db::WaitForOpLogTrim(uint64_t first, absl::Time deadline) {
+  return oplog_->WaitForTrimmedTo(first, deadline);
+}
+
+void Db::Compact() { ldb_->CompactRange(nullptr, nullptr); }
+
 absl::Status Db::CacheDisabled() {
   return absl::UnimplementedError(
       "the shared-memory cache is disabled (cache.capacity_mb=0)");
@@ -96,6 +106,10 @@ std::string Db::StatsJson() {
   }
   j["last_sequence"] = LastSequence();
   j["oplog_first_sequence"] = OpLogFirstSequence();
+  j["oplog_trims"] = oplog_->trims();
+  j["oplog_trimmed_ops"] = oplog_->trimmed_ops();
+  j["oplog_hold"] = oplog_->hold();
+  j["oplog_hold_overrides"] = oplog_->hold_overrides();
   j["node_id"] = node_id_;
   nlohmann::ordered_json ldb;
   std::string v;

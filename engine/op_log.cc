@@ -98,6 +98,8 @@ absl::Status OpLog::Recover(HybridClock* clock) {
 
 void OpLog::Publish(uint64_t sequence) {
   last_sequence_.store(sequence, std::memory_order_release);
+  // Retention costs the write path this load until the log is due a trim.
+  if (sequence >= trim_due_at_.load(std::memory_order_relaxed)) RequestTrim();
   // The write path pays for the wake-up only when someone waits.
   if (waiters_.load(std::memory_order_acquire) > 0) {
     MutexLock l(&wait_mu_);
@@ -122,9 +124,15 @@ bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline) {
 }
 
 void OpLog::Close() {
-  MutexLock l(&wait_mu_);
-  closed_ = true;
-  grown_.SignalAll();
+  {
+    MutexLock l(&wait_mu_);
+    closed_ = true;
+    grown_.SignalAll();
+    trimmed_.SignalAll();
+  }
+  MutexLock l(&trimmer_mu_);
+  trimmer_closed_ = true;
+  trim_due_.SignalAll();
 }
 
 absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
@@ -225,8 +233,15 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
 
 absl::Status OpLog::Trim(uint64_t upto) {
   MutexLock l(&trim_mu_);
+  absl::Status s = TrimLocked(upto);
+  ScheduleNextTrim(/*blocked=*/!s.ok());
+  return s;
+}
+
+absl::Status OpLog::TrimLocked(uint64_t upto) {
   upto = std::min(upto, LastSequence());
-  if (upto < FirstSequence()) return absl::OkStatus();
+  const uint64_t before = trimmed_upto_.load(std::memory_order_acquire);
+  if (upto <= before) return absl::OkStatus();
   ReadTrail trail;
   std::unique_ptr<leveldb::Iterator> it(
       db_->NewIterator(read_options_));
@@ -235,15 +250,18 @@ absl::Status OpLog::Trim(uint64_t upto) {
   leveldb::WriteBatch lb;
   size_t n = 0;
   std::vector<OpEntry> ops;
-  for (it->Seek(std::string(1, kOpLogPrefix)); InOpLog(it.get()); it->Next()) {
+  uint64_t oldest = oldest_batch_;
+  for (it->Seek(OpLogKey(oldest_batch_)); InOpLog(it.get()); it->Next()) {
     absl::StatusOr<uint64_t> first = BatchFirst(it.get());
     if (!first.ok()) return first.status();
+    oldest = *first;
     ops.clear();
     // The whole batch is parsed: a damaged entry is reported, never skipped
     // (skipping it could drop the clock's high-water mark with it).
     absl::Status st = ParseOpBatch(*first, View(it->value()), 0, SIZE_MAX, &ops);
     if (!st.ok()) return st;
     if (ops.back().sequence > upto) break;
+    oldest = ops.back().sequence + 1;
     for (const OpEntry& e : ops) last_hlc = std::max(last_hlc, e.version.hlc);
     lb.Delete(it->key());
     if (++n == kChunk) {
@@ -280,7 +298,12 @@ absl::Status OpLog::Trim(uint64_t upto) {
   }
   leveldb::Status s = db_->Write(leveldb::WriteOptions(), &lb);
   if (!s.ok()) return FromLevelDB(s, "trimming op log");
+  oldest_batch_ = oldest;
   trimmed_upto_.store(upto, std::memory_order_release);
+  trims_.fetch_add(1, std::memory_order_relaxed);
+  trimmed_ops_.fetch_add(upto - before, std::memory_order_relaxed);
+  MutexLock w(&wait_mu_);
+  trimmed_.SignalAll();
   return absl::OkStatus();
 }
 

@@ -14,7 +14,13 @@
 //    replication sender ships;
 //  - Trim() deletes batches up to a sequence, refusing (Corruption) an entry
 //    it cannot parse rather than skipping it;
-//  - WaitFor() lets a consumer sleep until the log grows past a sequence.
+//  - WaitFor() lets a consumer sleep until the log grows past a sequence;
+//  - retention: the log keeps the newest `retain_ops` operations, unless a
+//    hold (the replication layer's slowest peer) keeps more, and a hold gives
+//    way once the log passes `hold_cap_bytes`. Publish() pays one relaxed
+//    atomic load for it; when the log passes its threshold it wakes the
+//    trimmer (op_log_trimmer.h), which runs TrimToRetention() on its own
+//    thread.
 //
 // Thread safety: every method may be called from any thread. Publish() is
 // called by one writer at a time (the write queue's leader). Trims are
@@ -68,6 +74,23 @@ struct OpLogBatch {
   std::vector<ShippedOp> ops;
 };
 
+// What the automatic trimmer keeps.
+struct OpLogRetention {
+  // The newest operations kept; 0 disables automatic trimming (the log then
+  // shrinks only through Trim()). A trim runs once the log holds
+  // TrimSlack() more than this.
+  uint64_t retain_ops = 0;
+  // A hold gives way once the op log's approximate on-disk size passes this
+  // many bytes (0: a hold is never overridden).
+  uint64_t hold_cap_bytes = 0;
+
+  // Operations the log may grow past `retain_ops` before a trim runs: trims
+  // come in steps, not one per write.
+  uint64_t TrimSlack() const {
+    return retain_ops / 4 > 1024 ? retain_ops / 4 : 1024;
+  }
+};
+
 class OpLog {
  public:
   // Reads verify LevelDB block checksums when `verify_checksums` is set
@@ -116,8 +139,42 @@ class OpLog {
 
   // Deletes the batches whose operations are all at or below `upto` (capped
   // at LastSequence()), and persists the trim point and the newest trimmed
-  // version so recovery never loses the clock's high-water mark.
+  // version so recovery never loses the clock's high-water mark. An explicit
+  // trim ignores the retention policy and the hold.
   [[nodiscard]] absl::Status Trim(uint64_t upto);
+
+  // ---- Retention (the automatic trimmer) ----
+  // Sets the policy; wakes the trimmer if the log is already past it (a
+  // database reopened with a long log is trimmed at once).
+  void SetRetention(const OpLogRetention& retention);
+  // Keeps every operation with sequence >= `from` until the hold moves or is
+  // cleared (within hold_cap_bytes). One hold: a caller with several readers
+  // holds from the slowest. OutOfRange, and the hold unchanged, if `from` was
+  // already trimmed (that reader needs a full resync).
+  [[nodiscard]] absl::Status SetHold(uint64_t from);
+  void ClearHold();
+  // Trims what the policy allows now: up to LastSequence() - retain_ops, but
+  // not at or past the hold unless the log is over hold_cap_bytes. The
+  // trimmer's work; callable from any thread.
+  [[nodiscard]] absl::Status TrimToRetention();
+  // The trimmer's wait: blocks until the log passed its threshold or the
+  // policy or hold changed (true), or the log closed (false).
+  bool WaitForTrimDue();
+  // Blocks until FirstSequence() >= `first`, the deadline passes or the log
+  // closes; returns whether it got there.
+  bool WaitForTrimmedTo(uint64_t first, absl::Time deadline);
+
+  // Counters since open: trims that deleted something (explicit or
+  // automatic), operations trimmed, holds overridden by the cap.
+  uint64_t trims() const { return trims_.load(std::memory_order_relaxed); }
+  uint64_t trimmed_ops() const {
+    return trimmed_ops_.load(std::memory_order_relaxed);
+  }
+  uint64_t hold_overrides() const {
+    return hold_overrides_.load(std::memory_order_relaxed);
+  }
+  // The hold's sequence, 0 when none.
+  uint64_t hold() const { return hold_.load(std::memory_order_relaxed); }
 
   // Metadata keys the op log owns (tests damage them).
   static constexpr char kTrimmedUptoMeta[] = "oplog.trimmed_upto";
@@ -127,12 +184,38 @@ class OpLog {
   // Positions `it` at the batch holding `sequence`, or at the first batch
   // after it; leaves it past the op-log space when there is none.
   static void SeekBatch(leveldb::Iterator* it, uint64_t sequence);
+  absl::Status TrimLocked(uint64_t upto) ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
+  // Sets the sequence whose Publish() wakes the trimmer next. `blocked`: the
+  // last trim could not shrink the log to its retention (a hold, an error),
+  // so wait for `slack` more writes rather than retrying at once.
+  void ScheduleNextTrim(bool blocked) ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
+  void RequestTrim();
+  // The op-log key range's approximate size on disk.
+  uint64_t ApproximateBytes() const;
 
   leveldb::DB* const db_;
   leveldb::ReadOptions read_options_;
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> trimmed_upto_{0};
   Mutex trim_mu_;
+  // The first sequence of the oldest batch not deleted: trims seek here
+  // instead of stepping over their predecessors' tombstones.
+  uint64_t oldest_batch_ ABSL_GUARDED_BY(trim_mu_) = 0;
+  OpLogRetention retention_ ABSL_GUARDED_BY(trim_mu_);
+  // Written under trim_mu_; atomic so hold() and stats read it lock-free.
+  std::atomic<uint64_t> hold_{0};
+  // Publish() of this sequence or later wakes the trimmer (UINT64_MAX: not
+  // scheduled).
+  std::atomic<uint64_t> trim_due_at_{UINT64_MAX};
+  std::atomic<uint64_t> trims_{0};
+  std::atomic<uint64_t> trimmed_ops_{0};
+  std::atomic<uint64_t> hold_overrides_{0};
+
+  Mutex trimmer_mu_;
+  CondVar trim_due_;  // trim_requested_ or trimmer_closed_ changed
+  bool trim_requested_ ABSL_GUARDED_BY(trimmer_mu_) = false;
+  bool trimmer_closed_ ABSL_GUARDED_BY(trimmer_mu_) = false;
+  CondVar trimmed_;  // (on wait_mu_) FirstSequence() moved
 
   Mutex wait_mu_;
   CondVar grown_;

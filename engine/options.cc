@@ -70,8 +70,12 @@ const OptionSpec kOptions[] = {
      1, 256},
     {"cache.max_item_size", OptionType::kUint, &Options::cache_max_item_size,
      "65536",
-     "Largest value cached, in bytes; larger values bypass the cache (also "
-     "bounded by 1/128 of an instance's capacity).",
+     "Largest value cached, in bytes; larger values bypass the cache. A "
+     "cached item (20 bytes + key + value, 8-byte aligned; keys up to 4095 "
+     "bytes) must also fit in one page of its instance: a power of two "
+     "between 1/64 and 1/32 of the instance's capacity (4 KiB to 1 MiB), "
+     "256 KiB for the default 16 MiB instances; `cairn.cache` shows each "
+     "instance's `max_item_bytes`.",
      0, 1 << 20},
     {"cache.ttl_ms", OptionType::kUint, &Options::cache_ttl_ms, "0",
      "Cached items expire this long after they were cached (0: never). "
@@ -95,6 +99,12 @@ const OptionSpec kOptions[] = {
      "after an instance is added or removed (misses also move items "
      "lazily, and cairn_cache_transfer moves at once).",
      1, 1000000000},
+    {"oplog.retain_ops", OptionType::kUint, &Options::oplog_retain_ops,
+     "10000",
+     "Newest op-log operations kept by the background trimmer; the log is "
+     "trimmed back to this once it holds a quarter more (at least 1024 "
+     "more). A replication hold keeps more. 0 disables automatic trimming.",
+     0, 1ull << 40},
 };
 
 absl::StatusOr<bool> ParseBool(std::string_view value) {

@@ -10,17 +10,26 @@ Measures (rows/s, higher is better; ratio = cairn / native):
   autocommit    single-row INSERTs, one transaction each (sync=0 / NORMAL)
 
 Usage: /usr/bin/python3 benchmarks/sqlite/bench_sqlite.py [--rows N]
-       [--ext build-python/plugin/libcairn_sqlite.so]
+       [--runs N] [--ext build-python/plugin/libcairn_sqlite.so]
+       [--update-readme README.md]
+--runs repeats the whole measurement in fresh databases and reports the
+median and the range of the ratios; --update-readme writes that summary,
+dated, between the README's BENCH:sqlite markers (figures are never copied
+by hand).
 Both tables live on the same filesystem; the native database runs with
 journal_mode=WAL, synchronous=NORMAL and the cairn table with sync=0, so
 neither pays an fsync per commit.
 """
 import argparse
+import datetime
 import os
+import re
+import statistics
 import random
 import shutil
 import sqlite3
 import tempfile
+import textwrap
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -74,12 +83,9 @@ def run(conn, table, keys, value, rounds):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=100000)
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--ext", default=os.path.join(REPO, "build-python/plugin/libcairn_sqlite.so"))
-    args = ap.parse_args()
+def measure_once(args):
+    """One run in a fresh directory: {measure: cairn/native ratio}, and the
+    printed table."""
     tmp = tempfile.mkdtemp(prefix="cairn_sqlite_bench_")
     try:
         conn = sqlite3.connect(os.path.join(tmp, "bench.db"), isolation_level=None)
@@ -98,13 +104,54 @@ def main():
             results[table] = run(conn, table, keys, value, args.rounds)
         print(f"{len(keys)} rows, 16-byte BLOB keys, 100-byte values; rows/s")
         print(f"{'measure':<18} {'native':>12} {'cairn':>12} {'cairn/native':>13}")
+        ratios = {}
         for m in results["native"]:
             n, c = results["native"][m], results["kv"][m]
-            print(f"{m:<18} {n:>12,.0f} {c:>12,.0f} {c / n:>12.2f}x")
+            ratios[m] = c / n
+            print(f"{m:<18} {n:>12,.0f} {c:>12,.0f} {c / n:>12.2f}x", flush=True)
         conn.execute("DROP TABLE kv")  # frees its shared-memory segments too
         conn.close()
+        return ratios
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary(args, runs):
+    """The README's paragraph: date, machine, runs, median and range."""
+    parts = []
+    for m in runs[0]:
+        r = [run[m] for run in runs]
+        parts.append(f"{m} {statistics.median(r):.2f}× "
+                     f"({min(r):.2f}–{max(r):.2f})")
+    return (f"Measured {datetime.date.today().isoformat()} by "
+            f"`bench_sqlite.py --runs {len(runs)} --update-readme README.md` on "
+            f"{os.cpu_count()} CPUs (a shared dev VM), {args.rows} rows; cairn ÷ "
+            f"native rows/s, median (min–max) of {len(runs)} runs: "
+            + ", ".join(parts) + ".")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--ext", default=os.path.join(REPO, "build-python/plugin/libcairn_sqlite.so"))
+    ap.add_argument("--update-readme", metavar="README")
+    args = ap.parse_args()
+    runs = [measure_once(args) for _ in range(args.runs)]
+    text = summary(args, runs)
+    print(text)
+    if args.update_readme:
+        readme = open(args.update_readme, encoding="utf-8").read()
+        pattern = r"(<!-- BENCH:sqlite:BEGIN -->\n).*?(\n *<!-- BENCH:sqlite:END -->)"
+        if not re.search(pattern, readme, flags=re.S):
+            raise SystemExit(f"{args.update_readme}: no BENCH:sqlite markers")
+        # The README's paragraph sits in a list item: indented by two.
+        block = textwrap.fill(text, width=76, initial_indent="  ",
+                              subsequent_indent="  ", break_on_hyphens=False)
+        readme = re.sub(pattern, lambda m: m.group(1) + block + m.group(2),
+                        readme, flags=re.S)
+        open(args.update_readme, "w", encoding="utf-8").write(readme)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,8 @@ std::string CacheTier::PropertyJson() const {
     e["open_detail"] = s.open_detail;
     if (!s.healthy) e["failure"] = s.failure;
     e["capacity_bytes"] = s.capacity_bytes;
+    e["page_size"] = s.page_size;
+    e["max_item_bytes"] = s.max_item_bytes;
     e["used_bytes"] = s.used_bytes;
     e["live_bytes"] = s.live_bytes;
     e["items"] = s.items;

@@ -270,3 +270,40 @@ INSTANTIATE_TEST_SUITE_P(Policies, DbCacheStressTest,
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// What the option table says of cache.max_item_size (and the README with
+// it): an item (20-byte header + key + value, 8-byte aligned) must fit in one
+// page, a power of two between 1/64 and 1/32 of the instance. Measured here
+// at the boundary, for three instance sizes.
+TEST(DbCacheTest, TheLargestCachedItemIsOnePage) {
+  for (const char* mb : {"1", "16", "32"}) {
+    SCOPED_TRACE(std::string(mb) + " MiB");
+    TempDir dir;
+    auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", mb},
+                                     {"cache.instances", "1"},
+                                     {"cache.max_item_size", "1048576"}});
+    ASSERT_NE(db, nullptr);
+    nlohmann::json inst = CacheJson(db.get())["instances"][0];
+    const uint64_t capacity = inst["capacity_bytes"];
+    const uint64_t page = inst["page_size"];
+    EXPECT_EQ(inst["max_item_bytes"], page);
+    EXPECT_GE(page * 64, capacity);
+    EXPECT_LE(page * 32, capacity);
+    const std::string key = "k";  // 20 + 1 + value, rounded up to 8
+    const std::string fits(page - 24, 'x'), too_big(page - 24 + 8, 'y');
+    ASSERT_TRUE(db->Put({}, key, fits).ok());
+    ASSERT_TRUE(db->Put({}, "k2", too_big).ok());
+    std::string v;
+    ASSERT_TRUE(db->Get({}, key, &v).ok());
+    ASSERT_TRUE(db->Get({}, "k2", &v).ok());
+    nlohmann::json total = CacheJson(db.get())["total"];
+    EXPECT_EQ(total["hits"], 1) << total;    // the page-sized item
+    EXPECT_EQ(total["misses"], 1) << total;  // one item past it
+  }
+}
+
+}  // namespace
+}  // namespace cairn

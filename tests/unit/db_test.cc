@@ -288,6 +288,10 @@ TEST_F(DbTest, StatsAndProperties) {
 }
 
 TEST_F(DbTest, ConcurrentWritersKeepSequencesDenseAndOrdered) {
+  // The test reads the whole log from sequence 1: the trimmer must keep it.
+  Options keep_all;
+  keep_all.oplog_retain_ops = 0;
+  Reopen(keep_all);
   constexpr int kThreads = 4, kPer = 500;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {

@@ -131,7 +131,9 @@ CAIRN_EXPORT cairn_status_t cairn_options_get(const cairn_options_t* options,
  * time: a second open, from this or another process, fails with CAIRN_BUSY
  * and a message naming the owner's pid. A missing database without
  * create_if_missing is CAIRN_NOT_FOUND; error_if_exists on an existing one is
- * CAIRN_INVALID_ARGUMENT. On failure *db is set to NULL. */
+ * CAIRN_INVALID_ARGUMENT. A database of a newer on-disk format than this
+ * library reads is CAIRN_NOT_SUPPORTED (the message names both versions), and
+ * is left as it was. On failure *db is set to NULL. */
 CAIRN_EXPORT cairn_status_t cairn_open(const cairn_options_t* options,
                                        const char* path, cairn_db_t** db,
                                        char** errmsg);
