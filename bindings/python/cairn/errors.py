@@ -106,3 +106,20 @@ class InternalError(Error):
     """CAIRN_INTERNAL: a bug in Cairn (or out of memory); please report it."""
 
     status = "INTERNAL"
+
+
+# The one table from C ABI status to class, indexed by cairn_status_t
+# (CAIRN_OK's slot holds the base class; it is never raised for OK). The
+# extension module raises through it (src/errors.cc).
+_BY_STATUS = (
+    Error,                 # CAIRN_OK
+    NotFoundError,         # CAIRN_NOT_FOUND
+    InvalidArgumentError,  # CAIRN_INVALID_ARGUMENT
+    StorageIOError,        # CAIRN_IO_ERROR
+    CorruptionError,       # CAIRN_CORRUPTION
+    BusyError,             # CAIRN_BUSY
+    UnavailableError,      # CAIRN_UNAVAILABLE
+    OperationTimeout,      # CAIRN_TIMEOUT
+    NotSupportedError,     # CAIRN_NOT_SUPPORTED
+    InternalError,         # CAIRN_INTERNAL
+)

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <stdexcept>
 #include <string>
 
 namespace py = pybind11;
@@ -10,21 +11,10 @@ namespace py = pybind11;
 namespace cairn::python {
 namespace {
 
-// Indexed by cairn_status_t; [0] (CAIRN_OK) holds the base class cairn.Error.
-constexpr std::array<const char*, 10> kClassNames = {
-    "Error",             // CAIRN_OK: never raised; the base class
-    "NotFoundError",     // CAIRN_NOT_FOUND
-    "InvalidArgumentError",
-    "StorageIOError",
-    "CorruptionError",
-    "BusyError",
-    "UnavailableError",
-    "OperationTimeout",
-    "NotSupportedError",
-    "InternalError",
-};
-
-std::array<PyObject*, kClassNames.size()> g_classes{};
+// Indexed by cairn_status_t: the classes of cairn.errors._BY_STATUS, the one
+// status-to-class table ([0], CAIRN_OK, holds the base class cairn.Error).
+constexpr size_t kStatuses = CAIRN_INTERNAL + 1;
+std::array<PyObject*, kStatuses> g_classes{};
 PyObject* g_closed = nullptr;
 PyObject* g_iterator_invalid = nullptr;
 
@@ -32,10 +22,14 @@ PyObject* g_iterator_invalid = nullptr;
 
 void LoadErrorClasses() {
   py::module_ errors = py::module_::import("cairn.errors");
-  for (size_t i = 0; i < kClassNames.size(); ++i) {
+  py::tuple table = errors.attr("_BY_STATUS");
+  if (table.size() != kStatuses) {
+    throw std::runtime_error("cairn.errors._BY_STATUS does not list every status");
+  }
+  for (size_t i = 0; i < kStatuses; ++i) {
     // Kept for the life of the process: the classes outlive every module
     // that could raise them.
-    g_classes[i] = py::object(errors.attr(kClassNames[i])).release().ptr();
+    g_classes[i] = py::object(table[i]).release().ptr();
   }
   g_closed = py::object(errors.attr("ClosedError")).release().ptr();
   g_iterator_invalid =
