@@ -29,9 +29,17 @@ uint32_t HashIndex::StripeOf(uint64_t hash) const {
   return static_cast<uint32_t>(mixed >> 32) & (geo_.num_stripes - 1);
 }
 
+uint64_t HashIndex::HashKey(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
+
 KeyLoc HashIndex::Locate(std::string_view key) const {
+  return LocateHash(HashKey(key));
+}
+
+KeyLoc HashIndex::LocateHash(uint64_t hash) const {
   KeyLoc loc;
-  loc.hash = XXH3_64bits(key.data(), key.size());
+  loc.hash = hash;
   const uint32_t n = geo_.num_buckets;
   loc.b1 = FastRange(static_cast<uint32_t>(loc.hash), n);
   loc.b2 = FastRange(static_cast<uint32_t>(loc.hash >> 32), n);
@@ -42,7 +50,7 @@ KeyLoc HashIndex::Locate(std::string_view key) const {
 }
 
 bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
-                           std::string* value, ItemMeta* meta,
+                           ValueDest* value, ItemMeta* meta,
                            uint32_t* slot) const {
   const Bucket& bk = buckets_[b];
   for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
@@ -54,8 +62,10 @@ bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
     if (m.key_len != key.size() || item + m.bytes() > geo_.capacity) continue;
     if (!EqualBytes(base_, m.key_pos(item), key)) continue;
     if (value != nullptr) {
-      value->resize(m.value_len);
-      LoadBytes(base_, m.value_pos(item), value->data(), m.value_len);
+      char* dst = value->Prepare(m.value_len);
+      if (dst != nullptr) {
+        LoadBytes(base_, m.value_pos(item), dst, value->Room());
+      }
     }
     *meta = m;
     *slot = i;
@@ -64,8 +74,24 @@ bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
   return false;
 }
 
+void HashIndex::PrefetchItems(const KeyLoc& loc) const {
+  const uint32_t order[2] = {loc.b1, loc.b2};
+  for (uint32_t b : order) {
+    const Bucket& bk = buckets_[b];
+    for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
+      if (bk.tag[i].load(std::memory_order_relaxed) != loc.tag) continue;
+      const uint64_t item =
+          uint64_t{bk.offset[i].load(std::memory_order_relaxed)} * 8;
+      if (!PlausibleItem(item)) continue;
+      // The header and key, and the line after (most of a 100-byte value).
+      __builtin_prefetch(base_ + item);
+      __builtin_prefetch(base_ + item + 64);
+    }
+  }
+}
+
 HashIndex::ReadResult HashIndex::Read(const KeyLoc& loc, std::string_view key,
-                                      std::string* value, ItemMeta* meta,
+                                      ValueDest* value, ItemMeta* meta,
                                       SlotRef* where) const {
   const uint32_t order[2] = {loc.b1, loc.b2};
   const int buckets = loc.b1 == loc.b2 ? 1 : 2;

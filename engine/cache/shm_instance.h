@@ -60,6 +60,7 @@
 #include "engine/cache/segment_layout.h"
 #include "engine/cache/segment_name.h"
 #include "engine/cache/sharded_counters.h"
+#include "engine/value_dest.h"
 #include "engine/version.h"
 
 namespace cairn::cache {
@@ -103,7 +104,25 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // With count_miss false a miss is not counted (the caller looks further,
   // and counts the miss with CountMiss if it still misses).
   bool Get(std::string_view key, std::string* value, Version* version,
-           bool count_miss = true);
+           bool count_miss = true) {
+    ValueDest dest(value);
+    return Get(HashIndex::HashKey(key), key, value != nullptr ? &dest : nullptr,
+               version, count_miss);
+  }
+  // The same with the key's hash (HashIndex::HashKey, equal to placement.h
+  // KeyHash) computed by the
+  // caller, into any destination (null: a presence check).
+  bool Get(uint64_t hash, std::string_view key, ValueDest* value,
+           Version* version, bool count_miss = true);
+  // Batched reads: PrefetchBuckets for every key of a batch, then
+  // PrefetchItems for every key, then Get, so that the memory accesses of
+  // the batch overlap. Hints only; always safe to call.
+  void PrefetchBuckets(uint64_t hash) const {
+    if (Usable()) index_->PrefetchBuckets(index_->LocateHash(hash));
+  }
+  void PrefetchItems(uint64_t hash) const {
+    if (Usable()) index_->PrefetchItems(index_->LocateHash(hash));
+  }
   void CountMiss() { counters_.Add(kMisses); }
   // As Get, but counts nothing and leaves the CLOCK bit alone (migration).
   bool Peek(std::string_view key, std::string* value, Version* version) const;
