@@ -139,6 +139,11 @@ class CacheTier {
     // after moving the item from its previous owner).
     bool Get(uint64_t hash, std::string_view key, ValueDest* value,
              Version* version);
+    bool Get(uint64_t hash, std::string_view key, std::string* value,
+             Version* version) {
+      ValueDest dest(value);
+      return Get(hash, key, value != nullptr ? &dest : nullptr, version);
+    }
     // Get for a batch of keys with their hashes, overlapping the memory
     // accesses of the keys (prefetching, see ShmInstance). hit[i] tells
     // whether keys[i] was found; values[i] and versions[i] (versions may be
