@@ -15,6 +15,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine/thread_shard.h"
+
 namespace cairn {
 
 enum class Counter : int {
@@ -45,7 +47,7 @@ class Stats {
 
  private:
   static constexpr int kShards = 16;
-  static int ShardIndex();
+  static int ShardIndex() { return ThreadShard<kShards>(); }
 
   struct alignas(64) Shard {
     std::atomic<uint64_t> v[static_cast<int>(Counter::kCount)] = {};

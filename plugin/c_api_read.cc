@@ -47,8 +47,8 @@ cairn_status_t cairn_get_into(cairn_db_t* db,
     // destination, whose size() would be meaningless to the caller.
     char probe = 0;
     cairn::ValueDest dest(buf != nullptr ? buf : &probe, buflen);
-    absl::Status s = db->node->GetInto(cairn::plugin::ToReadOptions(options),
-                                     {key, keylen}, &dest);
+    absl::Status s = db->node->GetInto(
+        cairn::plugin::ToPointReadOptions(options), {key, keylen}, &dest);
     if (!s.ok()) return Report(s, errmsg);
     *vallen = dest.size();
     return CAIRN_OK;
@@ -85,7 +85,7 @@ cairn_status_t cairn_multi_get(cairn_db_t* db,
                     errmsg);
       }
     }
-    const cairn::ReadOptions ro = cairn::plugin::ToReadOptions(options);
+    const cairn::ReadOptions ro = cairn::plugin::ToPointReadOptions(options);
     std::string_view k[kChunk];
     cairn::ValueDest dests[kChunk];
     absl::Status st[kChunk];

@@ -11,7 +11,8 @@
 #
 # Options: --binary PATH (a built cairn_ycsb; default: build it in
 # build-release/), --results DIR (default benchmarks/results/ycsb).
-# Environment overrides: RECORDS, SECONDS_PER_RUN, ROUNDS.
+# Environment overrides: RECORDS, SECONDS_PER_RUN, ROUNDS, VARIANTS ("fit
+# 10pct" by default; a variant not rerun keeps its last JSON).
 #
 # The script starts redis-server and memcached on 127.0.0.1 with free
 # ephemeral ports, no persistence, and the same memory budget as the other
@@ -112,8 +113,13 @@ run_variant() {
 
 # "fit": every cache can hold all the data (Redis and memcached get the
 # same byte budget; their per-item overhead is their own).
-run_variant fit 2
-run_variant 10pct 0.1
+for variant in ${VARIANTS:-fit 10pct}; do
+  case "${variant}" in
+    fit) run_variant fit 2 ;;
+    10pct) run_variant 10pct 0.1 ;;
+    *) echo "run.sh: unknown variant ${variant}" >&2; exit 2 ;;
+  esac
+done
 
 /usr/bin/python3 "${root}/benchmarks/ycsb/report.py" \
   --fit "${results}/ycsb_fit.json" --small "${results}/ycsb_10pct.json" \

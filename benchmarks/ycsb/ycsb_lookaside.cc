@@ -133,7 +133,11 @@ class MemcachedClient : public CacheClient {
            std::string* error) override {
     const memcached_return_t rc = memcached_set(
         m_, key.data(), key.size(), value.data(), value.size(), 0, 0);
-    return rc == MEMCACHED_SUCCESS || Fail("set", rc, error);
+    // A cache may decline to store (a small memcached can run out of slab
+    // pages for a size class): the item is just not cached.
+    return rc == MEMCACHED_SUCCESS || rc == MEMCACHED_MEMORY_ALLOCATION_FAILURE ||
+           rc == MEMCACHED_SERVER_MEMORY_ALLOCATION_FAILURE ||
+           Fail("set", rc, error);
   }
   bool Del(std::string_view key, std::string* error) override {
     const memcached_return_t rc =

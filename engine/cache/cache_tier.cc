@@ -325,21 +325,24 @@ void CacheTier::Access::GetBatch(size_t n, const uint64_t* hashes,
   for (size_t begin = 0; begin < n; begin += kWindow) {
     const size_t end = std::min(n, begin + kWindow);
     ShmInstance* owners[kWindow];
+    KeyLoc locs[kWindow];
     for (size_t i = begin; i < end; ++i) {
-      owners[i - begin] = route_->Owner(hashes[i]);
-      if (owners[i - begin] != nullptr) {
-        owners[i - begin]->PrefetchBuckets(hashes[i]);
+      ShmInstance* owner = route_->Owner(hashes[i]);
+      owners[i - begin] = owner;
+      if (owner != nullptr) {
+        locs[i - begin] = owner->Locate(hashes[i]);
+        owner->PrefetchBuckets(locs[i - begin]);
       }
     }
     for (size_t i = begin; i < end; ++i) {
       if (owners[i - begin] != nullptr) {
-        owners[i - begin]->PrefetchItems(hashes[i]);
+        owners[i - begin]->PrefetchItems(locs[i - begin]);
       }
     }
     for (size_t i = begin; i < end; ++i) {
       ShmInstance* owner = owners[i - begin];
-      hit[i] = owner != nullptr &&
-               owner->Get(hashes[i], keys[i], &values[i], version_of(i));
+      hit[i] = owner != nullptr && owner->GetAt(locs[i - begin], keys[i],
+                                                &values[i], version_of(i));
     }
   }
 }

@@ -113,6 +113,11 @@ class HashIndex {
   // Reads the item a slot points to, bounds-checked; false if implausible.
   bool LoadSlot(uint32_t bucket, uint32_t slot, SlotRef* out) const;
 
+  // Bit i set where slot i's fingerprint is `tag` (empty slots included
+  // when tag is 0; callers check the item). No synchronisation: callers
+  // validate against the bucket's seqlock or hold its lock.
+  static uint32_t MatchTags(const Bucket& bk, uint8_t tag);
+
  private:
   bool ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
                   ValueDest* value, ItemMeta* meta, uint32_t* slot) const;

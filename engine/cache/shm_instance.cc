@@ -60,13 +60,12 @@ void ShmInstance::RemoveLocked(const SlotRef& ref, Counter why) {
   if (why != kNumCounters) counters_.Add(why);
 }
 
-bool ShmInstance::Get(uint64_t hash, std::string_view key, ValueDest* value,
-                      Version* version, bool count_miss) {
+bool ShmInstance::GetAt(const KeyLoc& loc, std::string_view key,
+                        ValueDest* value, Version* version, bool count_miss) {
   if (!Usable() || key.size() > kMaxKeyBytes) {
     if (count_miss) counters_.Add(kMisses);
     return false;
   }
-  const KeyLoc loc = index_->LocateHash(hash);
   ItemMeta meta;
   SlotRef where;
   if (index_->Read(loc, key, value, &meta, &where) !=

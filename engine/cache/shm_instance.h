@@ -113,16 +113,21 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // KeyHash) computed by the
   // caller, into any destination (null: a presence check).
   bool Get(uint64_t hash, std::string_view key, ValueDest* value,
-           Version* version, bool count_miss = true);
-  // Batched reads: PrefetchBuckets for every key of a batch, then
-  // PrefetchItems for every key, then Get, so that the memory accesses of
-  // the batch overlap. Hints only; always safe to call.
-  void PrefetchBuckets(uint64_t hash) const {
-    if (Usable()) index_->PrefetchBuckets(index_->LocateHash(hash));
+           Version* version, bool count_miss = true) {
+    return GetAt(index_->LocateHash(hash), key, value, version, count_miss);
   }
-  void PrefetchItems(uint64_t hash) const {
-    if (Usable()) index_->PrefetchItems(index_->LocateHash(hash));
+  // Batched reads: Locate each key of a batch, PrefetchBuckets for every
+  // key, then PrefetchItems for every key, then GetAt, so that the memory
+  // accesses of the batch overlap. Prefetches are hints; always safe.
+  KeyLoc Locate(uint64_t hash) const { return index_->LocateHash(hash); }
+  void PrefetchBuckets(const KeyLoc& loc) const {
+    if (Usable()) index_->PrefetchBuckets(loc);
   }
+  void PrefetchItems(const KeyLoc& loc) const {
+    if (Usable()) index_->PrefetchItems(loc);
+  }
+  bool GetAt(const KeyLoc& loc, std::string_view key, ValueDest* value,
+             Version* version, bool count_miss = true);
   void CountMiss() { counters_.Add(kMisses); }
   // As Get, but counts nothing and leaves the CLOCK bit alone (migration).
   bool Peek(std::string_view key, std::string* value, Version* version) const;
