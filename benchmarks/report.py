@@ -31,7 +31,8 @@ import sys
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 KNOWN_NAME_RE = re.compile(
-    r"^BM_(CairnGet/(uniform|zipf)|Cairn(CopyGet|MultiGet32)/(uniform|zipf)|LevelDBGet/(uniform|zipf)|"
+    r"^BM_(CairnGet/(uniform|zipf)|Cairn(CopyGet|MultiGet32)/(uniform|zipf)|"
+    r"LevelDBGet/(uniform|zipf)|"
     r"LevelDBSmallCacheGet/(uniform|zipf|scan)|LmdbGet/(uniform|zipf)|"
     r"MapGet/(uniform|zipf)|CairnColdGet/scan|(Cairn|LevelDB)GetMiss|"
     r"(Cairn|LevelDB)Put|CairnCacheMemory/(fit|full)|CairnReattach|"
