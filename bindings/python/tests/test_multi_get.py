@@ -1,6 +1,7 @@
-"""DB.multi_get through cairn_multi_get: batches beyond one internal chunk
-(64 keys), values longer than the per-key slot (256 bytes, read again on
-their own), empty values, and hits after fills (the second pass)."""
+"""DB.multi_get through cairn_multi_get, and DB.get through cairn_get_into:
+batches beyond one internal chunk (64 keys), values longer than the
+per-key slot or the stack buffer (256 bytes: read again with a copy), empty
+values, and hits after fills (the second pass)."""
 
 import pytest
 
@@ -25,3 +26,13 @@ def test_multi_get_bad_key_raises(db):
     db.put(b"a", b"1")
     with pytest.raises(cairn.Error):
         db.multi_get([b"a", b""])
+
+
+def test_get_values_around_the_stack_buffer(db):
+    # DB.get reads into a 256-byte stack buffer, then falls back to a copy.
+    for n in (0, 255, 256, 257, 5000):
+        db.put(b"v%d" % n, b"y" * n)
+    for _ in range(2):
+        for n in (0, 255, 256, 257, 5000):
+            assert db.get(b"v%d" % n) == b"y" * n
+    assert db.get(b"absent", b"dflt") == b"dflt"
