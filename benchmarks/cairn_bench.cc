@@ -2,7 +2,10 @@
 // one run (BENCHMARKS.md: P1, P2, P3, P8, P9, P11). Same keys, values and
 // key streams for every store (workload.h); 1M keys x 100 B by default.
 //
-//   BM_CairnGet/{uniform,zipf}       cached gets (Cairn's cache holds all)
+//   BM_CairnGet/{uniform,zipf}       cached gets (Cairn's cache holds all),
+//                                    cairn_get_into
+//   BM_CairnCopyGet, BM_CairnMultiGet32  cairn_get and cairn_multi_get
+//                                    (batch_benchmark.h; P13)
 //   BM_LevelDBGet/{uniform,zipf}     raw LevelDB, same options, block cache
 //                                    CAIRN_BENCH_BLOCK_CACHE_MB (256: fits)
 //   BM_LevelDBSmallCacheGet/{uniform,zipf,scan}
@@ -29,6 +32,7 @@
 #include <cstdio>
 #include <string>
 
+#include "batch_benchmark.h"
 #include "bench_config.h"
 #include "cairn/cairn.h"
 #include "cairn_store.h"
@@ -88,6 +92,7 @@ void RegisterAll() {
     RegisterGet<LevelDbStore, kSmall>("BM_LevelDBSmallCacheGet", distribution);
     RegisterGet<LmdbStore>("BM_LmdbGet", distribution);
     RegisterGet<MapStore>("BM_MapGet", distribution);
+    RegisterBatchGets(distribution);
   }
   RegisterGet<CairnStore, Setup::kColdCache>("BM_CairnColdGet",
                                              Distribution::kScan);

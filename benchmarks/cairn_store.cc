@@ -126,6 +126,32 @@ bool CairnStore::Destroy(const std::string& path, std::string* error) {
   return status == CAIRN_NOT_FOUND || Check(status, message, error);
 }
 
+int CairnStore::MultiGet(size_t n, const char* const* keys,
+                         const size_t* key_sizes, char* buf, size_t stride,
+                         std::string* error) {
+  constexpr size_t kMax = 256;
+  if (n > kMax) {
+    *error = "multi-get batch larger than " + std::to_string(kMax);
+    return -1;
+  }
+  char* values[kMax];
+  size_t caps[kMax];
+  size_t sizes[kMax];
+  cairn_status_t statuses[kMax];
+  for (size_t i = 0; i < n; ++i) {
+    values[i] = buf + i * stride;
+    caps[i] = stride;
+  }
+  char* message = nullptr;
+  const cairn_status_t status =
+      cairn_multi_get(db_, nullptr, n, keys, key_sizes, values, caps, sizes,
+                      statuses, &message);
+  if (!Check(status, message, error)) return -1;
+  int found = 0;
+  for (size_t i = 0; i < n; ++i) found += statuses[i] == CAIRN_OK;
+  return found;
+}
+
 bool CairnStore::PutBatch(std::span<const Record> records, std::string* error) {
   cairn_writebatch_t* batch = cairn_writebatch_create();
   bool ok = true;

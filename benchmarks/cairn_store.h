@@ -1,6 +1,6 @@
 // cairn_store.h — Cairn through its public C ABI, the way a host uses it
-// (see store.h for the interface and its contract). Every get returns a
-// malloc'd copy that we release with cairn_free, as a host must.
+// (see store.h for the interface and its contract). Gets read into the
+// caller's buffer (cairn_get_into); GetCopy is the allocating cairn_get.
 #ifndef CAIRN_BENCHMARKS_CAIRN_STORE_H_
 #define CAIRN_BENCHMARKS_CAIRN_STORE_H_
 
@@ -42,7 +42,7 @@ class CairnStore {
   static constexpr const char* kName = "Cairn";
   static constexpr bool kPersistent = true;
   static constexpr bool kLevelDb = true;  // "leveldb.stats" passes through
-  using Scratch = std::string;            // unused: Cairn returns a copy
+  using Scratch = std::string;            // the get_into buffer
 
   // Mirrors StoreOptions into `options` by name. Returns one message per
   // option Cairn rejected; the run goes on without it, and says so.
@@ -80,9 +80,39 @@ class CairnStore {
 
   bool PutBatch(std::span<const Record> records, std::string* error);
 
+  // Reads into `scratch` with cairn_get_into, as a host with a reusable
+  // buffer does: no allocation per get (a value longer than the buffer
+  // grows it and reads again).
   template <typename Visit>
-  GetResult Get(std::string_view key, std::string* /*scratch*/, Visit&& visit,
+  GetResult Get(std::string_view key, std::string* scratch, Visit&& visit,
                 std::string* error) {
+    if (scratch->size() < 256) scratch->resize(256);
+    size_t value_size = 0;
+    char* message = nullptr;
+    cairn_status_t status =
+        cairn_get_into(db_, nullptr, key.data(), key.size(), scratch->data(),
+                       scratch->size(), &value_size, &message);
+    if (status == CAIRN_OK && value_size > scratch->size()) {
+      scratch->resize(value_size);
+      status = cairn_get_into(db_, nullptr, key.data(), key.size(),
+                              scratch->data(), scratch->size(), &value_size,
+                              &message);
+    }
+    if (status == CAIRN_OK && value_size <= scratch->size()) {
+      visit(std::string_view(scratch->data(), value_size));
+      return GetResult::kFound;
+    }
+    if (status == CAIRN_NOT_FOUND) {
+      cairn_free(message);
+      return GetResult::kNotFound;
+    }
+    Check(status, message, error);
+    return GetResult::kError;
+  }
+
+  // cairn_get: the value comes back malloc'd and is freed with cairn_free.
+  template <typename Visit>
+  GetResult GetCopy(std::string_view key, Visit&& visit, std::string* error) {
     char* value = nullptr;
     size_t value_size = 0;
     char* message = nullptr;
@@ -100,6 +130,11 @@ class CairnStore {
     Check(status, message, error);
     return GetResult::kError;
   }
+
+  // cairn_multi_get of `n` keys, each into its own `stride`-byte slot of
+  // `buf`; returns how many were found, or -1 with *error.
+  int MultiGet(size_t n, const char* const* keys, const size_t* key_sizes,
+               char* buf, size_t stride, std::string* error);
 
   bool Property(const std::string& name, std::string* value);
 

@@ -31,7 +31,8 @@ import sys
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 KNOWN_NAME_RE = re.compile(
-    r"^BM_(CairnGet/(uniform|zipf)|LevelDBGet/(uniform|zipf)|"
+    r"^BM_(CairnGet/(uniform|zipf)|Cairn(CopyGet|MultiGet32)/(uniform|zipf)|"
+    r"LevelDBGet/(uniform|zipf)|"
     r"LevelDBSmallCacheGet/(uniform|zipf|scan)|LmdbGet/(uniform|zipf)|"
     r"MapGet/(uniform|zipf)|CairnColdGet/scan|(Cairn|LevelDB)GetMiss|"
     r"(Cairn|LevelDB)Put|CairnCacheMemory/(fit|full)|CairnReattach|"
@@ -290,6 +291,24 @@ def goal_rows(context, results):
                         "(Cairn ops/s: 1 thread → 2 threads)", "1→2",
                         f"{fmt_rate(one_rate)}/s", f"{fmt_rate(two_rate)}/s",
                         value, fmt_ratio(value), "min", 1.8, "≥ 1.80×"))
+    # P13: multi-get of 32 cached keys, per-key time over a single get's.
+    for dist, dist_label in DISTRIBUTIONS:
+        for threads in (1, 2):
+            single = lookup(results, f"BM_CairnGet/{dist}", threads)
+            batch = lookup(results, f"BM_CairnMultiGet32/{dist}", threads)
+            single_ns = 1e9 / single.items() if single and single.items() else None
+            batch_ns = 1e9 / batch.items() if batch and batch.items() else None
+            value = batch_ns / single_ns if single_ns and batch_ns else None
+            rows.append(Row(
+                "P13" if threads == 1 else "(P13)",
+                f"multi-get of 32 cached keys, {dist_label}: per-key time "
+                "vs single cairn_get_into", threads,
+                f"{fmt_ns(batch_ns)} ns", f"{fmt_ns(single_ns)} ns", value,
+                fmt_ratio(value), "max", 1 / 3, "≤ 0.33× (time)"))
+        rows.append(time_ratio_row(
+            results, "(P1)", f"cached get, {dist_label}: cairn_get_into vs "
+            "cairn_get (malloc'd copy)", 1, f"BM_CairnGet/{dist}",
+            f"BM_CairnCopyGet/{dist}", None, required=False))
     # P3: put without sync.
     rows.append(time_ratio_row(results, "P3", "put, no sync, vs LevelDB", 1,
                                "BM_CairnPut", "BM_LevelDBPut", 1.25))

@@ -44,6 +44,7 @@
 #include "engine/mutex.h"
 #include "engine/options.h"
 #include "engine/stats.h"
+#include "engine/value_dest.h"
 #include "engine/version.h"
 #include "engine/write_batch.h"
 
@@ -199,6 +200,19 @@ class Db {
   [[nodiscard]] absl::Status Get(const ReadOptions& ro, std::string_view key,
                                  std::string* value,
                                  Version* version = nullptr);
+  // Get into any destination (value_dest.h): into a caller's buffer, a
+  // cache hit allocates nothing. A value longer than the buffer is OK with
+  // dest->truncated() (a prefix was written; read again with size() bytes).
+  [[nodiscard]] absl::Status GetInto(const ReadOptions& ro,
+                                     std::string_view key, ValueDest* dest,
+                                     Version* version = nullptr);
+  // Get for every key of a batch: statuses[i] is what GetInto(keys[i],
+  // &dests[i], &versions[i]) would return (versions may be null). The
+  // cache lookups of the batch overlap their memory accesses; the misses
+  // then read LevelDB one after the other.
+  void MultiGet(const ReadOptions& ro, absl::Span<const std::string_view> keys,
+                ValueDest* dests, absl::Status* statuses,
+                Version* versions = nullptr);
   // The raw record, tombstone or not; NotFound if the key was never written.
   [[nodiscard]] absl::StatusOr<Record> GetRecord(const ReadOptions& ro,
                                                  std::string_view key);
@@ -338,6 +352,11 @@ class Db {
   // Write-through after a commit: newer versions replace cached ones.
   void UpdateCache(const OpView* ops, size_t n, const Version* versions,
                    const bool* applied);
+  // LevelDB's record of `key` into *raw, *record viewing it: NotFound for
+  // a missing or deleted key (counted as a miss).
+  absl::Status ReadRecord(const leveldb::ReadOptions& lro,
+                          std::string_view key, std::string* raw,
+                          RecordView* record);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
   [[nodiscard]] absl::Status ResolveReadOptions(const ReadOptions& ro,
                                   leveldb::ReadOptions* out) const;

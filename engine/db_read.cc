@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/cache/cache_tier.h"
+#include "engine/cache/placement.h"
 #include "engine/db.h"
 #include "engine/db_core.h"
 #include "engine/db_iterator.h"
@@ -70,49 +71,73 @@ absl::Status Db::ResolveReadOptions(const ReadOptions& ro,
 
 absl::Status Db::Get(const ReadOptions& ro, std::string_view key,
                      std::string* value, Version* version) {
+  ValueDest dest(value);
+  return GetInto(ro, key, &dest, version);
+}
+
+absl::Status Db::GetInto(const ReadOptions& ro, std::string_view key,
+                         ValueDest* dest, Version* version) {
   if (absl::Status s = CheckKey(key); !s.ok()) return s;
   stats_.Add(Counter::kGets);
   leveldb::ReadOptions lro;
   if (absl::Status st = ResolveReadOptions(ro, &lro); !st.ok()) return st;
   // The cache holds the newest version only: snapshot reads bypass it.
   const bool use_cache = cache_ != nullptr && ro.snapshot == nullptr;
-  uint64_t hash = 0;
   cache::CacheTier::FillHandle fill;
   // Pins the cache route from the lookup to the fill (see CacheTier).
   std::optional<cache::CacheTier::Access> cache;
   if (use_cache) {
     cache.emplace(cache_.get());
-    hash = cache::KeyHash(key);
-    Version v;
-    if (cache->Get(hash, key, value, &v)) {
-      if (version != nullptr) *version = v;
+    const uint64_t hash = cache::KeyHash(key);
+    if (cache->Get(hash, key, dest, version)) {
       stats_.Add(Counter::kGetHits);
-      stats_.Add(Counter::kBytesRead, value->size());
+      stats_.Add(Counter::kBytesRead, dest->size());
       return absl::OkStatus();
     }
     // Taken before the LevelDB read: a write racing it voids the fill.
     if (ro.fill_cache) fill = cache->BeginFill(hash, key);
   }
+  // Into the caller's string when there is one (then the header is cut
+  // off in place), else a per-thread scratch string.
+  thread_local std::string scratch;
+  std::string* raw = dest->str() != nullptr ? dest->str() : &scratch;
+  RecordView r;
+  if (absl::Status s = ReadRecord(lro, key, raw, &r); !s.ok()) {
+    dest->Clear();
+    return s;
+  }
+  if (version != nullptr) *version = r.version;
+  if (fill.instance != nullptr) cache->Fill(fill, key, r.value, r.version);
+  if (raw == dest->str()) {
+    raw->erase(0, kRecordHeaderSize);
+    dest->Prepare(raw->size());
+  } else {
+    dest->Assign(r.value);
+    if (scratch.capacity() > (1u << 20)) std::string().swap(scratch);
+  }
+  stats_.Add(Counter::kGetHits);
+  stats_.Add(Counter::kBytesRead, dest->size());
+  return absl::OkStatus();
+}
+
+absl::Status Db::ReadRecord(const leveldb::ReadOptions& lro,
+                            std::string_view key, std::string* raw,
+                            RecordView* record) {
   DataKeyBuffer dk(key);
   ReadTrail trail;
-  leveldb::Status s = ldb_->Get(lro, dk.slice(), value);
+  leveldb::Status s = ldb_->Get(lro, dk.slice(), raw);
   if (s.IsNotFound()) {
     stats_.Add(Counter::kGetMisses);
     return absl::NotFoundError("key not found");
   }
   if (!s.ok()) return ReadTrail::Convert(s, "get failed");
-  absl::StatusOr<RecordView> r = ParseRecord(*value);
+  absl::StatusOr<RecordView> r = ParseRecord(*raw);
   if (!r.ok()) return RecordError(key, r.status());
   if (r->kind == OpKind::kDelete) {
     stats_.Add(Counter::kGetMisses);
-    value->clear();
     return absl::NotFoundError("key not found");
   }
-  if (version != nullptr) *version = r->version;
-  if (fill.instance != nullptr) cache->Fill(fill, key, r->value, r->version);
-  value->erase(0, kRecordHeaderSize);
-  stats_.Add(Counter::kGetHits);
-  stats_.Add(Counter::kBytesRead, value->size());
+  *record = *r;
   return absl::OkStatus();
 }
 

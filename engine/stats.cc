@@ -31,6 +31,4 @@ uint64_t Stats::Get(Counter c) const {
   return total;
 }
 
-int Stats::ShardIndex() { return ThreadShard<kShards>(); }
-
 }  // namespace cairn

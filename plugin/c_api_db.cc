@@ -102,8 +102,8 @@ cairn_status_t cairn_get(cairn_db_t* db, const cairn_readoptions_t* options,
     }
     // Reused per thread: the engine fills it, we copy out once.
     thread_local std::string buf;
-    absl::Status s =
-        db->node->Get(cairn::plugin::ToReadOptions(options), {key, keylen}, &buf);
+    absl::Status s = db->node->Get(cairn::plugin::ToPointReadOptions(options),
+                                   {key, keylen}, &buf);
     if (!s.ok()) return Report(s, errmsg);
     *value = CopyOut(buf);
     *valuelen = buf.size();

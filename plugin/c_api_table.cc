@@ -96,6 +96,9 @@ static const cairn_api_t kApi = {
     cairn_writebatch_approximate_size,
     /* ABI 1.2: checking a database */
     cairn_check,
+    /* ABI 1.2: reads without allocation */
+    cairn_get_into,
+    cairn_multi_get,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

@@ -53,6 +53,17 @@ inline ReadOptions ToReadOptions(const cairn_readoptions_t* ro) {
   return out;
 }
 
+// For point reads: the snapshot and flags; the iterator bounds (strings)
+// are not copied.
+inline ReadOptions ToPointReadOptions(const cairn_readoptions_t* ro) {
+  ReadOptions out;
+  if (ro == nullptr) return out;
+  out.verify_checksums = ro->options.verify_checksums;
+  out.fill_cache = ro->options.fill_cache;
+  out.snapshot = ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
+  return out;
+}
+
 inline WriteOptions ToWriteOptions(const cairn_writeoptions_t* wo) {
   return wo == nullptr ? WriteOptions() : wo->options;
 }

@@ -61,6 +61,14 @@ class Node {
                                  std::string* value) {
     return db_->Get(ro, key, value);
   }
+  [[nodiscard]] absl::Status GetInto(const ReadOptions& ro,
+                                     std::string_view key, ValueDest* dest) {
+    return db_->GetInto(ro, key, dest);
+  }
+  void MultiGet(const ReadOptions& ro, absl::Span<const std::string_view> keys,
+                ValueDest* dests, absl::Status* statuses) {
+    db_->MultiGet(ro, keys, dests, statuses);
+  }
   [[nodiscard]] absl::StatusOr<std::unique_ptr<DbIterator>> NewIterator(
       const ReadOptions& ro) {
     return db_->NewIterator(ro);

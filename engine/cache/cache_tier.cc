@@ -3,6 +3,8 @@
 // cache_tier_json.cc.
 #include "engine/cache/cache_tier.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/cache/segment_gc.h"
@@ -273,26 +275,76 @@ CacheTier::Access::Access(CacheTier* tier)
 CacheTier::Access::~Access() { tier_->lock_.ReaderUnlock(slot_); }
 
 bool CacheTier::Access::Get(uint64_t hash, std::string_view key,
-                            std::string* value, Version* version) {
+                            ValueDest* value, Version* version) {
   ShmInstance* owner = route_->Owner(hash);
   ShmInstance* old = route_->PrevOwner(hash);
   if (old == owner) old = nullptr;
-  if (old == nullptr) return owner != nullptr && owner->Get(key, value, version);
-  if (owner != nullptr && owner->Get(key, value, version, false)) return true;
+  if (old == nullptr) {
+    return owner != nullptr && owner->Get(hash, key, value, version);
+  }
+  if (owner != nullptr && owner->Get(hash, key, value, version, false)) {
+    return true;
+  }
   // Lazy move: BeginFill at the owner before reading the previous owner, so
-  // a write racing the move voids the fill.
+  // a write racing the move voids the fill. The whole value is needed for
+  // the fill, whatever the caller's destination holds.
   FillToken token;
   if (owner != nullptr) token = owner->BeginFill(key);
   Version v;
-  if (old->Get(key, value, &v, false)) {
-    if (owner != nullptr) owner->Fill(key, *value, v, token);
+  std::string moved;
+  if (old->Get(key, &moved, &v, false)) {
+    if (owner != nullptr) owner->Fill(key, moved, v, token);
     old->Erase(key, v);
     tier_->moved_lazy_.fetch_add(1, std::memory_order_relaxed);
+    if (value != nullptr) value->Assign(moved);
     if (version != nullptr) *version = v;
     return true;
   }
   if (owner != nullptr) owner->CountMiss();
   return false;
+}
+
+void CacheTier::Access::GetBatch(size_t n, const uint64_t* hashes,
+                                 const std::string_view* keys,
+                                 ValueDest* values, Version* versions,
+                                 bool* hit) {
+  auto version_of = [versions](size_t i) {
+    return versions != nullptr ? &versions[i] : nullptr;
+  };
+  if (route_->previous) {  // migrating: the lazy-move path, key by key
+    for (size_t i = 0; i < n; ++i) {
+      hit[i] = Get(hashes[i], keys[i], &values[i], version_of(i));
+    }
+    return;
+  }
+  // Three passes so the loads of different keys are in flight together:
+  // the bucket lines, then the items they point to, then the reads (which
+  // now mostly hit the CPU cache). Prefetches are hints; correctness rests
+  // on the Get alone.
+  constexpr size_t kWindow = 16;  // ~ the line-fill buffers of one core
+  for (size_t begin = 0; begin < n; begin += kWindow) {
+    const size_t end = std::min(n, begin + kWindow);
+    ShmInstance* owners[kWindow];
+    KeyLoc locs[kWindow];
+    for (size_t i = begin; i < end; ++i) {
+      ShmInstance* owner = route_->Owner(hashes[i]);
+      owners[i - begin] = owner;
+      if (owner != nullptr) {
+        locs[i - begin] = owner->Locate(hashes[i]);
+        owner->PrefetchBuckets(locs[i - begin]);
+      }
+    }
+    for (size_t i = begin; i < end; ++i) {
+      if (owners[i - begin] != nullptr) {
+        owners[i - begin]->PrefetchItems(locs[i - begin]);
+      }
+    }
+    for (size_t i = begin; i < end; ++i) {
+      ShmInstance* owner = owners[i - begin];
+      hit[i] = owner != nullptr && owner->GetAt(locs[i - begin], keys[i],
+                                                &values[i], version_of(i));
+    }
+  }
 }
 
 CacheTier::FillHandle CacheTier::Access::BeginFill(uint64_t hash,

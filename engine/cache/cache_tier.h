@@ -64,6 +64,7 @@
 #include "engine/mutex.h"
 #include "engine/ring/layout.h"
 #include "engine/ring/route_lock.h"
+#include "engine/value_dest.h"
 #include "engine/version.h"
 
 namespace leveldb {
@@ -136,8 +137,20 @@ class CacheTier {
 
     // A hit copies the value and version out (during a migration, possibly
     // after moving the item from its previous owner).
-    bool Get(uint64_t hash, std::string_view key, std::string* value,
+    bool Get(uint64_t hash, std::string_view key, ValueDest* value,
              Version* version);
+    bool Get(uint64_t hash, std::string_view key, std::string* value,
+             Version* version) {
+      ValueDest dest(value);
+      return Get(hash, key, value != nullptr ? &dest : nullptr, version);
+    }
+    // Get for a batch of keys with their hashes, overlapping the memory
+    // accesses of the keys (prefetching, see ShmInstance). hit[i] tells
+    // whether keys[i] was found; values[i] and versions[i] (versions may be
+    // null) are filled for hits.
+    void GetBatch(size_t n, const uint64_t* hashes,
+                  const std::string_view* keys, ValueDest* values,
+                  Version* versions, bool* hit);
     FillHandle BeginFill(uint64_t hash, std::string_view key);
     void Fill(const FillHandle& h, std::string_view key,
               std::string_view value, const Version& version);

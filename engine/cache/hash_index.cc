@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstddef>
 
 #include "engine/cache/shm_lock.h"
 
@@ -15,6 +16,36 @@ uint32_t FastRange(uint32_t x, uint32_t n) {
 }
 
 constexpr int kReadAttempts = 512;
+
+// One bit per byte of `v` that is zero (bit i for byte i), exactly: no
+// false positives from borrows (Hacker's Delight 6-1, then a multiply
+// gathers the eight high bits into the top byte).
+inline uint32_t ZeroBytes(uint64_t v) {
+  constexpr uint64_t k7f = 0x7f7f7f7f7f7f7f7full;
+  const uint64_t high = ~(((v & k7f) + k7f) | v | k7f);
+  return static_cast<uint32_t>(((high >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+}  // namespace
+
+uint32_t HashIndex::MatchTags(const Bucket& bk, uint8_t tag) {
+  // The 11 tags with two loads (bytes 48..55 and 56..59: tags 8..10 and a
+  // reserved byte) instead of eleven. Word-sized atomic loads over the
+  // byte-sized atomic tags: both are plain loads on x86, and a torn view
+  // is caught by the bucket's seqlock like any other.
+  static_assert(offsetof(Bucket, tag) == 48 && kSlotsPerBucket == 11);
+  const char* tags = reinterpret_cast<const char*>(&bk) + offsetof(Bucket, tag);
+  const uint64_t lo =
+      __atomic_load_n(reinterpret_cast<const uint64_t*>(tags), __ATOMIC_RELAXED);
+  const uint32_t hi = __atomic_load_n(
+      reinterpret_cast<const uint32_t*>(tags + 8), __ATOMIC_RELAXED);
+  const uint64_t ones = 0x0101010101010101ull * tag;
+  // Bytes 3..7 of the second word forced non-zero: only tags 8..10 count.
+  const uint32_t high = ZeroBytes((hi ^ ones) | ~uint64_t{0xffffff});
+  return (ZeroBytes(lo ^ ones) | (high << 8)) & ((1u << kSlotsPerBucket) - 1);
+}
+
+namespace {
 
 }  // namespace
 
@@ -29,9 +60,17 @@ uint32_t HashIndex::StripeOf(uint64_t hash) const {
   return static_cast<uint32_t>(mixed >> 32) & (geo_.num_stripes - 1);
 }
 
+uint64_t HashIndex::HashKey(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
+
 KeyLoc HashIndex::Locate(std::string_view key) const {
+  return LocateHash(HashKey(key));
+}
+
+KeyLoc HashIndex::LocateHash(uint64_t hash) const {
   KeyLoc loc;
-  loc.hash = XXH3_64bits(key.data(), key.size());
+  loc.hash = hash;
   const uint32_t n = geo_.num_buckets;
   loc.b1 = FastRange(static_cast<uint32_t>(loc.hash), n);
   loc.b2 = FastRange(static_cast<uint32_t>(loc.hash >> 32), n);
@@ -42,11 +81,12 @@ KeyLoc HashIndex::Locate(std::string_view key) const {
 }
 
 bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
-                           std::string* value, ItemMeta* meta,
+                           ValueDest* value, ItemMeta* meta,
                            uint32_t* slot) const {
   const Bucket& bk = buckets_[b];
-  for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
-    if (bk.tag[i].load(std::memory_order_relaxed) != loc.tag) continue;
+  for (uint32_t match = MatchTags(bk, loc.tag); match != 0;
+       match &= match - 1) {
+    const uint32_t i = static_cast<uint32_t>(__builtin_ctz(match));
     const uint64_t item =
         uint64_t{bk.offset[i].load(std::memory_order_relaxed)} * 8;
     if (!PlausibleItem(item)) continue;
@@ -54,8 +94,10 @@ bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
     if (m.key_len != key.size() || item + m.bytes() > geo_.capacity) continue;
     if (!EqualBytes(base_, m.key_pos(item), key)) continue;
     if (value != nullptr) {
-      value->resize(m.value_len);
-      LoadBytes(base_, m.value_pos(item), value->data(), m.value_len);
+      char* dst = value->Prepare(m.value_len);
+      if (dst != nullptr) {
+        LoadBytes(base_, m.value_pos(item), dst, value->Room());
+      }
     }
     *meta = m;
     *slot = i;
@@ -64,8 +106,25 @@ bool HashIndex::ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
   return false;
 }
 
+void HashIndex::PrefetchItems(const KeyLoc& loc) const {
+  const uint32_t order[2] = {loc.b1, loc.b2};
+  for (uint32_t b : order) {
+    const Bucket& bk = buckets_[b];
+    for (uint32_t match = MatchTags(bk, loc.tag); match != 0;
+         match &= match - 1) {
+      const uint32_t i = static_cast<uint32_t>(__builtin_ctz(match));
+      const uint64_t item =
+          uint64_t{bk.offset[i].load(std::memory_order_relaxed)} * 8;
+      if (!PlausibleItem(item)) continue;
+      // The header and key, and the line after (most of a 100-byte value).
+      __builtin_prefetch(base_ + item);
+      __builtin_prefetch(base_ + item + 64);
+    }
+  }
+}
+
 HashIndex::ReadResult HashIndex::Read(const KeyLoc& loc, std::string_view key,
-                                      std::string* value, ItemMeta* meta,
+                                      ValueDest* value, ItemMeta* meta,
                                       SlotRef* where) const {
   const uint32_t order[2] = {loc.b1, loc.b2};
   const int buckets = loc.b1 == loc.b2 ? 1 : 2;

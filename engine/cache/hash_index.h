@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "engine/cache/item.h"
 #include "engine/cache/segment_layout.h"
+#include "engine/value_dest.h"
 
 namespace cairn::cache {
 
@@ -55,12 +56,27 @@ class HashIndex {
 
   HashIndex(char* base, const Geometry& geo);
 
+  // XXH3 of the key: the same hash as placement.h's KeyHash, so one hash
+  // both routes a key to its instance and places it in the index.
+  static uint64_t HashKey(std::string_view key);
   KeyLoc Locate(std::string_view key) const;
+  // The same from the key's XXH3 hash (placement.h KeyHash), computed once
+  // per operation by the caller.
+  KeyLoc LocateHash(uint64_t hash) const;
 
   // Optimistic lookup. On a hit, copies the value into *value (if not null)
   // and fills *meta and *where (for Touch).
-  ReadResult Read(const KeyLoc& loc, std::string_view key, std::string* value,
+  ReadResult Read(const KeyLoc& loc, std::string_view key, ValueDest* value,
                   ItemMeta* meta, SlotRef* where) const;
+
+  // Batched reads (hints only, no synchronisation): start loading the key's
+  // two bucket lines; once they have arrived, start loading the items whose
+  // fingerprint matches, so that a later Read finds everything in cache.
+  void PrefetchBuckets(const KeyLoc& loc) const {
+    __builtin_prefetch(&buckets_[loc.b1]);
+    __builtin_prefetch(&buckets_[loc.b2]);
+  }
+  void PrefetchItems(const KeyLoc& loc) const;
 
   void Touch(const SlotRef& ref) const;
 
@@ -97,9 +113,14 @@ class HashIndex {
   // Reads the item a slot points to, bounds-checked; false if implausible.
   bool LoadSlot(uint32_t bucket, uint32_t slot, SlotRef* out) const;
 
+  // Bit i set where slot i's fingerprint is `tag` (empty slots included
+  // when tag is 0; callers check the item). No synchronisation: callers
+  // validate against the bucket's seqlock or hold its lock.
+  static uint32_t MatchTags(const Bucket& bk, uint8_t tag);
+
  private:
   bool ScanBucket(uint32_t b, const KeyLoc& loc, std::string_view key,
-                  std::string* value, ItemMeta* meta, uint32_t* slot) const;
+                  ValueDest* value, ItemMeta* meta, uint32_t* slot) const;
 
   char* const base_;
   const Geometry geo_;

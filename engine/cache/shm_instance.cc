@@ -60,13 +60,12 @@ void ShmInstance::RemoveLocked(const SlotRef& ref, Counter why) {
   if (why != kNumCounters) counters_.Add(why);
 }
 
-bool ShmInstance::Get(std::string_view key, std::string* value,
-                      Version* version, bool count_miss) {
+bool ShmInstance::GetAt(const KeyLoc& loc, std::string_view key,
+                        ValueDest* value, Version* version, bool count_miss) {
   if (!Usable() || key.size() > kMaxKeyBytes) {
     if (count_miss) counters_.Add(kMisses);
     return false;
   }
-  const KeyLoc loc = index_->Locate(key);
   ItemMeta meta;
   SlotRef where;
   if (index_->Read(loc, key, value, &meta, &where) !=
@@ -91,8 +90,9 @@ bool ShmInstance::Peek(std::string_view key, std::string* value,
   const KeyLoc loc = index_->Locate(key);
   ItemMeta meta;
   SlotRef where;
-  if (index_->Read(loc, key, value, &meta, &where) !=
-          HashIndex::ReadResult::kHit ||
+  ValueDest dest(value);
+  if (index_->Read(loc, key, value != nullptr ? &dest : nullptr, &meta,
+                   &where) != HashIndex::ReadResult::kHit ||
       Expired(meta.time)) {
     return false;
   }

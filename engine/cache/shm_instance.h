@@ -60,6 +60,7 @@
 #include "engine/cache/segment_layout.h"
 #include "engine/cache/segment_name.h"
 #include "engine/cache/sharded_counters.h"
+#include "engine/value_dest.h"
 #include "engine/version.h"
 
 namespace cairn::cache {
@@ -103,7 +104,30 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // With count_miss false a miss is not counted (the caller looks further,
   // and counts the miss with CountMiss if it still misses).
   bool Get(std::string_view key, std::string* value, Version* version,
-           bool count_miss = true);
+           bool count_miss = true) {
+    ValueDest dest(value);
+    return Get(HashIndex::HashKey(key), key, value != nullptr ? &dest : nullptr,
+               version, count_miss);
+  }
+  // The same with the key's hash (HashIndex::HashKey, equal to placement.h
+  // KeyHash) computed by the
+  // caller, into any destination (null: a presence check).
+  bool Get(uint64_t hash, std::string_view key, ValueDest* value,
+           Version* version, bool count_miss = true) {
+    return GetAt(index_->LocateHash(hash), key, value, version, count_miss);
+  }
+  // Batched reads: Locate each key of a batch, PrefetchBuckets for every
+  // key, then PrefetchItems for every key, then GetAt, so that the memory
+  // accesses of the batch overlap. Prefetches are hints; always safe.
+  KeyLoc Locate(uint64_t hash) const { return index_->LocateHash(hash); }
+  void PrefetchBuckets(const KeyLoc& loc) const {
+    if (Usable()) index_->PrefetchBuckets(loc);
+  }
+  void PrefetchItems(const KeyLoc& loc) const {
+    if (Usable()) index_->PrefetchItems(loc);
+  }
+  bool GetAt(const KeyLoc& loc, std::string_view key, ValueDest* value,
+             Version* version, bool count_miss = true);
   void CountMiss() { counters_.Add(kMisses); }
   // As Get, but counts nothing and leaves the CLOCK bit alone (migration).
   bool Peek(std::string_view key, std::string* value, Version* version) const;

@@ -96,6 +96,8 @@ static void TestApiTable(void) {
   CHECK_ENTRY(writebatch_append, cairn_writebatch_append);
   CHECK_ENTRY(writebatch_approximate_size, cairn_writebatch_approximate_size);
   CHECK_ENTRY(check, cairn_check);
+  CHECK_ENTRY(get_into, cairn_get_into);
+  CHECK_ENTRY(multi_get, cairn_multi_get);
 #undef CHECK_ENTRY
   CheckCondition(dlsym(lib, "cairn_get_api") != NULL);
 }

@@ -29,6 +29,29 @@ std::unique_ptr<ShmInstance> MustOpen(const InstanceConfig& c) {
   return inst.ok() ? *std::move(inst) : nullptr;
 }
 
+// The word-at-a-time fingerprint match against the slot-by-slot truth,
+// for every slot count and tag, including tag 0 (empty slots) and the
+// reserved byte after the last tag, which must never match.
+TEST(HashIndexTest, MatchTagsEqualsSlotBySlotScan) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    Bucket bk{};
+    for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
+      bk.tag[i].store(static_cast<uint8_t>(rng() % 4 == 0 ? 0 : rng() % 8),
+                      std::memory_order_relaxed);
+    }
+    bk.reserved0 = static_cast<uint8_t>(rng() % 8);
+    for (uint32_t tag = 0; tag < 8; ++tag) {
+      uint32_t want = 0;
+      for (uint32_t i = 0; i < kSlotsPerBucket; ++i) {
+        if (bk.tag[i].load(std::memory_order_relaxed) == tag) want |= 1u << i;
+      }
+      ASSERT_EQ(HashIndex::MatchTags(bk, static_cast<uint8_t>(tag)), want)
+          << "round " << round << " tag " << tag;
+    }
+  }
+}
+
 TEST(ShmInstanceTest, HitMissUpdateInvalidate) {
   ScopedSegment seg;
   auto cache = MustOpen(SmallConfig(seg));

@@ -204,6 +204,37 @@ CAIRN_EXPORT cairn_status_t cairn_get(cairn_db_t* db,
                                       char** value, size_t* valuelen,
                                       char** errmsg);
 
+/* ---- Reads without allocation (ABI 1.2) -------------------------------- */
+
+/* cairn_get into the caller's buffer: no allocation and one copy on a cache
+ * hit. On CAIRN_OK, *vallen is the value's whole length and the first
+ * min(*vallen, buflen) bytes of the value are in `buf`; *vallen > buflen
+ * means the buffer was too small: call again with *vallen bytes (as with
+ * snprintf). buflen 0 (buf may then be NULL) asks only for the length. On
+ * any other status *vallen is 0 and the buffer's contents are unspecified.
+ * `vallen` must not be NULL. */
+CAIRN_EXPORT cairn_status_t cairn_get_into(cairn_db_t* db,
+                                           const cairn_readoptions_t* options,
+                                           const char* key, size_t keylen,
+                                           char* buf, size_t buflen,
+                                           size_t* vallen, char** errmsg);
+/* Gets `num_keys` keys in one call, each into its own buffer as
+ * cairn_get_into does: for key i, statuses[i] is CAIRN_OK (vallens[i] is
+ * the whole length, min(vallens[i], valcaps[i]) bytes are in values[i]),
+ * CAIRN_NOT_FOUND, or another status (vallens[i] 0). The cache lookups of
+ * the batch overlap their memory accesses, so a batch of cached keys costs
+ * much less per key than single gets; keys not cached are then read from
+ * LevelDB one by one. Returns CAIRN_OK when every key was found or not
+ * found; otherwise the status of the first key that failed, with its
+ * message in *errmsg (every key's status is still filled in). NULL arrays
+ * (with num_keys > 0) or a NULL key or value buffer with a nonzero length
+ * are CAIRN_INVALID_ARGUMENT, and then no key is read. */
+CAIRN_EXPORT cairn_status_t cairn_multi_get(
+    cairn_db_t* db, const cairn_readoptions_t* options, size_t num_keys,
+    const char* const* keys, const size_t* keylens, char* const* values,
+    const size_t* valcaps, size_t* vallens, cairn_status_t* statuses,
+    char** errmsg);
+
 /* ---- Atomic write batches ---------------------------------------------- */
 
 /* A batch applies all its operations atomically, in order (a later operation
@@ -541,6 +572,14 @@ typedef struct cairn_api_t {
   size_t (*writebatch_approximate_size)(const cairn_writebatch_t*);
   /* ABI 1.2: checking a database */
   cairn_status_t (*check)(cairn_db_t*, char**, char**);
+  /* ABI 1.2: reads without allocation */
+  cairn_status_t (*get_into)(cairn_db_t*, const cairn_readoptions_t*,
+                             const char*, size_t, char*, size_t, size_t*,
+                             char**);
+  cairn_status_t (*multi_get)(cairn_db_t*, const cairn_readoptions_t*, size_t,
+                              const char* const*, const size_t*,
+                              char* const*, const size_t*, size_t*,
+                              cairn_status_t*, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

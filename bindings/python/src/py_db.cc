@@ -7,6 +7,7 @@
 #include "bytes_arg.h"
 #include "errors.h"
 #include "py_get.h"
+#include "py_multi_get.h"
 
 namespace py = pybind11;
 
@@ -102,57 +103,8 @@ py::list PyDb::MultiGet(const py::iterable& keys) {
   py::list out(n);
   if (n == 0) return out;
 
-  // Values are fetched in chunks, each without the GIL, then turned into
-  // bytes with it: memory stays bounded (no heap growth and trimming per
-  // call) and other threads run between chunks.
-  constexpr size_t kChunk = 64;
-  struct Result {
-    cairn_status_t status;
-    char* value;
-    size_t size;
-  };
-  Result results[kChunk];
   InFlightCall call(*state_);
-  for (size_t begin = 0; begin < n; begin += kChunk) {
-    const size_t count = std::min(kChunk, n - begin);
-    size_t fetched = 0;
-    char* err = nullptr;
-    {
-      py::gil_scoped_release nogil;
-      for (; fetched < count; ++fetched) {
-        Result& r = results[fetched];
-        const auto [offset, length] = spans[begin + fetched];
-        r.status = cairn_get(call.db(), nullptr, arena.data() + offset, length,
-                             &r.value, &r.size, nullptr);
-        if (r.status != CAIRN_OK && r.status != CAIRN_NOT_FOUND) {
-          // Ask again for the message: errors are rare, messages cost a
-          // malloc on every miss.
-          r.status = cairn_get(call.db(), nullptr, arena.data() + offset,
-                               length, &r.value, &r.size, &err);
-          if (r.status != CAIRN_OK && r.status != CAIRN_NOT_FOUND) break;
-        }
-      }
-    }
-    if (fetched < count) {
-      for (size_t i = 0; i < fetched; ++i) cairn_free(results[i].value);
-      ThrowStatus(results[fetched].status, err, "multi_get");
-    }
-    for (size_t i = 0; i < count; ++i) {
-      Result& r = results[i];
-      PyObject* item = Py_None;
-      if (r.status == CAIRN_OK) {
-        item = PyBytes_FromStringAndSize(r.value, static_cast<Py_ssize_t>(r.size));
-        cairn_free(r.value);
-        if (item == nullptr) {
-          for (size_t j = i + 1; j < count; ++j) cairn_free(results[j].value);
-          throw py::error_already_set();
-        }
-      } else {
-        Py_INCREF(item);
-      }
-      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(begin + i), item);
-    }
-  }
+  FetchMultiGet(call.db(), arena, spans, out);
   return out;
 }
 

@@ -287,10 +287,20 @@ PyMethodDef kFastMethods[] = {
 
 PyObject* GetValue(cairn_db_t* db, const cairn_readoptions_t* read_options,
                    const char* key, size_t keylen, PyObject* dflt) {
-  char* value = nullptr;
+  // Small values (the common case) come through a stack buffer: no malloc
+  // and free per get. Larger ones fall back to cairn_get's copy.
+  char buf[256];
   size_t len = 0;
   char* err = nullptr;
-  cairn_status_t s = cairn_get(db, read_options, key, keylen, &value, &len, &err);
+  cairn_status_t s = cairn_get_into(db, read_options, key, keylen, buf,
+                                    sizeof buf, &len, &err);
+  if (s == CAIRN_OK && len <= sizeof buf) {
+    return PyBytes_FromStringAndSize(buf, static_cast<Py_ssize_t>(len));
+  }
+  char* value = nullptr;
+  if (s == CAIRN_OK) {
+    s = cairn_get(db, read_options, key, keylen, &value, &len, &err);
+  }
   if (s == CAIRN_OK) {
     PyObject* out = PyBytes_FromStringAndSize(value, static_cast<Py_ssize_t>(len));
     cairn_free(value);
