@@ -42,8 +42,8 @@ struct StoreOptions {
   size_t write_buffer_size = 4 << 20;  // LevelDB's default memtable size.
   int block_cache_mb = 256;
   int bloom_bits_per_key = 10;
-  bool snappy = true;        // "compression": snappy | none.
-  int cairn_cache_mb = 256;  // Cairn only: "cache.capacity_mb".
+  bool snappy = true;             // "compression": snappy | none.
+  int cairn_cache_mb = 256;       // Cairn only: "cache.capacity_mb".
   int cairn_cache_instances = 4;  // Cairn only: "cache.instances" (default).
 };
 

@@ -2,9 +2,8 @@
 
 #include <cstdio>
 #include <memory>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace cairn_bench {
 namespace {

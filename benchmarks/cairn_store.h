@@ -63,8 +63,7 @@ class CairnStore {
   // Fails, naming the option, on the first one Cairn rejects.
   using NamedOptions = std::vector<std::pair<std::string, std::string>>;
   static std::unique_ptr<CairnStore> OpenWithOptions(
-      const std::string& path, const NamedOptions& options,
-      std::string* error);
+      const std::string& path, const NamedOptions& options, std::string* error);
 
   CairnStore(const CairnStore&) = delete;
   CairnStore& operator=(const CairnStore&) = delete;
@@ -94,9 +93,9 @@ class CairnStore {
                        scratch->size(), &value_size, &message);
     if (status == CAIRN_OK && value_size > scratch->size()) {
       scratch->resize(value_size);
-      status = cairn_get_into(db_, nullptr, key.data(), key.size(),
-                              scratch->data(), scratch->size(), &value_size,
-                              &message);
+      status =
+          cairn_get_into(db_, nullptr, key.data(), key.size(), scratch->data(),
+                         scratch->size(), &value_size, &message);
     }
     if (status == CAIRN_OK && value_size <= scratch->size()) {
       visit(std::string_view(scratch->data(), value_size));

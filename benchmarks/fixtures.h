@@ -194,8 +194,7 @@ void SetUpDataSet(Fixture<Store>& fixture, Setup setup) {
                "records/s), reopen+settle %.2f s, warm-up read %.2f s (%.0f "
                "gets/s)\n",
                Store::kName, name.c_str(), static_cast<unsigned long long>(n),
-               load_s,
-               static_cast<double>(n) / load_s, settle_s, warm_s,
+               load_s, static_cast<double>(n) / load_s, settle_s, warm_s,
                static_cast<double>(n) / warm_s);
 }
 
@@ -206,8 +205,7 @@ void SetUpDataSet(Fixture<Store>& fixture, Setup setup) {
 template <typename Store, Setup setup = Setup::kLargeBlockCache>
 Fixture<Store>& DataSet() {
   static Fixture<Store> fixture;
-  std::call_once(fixture.once,
-                 [] { internal::SetUpDataSet(fixture, setup); });
+  std::call_once(fixture.once, [] { internal::SetUpDataSet(fixture, setup); });
   return fixture;
 }
 

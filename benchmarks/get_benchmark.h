@@ -85,9 +85,9 @@ void BM_Get(benchmark::State& state, Distribution distribution) {
   // One scan pass per data set, continued by every thread and run, so a
   // key comes back only after all the others (workload.h).
   static std::atomic<uint64_t> scan_chunks{0};
-  StreamCursor cursor(StreamFor(distribution, state.thread_index()),
-                      distribution == Distribution::kScan ? &scan_chunks
-                                                          : nullptr);
+  StreamCursor cursor(
+      StreamFor(distribution, state.thread_index()),
+      distribution == Distribution::kScan ? &scan_chunks : nullptr);
   const GetResult expected = distribution == Distribution::kMiss
                                  ? GetResult::kNotFound
                                  : GetResult::kFound;
@@ -125,10 +125,9 @@ void BM_Get(benchmark::State& state, Distribution distribution) {
 // threads, over the data set of `Store` under kSetup.
 template <typename Store, Setup kSetup = Setup::kLargeBlockCache>
 void RegisterGet(const std::string& prefix, Distribution distribution) {
-  const std::string name =
-      distribution == Distribution::kMiss
-          ? prefix + "Miss"
-          : prefix + "/" + DistributionName(distribution);
+  const std::string name = distribution == Distribution::kMiss
+                               ? prefix + "Miss"
+                               : prefix + "/" + DistributionName(distribution);
   benchmark::RegisterBenchmark(name.c_str(), BM_Get<Store, kSetup>,
                                distribution)
       ->UseRealTime()

@@ -43,8 +43,8 @@ std::unique_ptr<LmdbStore> LmdbStore::Open(const std::string& path,
     store->env_ = nullptr;
     return nullptr;
   }
-  if (!Check(mdb_env_set_mapsize(store->env_, MapSize()),
-             "mdb_env_set_mapsize", error) ||
+  if (!Check(mdb_env_set_mapsize(store->env_, MapSize()), "mdb_env_set_mapsize",
+             error) ||
       !Check(mdb_env_open(store->env_, path.c_str(), kEnvFlags, 0600),
              "mdb_env_open", error)) {
     return nullptr;
@@ -88,8 +88,7 @@ bool LmdbStore::Put(std::string_view key, std::string_view value,
   return PutBatch(std::span<const Record>(&record, 1), error);
 }
 
-bool LmdbStore::PutBatch(std::span<const Record> records,
-                         std::string* error) {
+bool LmdbStore::PutBatch(std::span<const Record> records, std::string* error) {
   MDB_txn* txn = nullptr;
   if (!Check(mdb_txn_begin(env_, nullptr, 0, &txn), "mdb_txn_begin", error)) {
     return false;

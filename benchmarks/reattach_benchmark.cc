@@ -45,8 +45,9 @@ bool ReadCounts(CairnStore& store, Counts* counts, CacheSnapshot* snapshot,
 double HitRatio(const Counts& from, const Counts& to) {
   const uint64_t hits = to.hits - from.hits;
   const uint64_t lookups = hits + (to.misses - from.misses);
-  return lookups == 0 ? 0.0
-                      : static_cast<double>(hits) / static_cast<double>(lookups);
+  return lookups == 0
+             ? 0.0
+             : static_cast<double>(hits) / static_cast<double>(lookups);
 }
 
 // Loads keys [0, records) with values of values.value_size() bytes.
@@ -99,9 +100,8 @@ void BM_CairnReattach(benchmark::State& state) {
   const size_t value_size = config.reattach_value_size;
   // Slightly more than the cache holds once item headers and its index are
   // counted, so it ends full.
-  const uint64_t records =
-      (static_cast<uint64_t>(config.reattach_mb) << 20) /
-      (kKeySize + value_size);
+  const uint64_t records = (static_cast<uint64_t>(config.reattach_mb) << 20) /
+                           (kKeySize + value_size);
 
   static Fixture<CairnStore> fixture;  // Destroyed at teardown at the latest.
   if (!internal::OpenFresh(fixture, "Cairn_reattach", options)) {
@@ -167,9 +167,9 @@ void BM_CairnReattach(benchmark::State& state) {
     first_gets_s = Seconds(t3 - t2);
     state.SetIterationTime(open_s + first_gets_s);
   }
-  if (!GetSample(*fixture.store, sample, std::min<size_t>(kFirstGets,
-                                                          sample.size()),
-                 sample.size(), value_size, &error) ||
+  if (!GetSample(*fixture.store, sample,
+                 std::min<size_t>(kFirstGets, sample.size()), sample.size(),
+                 value_size, &error) ||
       !ReadCounts(*fixture.store, &after_to, &snapshot, &error)) {
     state.SkipWithError(error.c_str());
     return;

@@ -5,8 +5,9 @@
 // BM_CairnReattach, once: untimed, load records of CAIRN_BENCH_REATTACH_VALUE
 // bytes until they exceed the cache (cache.write_policy "update" caches each
 // put), wait for compactions, read a sample of keys twice (the second pass
-// gives the hit ratio before), close cleanly. Timed: cairn_open, then the first kFirstGets gets of the
-// same sample. Reported (manual time = the reattach time):
+// gives the hit ratio before), close cleanly. Timed: cairn_open, then the first
+// kFirstGets gets of the same sample. Reported (manual time = the reattach
+// time):
 //   reattach_s         open + first gets, the P8 figure (≤ 1 s)
 //   open_s, first_gets_s, close_s
 //   hit_ratio_before, hit_ratio_after  over the sample, before the close and

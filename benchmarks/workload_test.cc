@@ -111,8 +111,8 @@ TEST(WorkloadTest, ScanReadsEveryPresentKeyOncePerPass) {
       ++seen[index];
     }
   };
-  read(first, StreamCursor::kChunk);   // chunk 0
-  read(second, StreamCursor::kChunk);  // chunk 1
+  read(first, StreamCursor::kChunk);           // chunk 0
+  read(second, StreamCursor::kChunk);          // chunk 1
   read(first, kN - 2 * StreamCursor::kChunk);  // chunk 2, the short last one
   EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(kN));
   EXPECT_EQ(second.Next(), scan[0]);  // the next pass starts over
@@ -123,7 +123,8 @@ TEST(WorkloadTest, PrivateCursorWrapsAround) {
   const ZipfianGenerator zipf(kN);
   const IndexStream uniform(Distribution::kUniform, kN, &zipf, 0);
   StreamCursor cursor(uniform);
-  for (size_t i = 0; i < uniform.size(); ++i) ASSERT_EQ(cursor.Next(), uniform[i]);
+  for (size_t i = 0; i < uniform.size(); ++i)
+    ASSERT_EQ(cursor.Next(), uniform[i]);
   EXPECT_EQ(cursor.Next(), uniform[0]);
 }
 

@@ -25,8 +25,8 @@
 #define CAIRN_ENGINE_DB_H_
 
 #include <atomic>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +40,8 @@
 #include "absl/types/span.h"
 #include "engine/db_env.h"
 #include "engine/format.h"
-#include "engine/op_log.h"
 #include "engine/mutex.h"
+#include "engine/op_log.h"
 #include "engine/options.h"
 #include "engine/stats.h"
 #include "engine/value_dest.h"
@@ -192,8 +192,7 @@ class Db {
   // twice writes them once. InvalidArgument (nothing written) for a bad key,
   // value or version, or a zero source.
   [[nodiscard]] absl::StatusOr<ApplyResult> Apply(
-      const WriteOptions& wo, uint32_t source,
-      absl::Span<const ReceivedOp> ops,
+      const WriteOptions& wo, uint32_t source, absl::Span<const ReceivedOp> ops,
       absl::Span<const MetadataUpdate> metadata = {});
 
   // NotFound for a missing or deleted key. `version` may be null.
@@ -219,9 +218,10 @@ class Db {
   // Raw records (tombstones and versions included) with key >= `start`, in
   // key order, at `snapshot` (required: a resync streams one consistent
   // view), at most `max_records` or about `max_bytes`. Resumable by key.
-  [[nodiscard]] absl::StatusOr<RecordScan> ScanRecords(
-      const Snapshot& snapshot, std::string_view start, size_t max_records,
-      size_t max_bytes);
+  [[nodiscard]] absl::StatusOr<RecordScan> ScanRecords(const Snapshot& snapshot,
+                                                       std::string_view start,
+                                                       size_t max_records,
+                                                       size_t max_bytes);
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<DbIterator>> NewIterator(
       const ReadOptions& ro);
@@ -260,9 +260,8 @@ class Db {
   // Compacts the user keys in [begin, end); nullopt means from the first /
   // to the last key. With both nullopt the whole database (op log and
   // metadata included) is compacted.
-  [[nodiscard]] absl::Status CompactRange(
-      std::optional<std::string_view> begin,
-      std::optional<std::string_view> end);
+  [[nodiscard]] absl::Status CompactRange(std::optional<std::string_view> begin,
+                                          std::optional<std::string_view> end);
   // LevelDB's estimate of the file-system bytes used by the user keys in
   // each [begin, end) range. Data still in the memtable counts as 0.
   struct KeyRange {
@@ -335,7 +334,8 @@ class Db {
   Db(const Options& options, std::string path, const DbEnv& env);
   [[nodiscard]] absl::Status Init();
   [[nodiscard]] absl::Status CheckKey(std::string_view key) const;
-  [[nodiscard]] absl::Status CheckValue(std::string_view key, std::string_view value) const;
+  [[nodiscard]] absl::Status CheckValue(std::string_view key,
+                                        std::string_view value) const;
   struct OpView {
     OpKind kind;
     std::string_view key;
@@ -345,21 +345,22 @@ class Db {
   struct CommitRequest;
   struct Writer;
   // Commits one request through the leader/follower write queue.
-  [[nodiscard]] absl::Status Commit(const WriteOptions& wo, CommitRequest* request);
+  [[nodiscard]] absl::Status Commit(const WriteOptions& wo,
+                                    CommitRequest* request);
   // Builds the LevelDB batch of a write group (the leader, outside the lock).
-  [[nodiscard]] absl::Status BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
-                          leveldb::WriteBatch* batch);
+  [[nodiscard]] absl::Status BuildGroup(Writer* const* group, size_t n,
+                                        uint64_t* sequence,
+                                        leveldb::WriteBatch* batch);
   // Write-through after a commit: newer versions replace cached ones.
   void UpdateCache(const OpView* ops, size_t n, const Version* versions,
                    const bool* applied);
   // LevelDB's record of `key` into *raw, *record viewing it: NotFound for
   // a missing or deleted key (counted as a miss).
-  absl::Status ReadRecord(const leveldb::ReadOptions& lro,
-                          std::string_view key, std::string* raw,
-                          RecordView* record);
+  absl::Status ReadRecord(const leveldb::ReadOptions& lro, std::string_view key,
+                          std::string* raw, RecordView* record);
   // Fills LevelDB read options; fails for a released or foreign snapshot.
-  [[nodiscard]] absl::Status ResolveReadOptions(const ReadOptions& ro,
-                                  leveldb::ReadOptions* out) const;
+  [[nodiscard]] absl::Status ResolveReadOptions(
+      const ReadOptions& ro, leveldb::ReadOptions* out) const;
   [[nodiscard]] absl::Status LoadMetadata();
   // LevelDB read options for Cairn's own reads (metadata, op log): checked
   // as the database's verify_checksums option says.
@@ -391,8 +392,8 @@ class Db {
   std::unique_ptr<OpLog> oplog_;
   std::unique_ptr<OpLogTrimmer> trimmer_;  // stopped before ldb_ closes
   std::shared_ptr<DbCore> core_;
-  std::unique_ptr<cache::CacheTier> cache_;  // null when disabled
-  const bool cache_invalidates_;             // cache.write_policy
+  std::unique_ptr<cache::CacheTier> cache_;       // null when disabled
+  const bool cache_invalidates_;                  // cache.write_policy
   const std::function<uint64_t()> cache_now_ms_;  // DbEnv::cache_now_ms
   HybridClock clock_;
   Stats stats_;

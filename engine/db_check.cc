@@ -67,7 +67,8 @@ class InternalKeyOrder : public leveldb::Comparator {
     return ta > tb ? -1 : (ta < tb ? 1 : 0);
   }
   const char* Name() const override { return "leveldb.InternalKeyComparator"; }
-  void FindShortestSeparator(std::string*, const leveldb::Slice&) const override {}
+  void FindShortestSeparator(std::string*,
+                             const leveldb::Slice&) const override {}
   void FindShortSuccessor(std::string*) const override {}
 };
 
@@ -182,7 +183,8 @@ std::string CheckMetadata(std::string_view name, std::string_view value) {
 
 class Checker {
  public:
-  Checker(const std::string& path, leveldb::Env* env) : path_(path), env_(env) {}
+  Checker(const std::string& path, leveldb::Env* env)
+      : path_(path), env_(env) {}
 
   void Problem(std::string_view kind, std::string_view file,
                std::string message, Json extra = Json::object()) {
@@ -239,9 +241,9 @@ class Checker {
         Json range;
         range["after_key"] =
             have_last ? Json(Printable(UserKey(last_key))) : Json(nullptr);
-        range["before_key"] =
-            it->Valid() ? Json(Printable(UserKey(Sv(it->key()))))
-                        : Json(nullptr);
+        range["before_key"] = it->Valid()
+                                  ? Json(Printable(UserKey(Sv(it->key()))))
+                                  : Json(nullptr);
         Problem("table", name, it->status().ToString(),
                 {{"lost_keys_between", range}});
         if (!it->Valid()) break;
@@ -388,9 +390,9 @@ absl::StatusOr<std::string> Db::Check(bool* clean) {
         ++batches;
         absl::StatusOr<uint64_t> first = ParseOpLogKey(key);
         std::vector<OpEntry> ops;
-        absl::Status s = first.ok() ? ParseOpBatch(*first, value, 0, SIZE_MAX,
-                                                   &ops)
-                                    : first.status();
+        absl::Status s = first.ok()
+                             ? ParseOpBatch(*first, value, 0, SIZE_MAX, &ops)
+                             : first.status();
         if (!s.ok()) {
           checker.Problem("op_log", "", std::string(s.message()),
                           {{"key", Printable(key)}});

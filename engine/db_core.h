@@ -27,7 +27,8 @@ class DbCore {
   // Forgets the iterator and frees its LevelDB iterator if still open.
   void UnregisterIterator(DbIterator* it) ABSL_LOCKS_EXCLUDED(mu_);
   // A new registered snapshot, or null once closed.
-  const leveldb::Snapshot* NewSnapshot(Snapshot* owner) ABSL_LOCKS_EXCLUDED(mu_);
+  const leveldb::Snapshot* NewSnapshot(Snapshot* owner)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void ReleaseSnapshot(Snapshot* owner) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Invalidates every iterator and snapshot; the LevelDB handle is no longer

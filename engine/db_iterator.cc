@@ -1,8 +1,8 @@
 #include "engine/db_iterator.h"
 
-#include "engine/db_core.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "engine/db_core.h"
 #include "engine/format.h"
 #include "engine/read_trail.h"
 #include "engine/status.h"
@@ -13,8 +13,7 @@ namespace cairn {
 
 DbIterator::DbIterator(std::shared_ptr<DbCore> core, leveldb::Iterator* it,
                        std::optional<std::string> lower,
-                       std::optional<std::string> upper,
-                       bool include_deleted)
+                       std::optional<std::string> upper, bool include_deleted)
     : core_(std::move(core)), it_(it), include_deleted_(include_deleted) {
   lower_ = DataKey(lower.value_or(""));
   if (upper.has_value()) {
@@ -71,7 +70,8 @@ void DbIterator::SkipForward() {
     absl::StatusOr<RecordView> r = ParseRecord({v.data(), v.size()});
     if (!r.ok()) {
       status_ = CorruptionError(absl::StrCat(
-          "record of key '", absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
+          "record of key '",
+          absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
           "': ", r.status().message()));
       return;
     }
@@ -95,7 +95,8 @@ void DbIterator::SkipBackward() {
     absl::StatusOr<RecordView> r = ParseRecord({v.data(), v.size()});
     if (!r.ok()) {
       status_ = CorruptionError(absl::StrCat(
-          "record of key '", absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
+          "record of key '",
+          absl::CHexEscape(absl::string_view(k.data() + 1, k.size() - 1)),
           "': ", r.status().message()));
       return;
     }

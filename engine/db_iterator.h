@@ -2,9 +2,9 @@
 //
 // Walks the data key space of one LevelDB iterator (a consistent view: the
 // read options' snapshot or an implicit one taken at creation), hiding
-// tombstones (unless created with include_deleted) and clamping to the copied lower/upper bounds. A new iterator
-// is unpositioned. key() and value() point into the iterator and are valid
-// until it moves.
+// tombstones (unless created with include_deleted) and clamping to the copied
+// lower/upper bounds. A new iterator is unpositioned. key() and value() point
+// into the iterator and are valid until it moves.
 //
 // Thread-compatible: one thread at a time. If the Db closes first, the
 // iterator becomes invalid and status() reports Unavailable.
@@ -55,8 +55,8 @@ class DbIterator {
   friend class Db;
   friend class DbCore;
   DbIterator(std::shared_ptr<DbCore> core, leveldb::Iterator* it,
-             std::optional<std::string> lower,
-             std::optional<std::string> upper, bool include_deleted);
+             std::optional<std::string> lower, std::optional<std::string> upper,
+             bool include_deleted);
 
   // Moves forward (backward) from the current LevelDB position to the first
   // live record within bounds.

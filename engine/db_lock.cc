@@ -22,9 +22,9 @@ long ReadOwnerPid(int fd) {
   char buf[32] = {0};
   ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
   long pid = 0;
-  if (n <= 0 || !absl::SimpleAtoi(absl::StripAsciiWhitespace(
-                                      absl::string_view(buf, n)),
-                                  &pid)) {
+  if (n <= 0 ||
+      !absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(buf, n)),
+                        &pid)) {
     return 0;
   }
   return pid;
@@ -40,13 +40,13 @@ absl::Status CheckOurs(int fd, const std::string& path) {
         absl::StrCat("cannot stat lock file '", path, "': ", strerror(errno)));
   }
   if (!S_ISREG(st.st_mode)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "lock file '", path, "' refused: not a regular file"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("lock file '", path, "' refused: not a regular file"));
   }
   if (st.st_uid != geteuid()) {
     return absl::PermissionDeniedError(
-        absl::StrCat("lock file '", path, "' refused: owned by uid ",
-                     st.st_uid, ", not ", geteuid()));
+        absl::StrCat("lock file '", path, "' refused: owned by uid ", st.st_uid,
+                     ", not ", geteuid()));
   }
   // Ours: an older build or the umask may have left other bits set.
   if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
@@ -65,8 +65,8 @@ absl::StatusOr<std::unique_ptr<DbLock>> DbLock::Acquire(
                 O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0) {
     int err = errno;
-    std::string msg = absl::StrCat("cannot open lock file '", path,
-                                   "': ", strerror(err));
+    std::string msg =
+        absl::StrCat("cannot open lock file '", path, "': ", strerror(err));
     if (err == ELOOP) msg += " (a symbolic link: refused)";
     return IoError(msg);
   }
@@ -85,12 +85,12 @@ absl::StatusOr<std::unique_ptr<DbLock>> DbLock::Acquire(
         pid == 0 ? std::string("another process (pid not yet recorded)")
         : pid == getpid() ? absl::StrCat("this process (pid ", pid, ")")
                           : absl::StrCat("process ", pid);
-    return BusyError(absl::StrCat("database '", dir, "' is already open in ",
-                                  owner));
+    return BusyError(
+        absl::StrCat("database '", dir, "' is already open in ", owner));
   }
   std::string pid = absl::StrCat(getpid(), "\n");
-  if (ftruncate(fd, 0) != 0 ||
-      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) !=
+                                   static_cast<ssize_t>(pid.size())) {
     int err = errno;
     close(fd);
     return IoError(

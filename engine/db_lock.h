@@ -27,7 +27,8 @@ class DbLock {
   static constexpr char kFileName[] = "CAIRN.LOCK";
 
   // `dir` must exist.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<DbLock>> Acquire(const std::string& dir);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<DbLock>> Acquire(
+      const std::string& dir);
 
   DbLock(const DbLock&) = delete;
   DbLock& operator=(const DbLock&) = delete;

@@ -88,8 +88,8 @@ absl::Status Db::Repair(const Options& options, const std::string& path) {
                                 "': ", strerror(err)));
   }
   if (!S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "repair: database path '", path, "' is not a directory"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("repair: database path '", path, "' is not a directory"));
   }
   char* resolved = realpath(path.c_str(), nullptr);
   if (resolved == nullptr) {

@@ -13,9 +13,9 @@
 
 namespace cairn {
 
-void Db::MultiGet(const ReadOptions& ro, absl::Span<const std::string_view> keys,
-                  ValueDest* dests, absl::Status* statuses,
-                  Version* versions) {
+void Db::MultiGet(const ReadOptions& ro,
+                  absl::Span<const std::string_view> keys, ValueDest* dests,
+                  absl::Status* statuses, Version* versions) {
   const size_t n = keys.size();
   if (n == 0) return;
   leveldb::ReadOptions lro;

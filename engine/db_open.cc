@@ -17,8 +17,8 @@
 #include "engine/db_lock.h"
 #include "engine/format_version.h"
 #include "engine/info_log.h"
-#include "engine/read_trail.h"
 #include "engine/op_log_trimmer.h"
+#include "engine/read_trail.h"
 #include "engine/status.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
@@ -107,9 +107,8 @@ absl::Status CheckLevelDbLock(const std::string& dir) {
   int rc = fcntl(fd, F_GETLK, &fl);
   close(fd);
   if (rc == 0 && fl.l_type != F_UNLCK) {
-    return BusyError(absl::StrCat("database '", dir,
-                                  "' is locked by LevelDB in process ",
-                                  fl.l_pid));
+    return BusyError(absl::StrCat(
+        "database '", dir, "' is locked by LevelDB in process ", fl.l_pid));
   }
   return absl::OkStatus();
 }
@@ -218,10 +217,9 @@ absl::Status Db::Init() {
   trimmer_ = std::make_unique<OpLogTrimmer>(oplog_.get(), info_log_.get());
   oplog_->SetRetention(retention);
   if (info_log_) {
-    InfoLog(info_log_.get(),
-                 "cairn: opened %s node_id=%u last_sequence=%llu",
-                 path_.c_str(), node_id_,
-                 static_cast<unsigned long long>(LastSequence()));
+    InfoLog(info_log_.get(), "cairn: opened %s node_id=%u last_sequence=%llu",
+            path_.c_str(), node_id_,
+            static_cast<unsigned long long>(LastSequence()));
   }
   return absl::OkStatus();
 }
@@ -281,8 +279,8 @@ absl::Status Db::LoadMetadata() {
   leveldb::Status s = ldb_->Get(ro, MetaKey(kNodeIdMeta), &value);
   if (s.ok() && (!absl::SimpleAtoi(value, &stored) || stored == 0 ||
                  stored > UINT32_MAX || absl::StrCat(stored) != value)) {
-    return CorruptionError(absl::StrCat("metadata node_id is malformed: '",
-                                        value, "'"));
+    return CorruptionError(
+        absl::StrCat("metadata node_id is malformed: '", value, "'"));
   } else if (!s.ok() && !s.IsNotFound()) {
     return ReadTrail::Convert(s, "reading node id");
   }
@@ -307,7 +305,7 @@ Db::~Db() {
   cache_.reset();
   if (info_log_ && ldb_) {
     InfoLog(info_log_.get(), "cairn: closing, last_sequence=%llu",
-                 static_cast<unsigned long long>(LastSequence()));
+            static_cast<unsigned long long>(LastSequence()));
   }
   oplog_.reset();
   ldb_.reset();  // before the cache, filter policy and logger it uses

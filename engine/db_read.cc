@@ -41,9 +41,8 @@ class DataKeyBuffer {
 
 // A record that does not parse, with the key it was stored under.
 absl::Status RecordError(std::string_view key, const absl::Status& s) {
-  return CorruptionError(absl::StrCat("record of key '",
-                                      absl::CHexEscape(AV(key)),
-                                      "': ", s.message()));
+  return CorruptionError(absl::StrCat(
+      "record of key '", absl::CHexEscape(AV(key)), "': ", s.message()));
 }
 
 }  // namespace
@@ -161,9 +160,9 @@ absl::StatusOr<std::unique_ptr<DbIterator>> Db::NewIterator(
     const ReadOptions& ro) {
   leveldb::ReadOptions lro;
   if (absl::Status st = ResolveReadOptions(ro, &lro); !st.ok()) return st;
-  std::unique_ptr<DbIterator> it(new DbIterator(
-      core_, ldb_->NewIterator(lro), ro.lower_bound, ro.upper_bound,
-      ro.include_deleted));
+  std::unique_ptr<DbIterator> it(new DbIterator(core_, ldb_->NewIterator(lro),
+                                                ro.lower_bound, ro.upper_bound,
+                                                ro.include_deleted));
   if (!core_->RegisterIterator(it.get())) {
     return absl::UnavailableError("database is closed");
   }
@@ -206,8 +205,7 @@ absl::StatusOr<RecordScan> Db::ScanRecords(const Snapshot& snapshot,
   std::unique_ptr<leveldb::Iterator> it(ldb_->NewIterator(lro));
   size_t bytes = 0;
   // Stops at a damaged block (LevelDB's iterator would step over it).
-  for (it->Seek(DataKey(start)); it->Valid() && it->status().ok();
-       it->Next()) {
+  for (it->Seek(DataKey(start)); it->Valid() && it->status().ok(); it->Next()) {
     leveldb::Slice k = it->key();
     if (k.size() == 0 || k[0] != kDataPrefix) break;
     std::string_view key(k.data() + 1, k.size() - 1);

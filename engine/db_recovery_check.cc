@@ -44,15 +44,16 @@ absl::Status Db::CheckRecoveredOpLog(
     const std::vector<std::string>& recovered_from) {
   auto lost = [&](uint64_t last, uint64_t next) {
     return CorruptionError(absl::StrCat(
-        "writes were lost: the op log jumps from sequence ", last, " to ",
-        next,
+        "writes were lost: the op log jumps from sequence ", last, " to ", next,
         "; a damaged manifest or write-ahead log was read as a torn tail (one "
-        "of ", absl::StrJoin(recovered_from, ", "),
+        "of ",
+        absl::StrJoin(recovered_from, ", "),
         "). Open with paranoid_checks=false to accept the loss"));
   };
   const uint64_t budget = 3 * options_.write_buffer_size;
   ReadTrail trail;
-  std::unique_ptr<leveldb::Iterator> it(ldb_->NewIterator(InternalReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(
+      ldb_->NewIterator(InternalReadOptions()));
   it->Seek(std::string(1, kOpLogPrefix + 1));
   if (it->Valid()) {
     it->Prev();

@@ -3,8 +3,8 @@
 // compaction. Kept out of db.cc, which holds the read and write paths.
 #include <optional>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -23,10 +23,14 @@ constexpr std::string_view kCachePrefix = "cairn.cache.";
 std::optional<uint64_t> CacheTotal(const cache::TierTotals& t,
                                    std::string_view field) {
   const std::pair<std::string_view, uint64_t> fields[] = {
-      {"capacity_bytes", t.capacity_bytes}, {"used_bytes", t.used_bytes},
-      {"items", t.items},                   {"hits", t.hits},
-      {"misses", t.misses},                 {"fills", t.fills},
-      {"evictions", t.evictions},           {"expirations", t.expirations},
+      {"capacity_bytes", t.capacity_bytes},
+      {"used_bytes", t.used_bytes},
+      {"items", t.items},
+      {"hits", t.hits},
+      {"misses", t.misses},
+      {"fills", t.fills},
+      {"evictions", t.evictions},
+      {"expirations", t.expirations},
   };
   for (const auto& [name, value] : fields) {
     if (name == field) return value;
@@ -63,10 +67,12 @@ absl::StatusOr<uint64_t> Db::IntProperty(std::string_view name) {
     std::string_view field = name.substr(kCachePrefix.size());
     if (!cache_) {
       if (!CacheTotal({}, field).has_value()) {
-        return absl::NotFoundError(absl::StrCat("unknown property '", AV(name), "'"));
+        return absl::NotFoundError(
+            absl::StrCat("unknown property '", AV(name), "'"));
       }
-      return absl::UnimplementedError(absl::StrCat(
-          "property '", AV(name), "': the cache is disabled (cache.capacity_mb=0)"));
+      return absl::UnimplementedError(
+          absl::StrCat("property '", AV(name),
+                       "': the cache is disabled (cache.capacity_mb=0)"));
     }
     if (std::optional<uint64_t> v = CacheTotal(cache_->Totals(), field)) {
       return *v;
@@ -74,7 +80,8 @@ absl::StatusOr<uint64_t> Db::IntProperty(std::string_view name) {
   } else if (name.starts_with("leveldb.")) {
     std::string value;
     if (!ldb_->GetProperty(std::string(name), &value)) {
-      return absl::NotFoundError(absl::StrCat("unknown property '", AV(name), "'"));
+      return absl::NotFoundError(
+          absl::StrCat("unknown property '", AV(name), "'"));
     }
     uint64_t out = 0;
     if (!absl::SimpleAtoi(value, &out)) {
@@ -83,8 +90,8 @@ absl::StatusOr<uint64_t> Db::IntProperty(std::string_view name) {
     }
     return out;
   }
-  return absl::NotFoundError(absl::StrCat("unknown integer property '", AV(name),
-                                          "'"));
+  return absl::NotFoundError(
+      absl::StrCat("unknown integer property '", AV(name), "'"));
 }
 
 }  // namespace cairn

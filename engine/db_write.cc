@@ -22,8 +22,8 @@ constexpr size_t kMaxMetadataName = 255;
 absl::Status CheckMetadataName(std::string_view name) {
   if (name.empty() || name.size() > kMaxMetadataName) {
     return absl::InvalidArgumentError(
-        absl::StrCat("metadata name of ", name.size(),
-                     " bytes: expected 1..", kMaxMetadataName));
+        absl::StrCat("metadata name of ", name.size(), " bytes: expected 1..",
+                     kMaxMetadataName));
   }
   return absl::OkStatus();
 }
@@ -111,10 +111,9 @@ absl::Status Db::Delete(const WriteOptions& wo, std::string_view key,
 absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch,
                        CommitInfo* info) {
   if (batch.ByteSize() > options_.max_batch_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch of ", batch.ByteSize(),
-                     " bytes exceeds max_batch_bytes (",
-                     options_.max_batch_bytes, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", batch.ByteSize(), " bytes exceeds max_batch_bytes (",
+        options_.max_batch_bytes, ")"));
   }
   const auto& ops = batch.ops();
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -149,9 +148,9 @@ absl::Status Db::Write(const WriteOptions& wo, const WriteBatch& batch,
   return s;
 }
 
-absl::StatusOr<ApplyResult> Db::Apply(const WriteOptions& wo, uint32_t source,
-                                      absl::Span<const ReceivedOp> ops,
-                                      absl::Span<const MetadataUpdate> metadata) {
+absl::StatusOr<ApplyResult> Db::Apply(
+    const WriteOptions& wo, uint32_t source, absl::Span<const ReceivedOp> ops,
+    absl::Span<const MetadataUpdate> metadata) {
   if (source == 0) {
     return absl::InvalidArgumentError("apply: source node id is 0");
   }
@@ -252,7 +251,8 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
         } else {
           key_buf.clear();
           AppendDataKey(&key_buf, op.key);
-          leveldb::Status s = ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
+          leveldb::Status s =
+              ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
           if (s.ok()) {
             absl::StatusOr<RecordView> rec = ParseRecord(stored);
             if (!rec.ok()) {
@@ -366,10 +366,10 @@ absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
   if (status.ok()) {
     oplog_->Publish(seq);
   } else if (write_error_.ok()) {
-    write_error_ = absl::Status(
-        status.code(), absl::StrCat(status.message(),
-                                    " (writes are refused until the "
-                                    "database is reopened)"));
+    write_error_ = absl::Status(status.code(),
+                                absl::StrCat(status.message(),
+                                             " (writes are refused until the "
+                                             "database is reopened)"));
     write_failed_.store(true, std::memory_order_release);
   }
   writing_ = false;

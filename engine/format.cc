@@ -115,8 +115,7 @@ bool GetVarint32(std::string_view* in, uint32_t* v) {
 
 }  // namespace
 
-OpBatchWriter::OpBatchWriter(std::string* out, uint32_t count,
-                             uint32_t source)
+OpBatchWriter::OpBatchWriter(std::string* out, uint32_t count, uint32_t source)
     : out_(out) {
   out_->push_back(static_cast<char>(source == 0 ? kOpBatchFormat
                                                 : kOpBatchFormatWithSource));
@@ -132,8 +131,7 @@ void OpBatchWriter::Add(OpKind kind, const Version& version,
 }
 
 absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded) {
-  const uint8_t format =
-      encoded.empty() ? 0 : static_cast<uint8_t>(encoded[0]);
+  const uint8_t format = encoded.empty() ? 0 : static_cast<uint8_t>(encoded[0]);
   if (format != kOpBatchFormat && format != kOpBatchFormatWithSource) {
     return CorruptionError("op-log batch has an unknown format");
   }

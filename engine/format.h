@@ -91,8 +91,9 @@ void AppendRecord(std::string* out, OpKind kind, const Version& version,
 // Appends the operations of the batch stored at `first_sequence` whose
 // sequence is >= `from` to *out, at most `max` of them. DataLoss if the
 // value is malformed (nothing is appended then).
-[[nodiscard]] absl::Status ParseOpBatch(uint64_t first_sequence, std::string_view encoded,
-                          uint64_t from, size_t max, std::vector<OpEntry>* out);
+[[nodiscard]] absl::Status ParseOpBatch(uint64_t first_sequence,
+                                        std::string_view encoded, uint64_t from,
+                                        size_t max, std::vector<OpEntry>* out);
 // The number of operations in an encoded batch (checks only the header).
 [[nodiscard]] absl::StatusOr<uint32_t> OpBatchCount(std::string_view encoded);
 
@@ -102,7 +103,8 @@ struct OpBatchHeader {
   size_t size = 0;  // bytes of the header
 };
 // Parses the header of an encoded batch; DataLoss if malformed.
-[[nodiscard]] absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(std::string_view encoded);
+[[nodiscard]] absl::StatusOr<OpBatchHeader> ParseOpBatchHeader(
+    std::string_view encoded);
 
 void PutFixed64(std::string* out, uint64_t v);
 uint64_t DecodeFixed64(const char* p);

@@ -32,7 +32,8 @@ absl::Status CheckFormatVersion(leveldb::DB* db, const std::string& path) {
     return absl::UnimplementedError(absl::StrCat(
         "database '", path, "' has on-disk format version ", version,
         ", written by a newer Cairn; this Cairn reads format versions up to ",
-        kFormatVersion, ": open it with a newer Cairn (this one wrote nothing to it)"));
+        kFormatVersion,
+        ": open it with a newer Cairn (this one wrote nothing to it)"));
   }
   return absl::OkStatus();
 }

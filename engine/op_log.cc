@@ -51,9 +51,9 @@ absl::Status OpLog::Recover(HybridClock* clock) {
   leveldb::Status s = db_->Get(ro, MetaKey(kTrimmedUptoMeta), &value);
   if (s.ok()) {
     if (value.size() != 8) {
-      return CorruptionError(absl::StrCat(
-          "metadata ", kTrimmedUptoMeta, " is malformed (", value.size(),
-          " bytes, expected 8)"));
+      return CorruptionError(absl::StrCat("metadata ", kTrimmedUptoMeta,
+                                          " is malformed (", value.size(),
+                                          " bytes, expected 8)"));
     }
     trimmed = DecodeFixed64(value.data());
   } else if (!s.IsNotFound()) {
@@ -64,9 +64,9 @@ absl::Status OpLog::Recover(HybridClock* clock) {
   s = db_->Get(ro, MetaKey(kTrimmedHlcMeta), &value);
   if (s.ok()) {
     if (value.size() != 8) {
-      return CorruptionError(absl::StrCat(
-          "metadata ", kTrimmedHlcMeta, " is malformed (", value.size(),
-          " bytes, expected 8)"));
+      return CorruptionError(absl::StrCat("metadata ", kTrimmedHlcMeta,
+                                          " is malformed (", value.size(),
+                                          " bytes, expected 8)"));
     }
     clock->Observe(DecodeFixed64(value.data()));
   } else if (!s.IsNotFound()) {
@@ -139,16 +139,15 @@ absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
                                                  size_t max_entries) {
   const uint64_t first = FirstSequence();
   if (from < first) {
-    return absl::OutOfRangeError(
-        absl::StrCat("op log starts at sequence ", first, "; sequence ", from,
-                     " was trimmed"));
+    return absl::OutOfRangeError(absl::StrCat("op log starts at sequence ",
+                                              first, "; sequence ", from,
+                                              " was trimmed"));
   }
   std::vector<OpEntry> out;
   const uint64_t last = LastSequence();
   if (from > last || max_entries == 0) return out;
   ReadTrail trail;
-  std::unique_ptr<leveldb::Iterator> it(
-      db_->NewIterator(read_options_));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
   for (SeekBatch(it.get(), from); InOpLog(it.get()) && out.size() < max_entries;
        it->Next()) {
     absl::StatusOr<uint64_t> batch_first = BatchFirst(it.get());
@@ -169,9 +168,9 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
     size_t max_entries) {
   const uint64_t first = FirstSequence();
   if (from < first) {
-    return absl::OutOfRangeError(
-        absl::StrCat("op log starts at sequence ", first, "; sequence ", from,
-                     " was trimmed"));
+    return absl::OutOfRangeError(absl::StrCat("op log starts at sequence ",
+                                              first, "; sequence ", from,
+                                              " was trimmed"));
   }
   std::vector<OpLogBatch> out;
   if (from > upto || max_entries == 0) return out;
@@ -205,9 +204,9 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
       if (s.ok()) {
         absl::StatusOr<RecordView> r = ParseRecord(record);
         if (!r.ok()) {
-          return CorruptionError(absl::StrCat(
-              "record of op-log sequence ", e.sequence, ": ",
-              r.status().message()));
+          return CorruptionError(absl::StrCat("record of op-log sequence ",
+                                              e.sequence, ": ",
+                                              r.status().message()));
         }
         if (r->version == e.version) {
           op.value = std::string(r->value);
@@ -243,8 +242,7 @@ absl::Status OpLog::TrimLocked(uint64_t upto) {
   const uint64_t before = trimmed_upto_.load(std::memory_order_acquire);
   if (upto <= before) return absl::OkStatus();
   ReadTrail trail;
-  std::unique_ptr<leveldb::Iterator> it(
-      db_->NewIterator(read_options_));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
   uint64_t last_hlc = 0;
   constexpr size_t kChunk = 10000;  // bounded LevelDB batches
   leveldb::WriteBatch lb;
@@ -258,7 +256,8 @@ absl::Status OpLog::TrimLocked(uint64_t upto) {
     ops.clear();
     // The whole batch is parsed: a damaged entry is reported, never skipped
     // (skipping it could drop the clock's high-water mark with it).
-    absl::Status st = ParseOpBatch(*first, View(it->value()), 0, SIZE_MAX, &ops);
+    absl::Status st =
+        ParseOpBatch(*first, View(it->value()), 0, SIZE_MAX, &ops);
     if (!st.ok()) return st;
     if (ops.back().sequence > upto) break;
     oldest = ops.back().sequence + 1;
@@ -287,8 +286,7 @@ absl::Status OpLog::TrimLocked(uint64_t upto) {
   if (last_hlc > 0) {
     // Only ever raised: an earlier trim may have removed newer versions.
     std::string old;
-    leveldb::Status s = db_->Get(read_options_,
-                                 MetaKey(kTrimmedHlcMeta), &old);
+    leveldb::Status s = db_->Get(read_options_, MetaKey(kTrimmedHlcMeta), &old);
     if (s.ok() && old.size() == 8) {
       last_hlc = std::max(last_hlc, DecodeFixed64(old.data()));
     }

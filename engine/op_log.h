@@ -184,7 +184,8 @@ class OpLog {
   // Positions `it` at the batch holding `sequence`, or at the first batch
   // after it; leaves it past the op-log space when there is none.
   static void SeekBatch(leveldb::Iterator* it, uint64_t sequence);
-  absl::Status TrimLocked(uint64_t upto) ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
+  absl::Status TrimLocked(uint64_t upto)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
   // Sets the sequence whose Publish() wakes the trimmer next. `blocked`: the
   // last trim could not shrink the log to its retention (a hold, an error),
   // so wait for `slack` more writes rather than retrying at once.

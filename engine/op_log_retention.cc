@@ -18,10 +18,9 @@ void OpLog::SetRetention(const OpLogRetention& retention) {
 absl::Status OpLog::SetHold(uint64_t from) {
   MutexLock l(&trim_mu_);
   if (from < FirstSequence()) {
-    return absl::OutOfRangeError(
-        absl::StrCat("op log starts at sequence ", FirstSequence(),
-                     "; cannot hold it from sequence ", from,
-                     ", which was trimmed"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "op log starts at sequence ", FirstSequence(),
+        "; cannot hold it from sequence ", from, ", which was trimmed"));
   }
   const uint64_t old = hold_.exchange(from, std::memory_order_relaxed);
   // A hold that moved forward may free what an earlier trim had to keep.

@@ -48,8 +48,9 @@ struct Parsed {
   uint64_t n = 0;
 };
 [[nodiscard]] absl::Status ParseValue(OptionType type, std::string_view name,
-                        std::string_view value, uint64_t min, uint64_t max,
-                        std::string_view choices, Parsed* out);
+                                      std::string_view value, uint64_t min,
+                                      uint64_t max, std::string_view choices,
+                                      Parsed* out);
 [[nodiscard]] absl::Status UnknownOption(std::string_view name);
 std::string MarkdownRow(std::string_view name, OptionType type, uint64_t min,
                         uint64_t max, std::string_view choices,
@@ -67,8 +68,9 @@ const OptionSpecFor<O>* Find(absl::Span<const OptionSpecFor<O>> table,
 }  // namespace option_internal
 
 template <typename O>
-[[nodiscard]] absl::Status SetOptionIn(absl::Span<const OptionSpecFor<O>> table, O* options,
-                         std::string_view name, std::string_view value) {
+[[nodiscard]] absl::Status SetOptionIn(absl::Span<const OptionSpecFor<O>> table,
+                                       O* options, std::string_view name,
+                                       std::string_view value) {
   const OptionSpecFor<O>* spec = option_internal::Find(table, name);
   if (spec == nullptr) return option_internal::UnknownOption(name);
   option_internal::Parsed p;
@@ -111,8 +113,8 @@ template <typename O>
 
 // Adds {"name": value, ...} with JSON types to *out.
 template <typename O>
-void OptionsToJsonIn(absl::Span<const OptionSpecFor<O>> table,
-                     const O& options, nlohmann::ordered_json* out) {
+void OptionsToJsonIn(absl::Span<const OptionSpecFor<O>> table, const O& options,
+                     nlohmann::ordered_json* out) {
   for (const OptionSpecFor<O>& spec : table) {
     std::string key(spec.name);
     switch (spec.type) {

@@ -25,8 +25,7 @@ const OptionSpec kOptions[] = {
      "table index fails the open, and compactions verify every block they "
      "read so damage is never rewritten as good data. false skips damaged "
      "log records (losing them) instead."},
-    {"verify_checksums", OptionType::kBool, &Options::verify_checksums,
-     "true",
+    {"verify_checksums", OptionType::kBool, &Options::verify_checksums, "true",
      "Verify LevelDB block checksums on every read and iteration unless the "
      "read options say otherwise. Costs a CRC32C per table block read from "
      "disk (not on block-cache or shared-memory cache hits)."},
@@ -47,15 +46,13 @@ const OptionSpec kOptions[] = {
     {"bloom_bits_per_key", OptionType::kUint, &Options::bloom_bits_per_key,
      "10", "Bloom filter bits per key for table files (0 disables).", 0, 64},
     {"max_key_size", OptionType::kUint, &Options::max_key_size, "65536",
-     "Largest key accepted, in bytes; longer keys are rejected.", 1,
-     16 * kMiB},
+     "Largest key accepted, in bytes; longer keys are rejected.", 1, 16 * kMiB},
     {"max_value_size", OptionType::kUint, &Options::max_value_size, "67108864",
      "Largest value accepted, in bytes; larger values are rejected.", 0,
      1ull << 30},
     {"max_batch_bytes", OptionType::kUint, &Options::max_batch_bytes,
-     "268435456",
-     "Largest write batch accepted (sum of key and value bytes).", 1,
-     4ull << 30},
+     "268435456", "Largest write batch accepted (sum of key and value bytes).",
+     1, 4ull << 30},
     {"node_id", OptionType::kUint, &Options::node_id, "0",
      "This node's id in record versions (0: generated when the database is "
      "created, then persisted).",
@@ -99,8 +96,7 @@ const OptionSpec kOptions[] = {
      "after an instance is added or removed (misses also move items "
      "lazily, and cairn_cache_transfer moves at once).",
      1, 1000000000},
-    {"oplog.retain_ops", OptionType::kUint, &Options::oplog_retain_ops,
-     "10000",
+    {"oplog.retain_ops", OptionType::kUint, &Options::oplog_retain_ops, "10000",
      "Newest op-log operations kept by the background trimmer; the log is "
      "trimmed back to this once it holds a quarter more (at least 1024 "
      "more). A replication hold keeps more. 0 disables automatic trimming.",
@@ -127,8 +123,9 @@ absl::Status ParseValue(OptionType type, std::string_view name,
                         std::string_view value, uint64_t min, uint64_t max,
                         std::string_view choices, Parsed* out) {
   auto fail = [&](std::string_view expected) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "option ", AV(name), ": expected ", AV(expected), ", got '", AV(value), "'"));
+    return absl::InvalidArgumentError(absl::StrCat("option ", AV(name),
+                                                   ": expected ", AV(expected),
+                                                   ", got '", AV(value), "'"));
   };
   switch (type) {
     case OptionType::kBool: {
@@ -140,15 +137,14 @@ absl::Status ParseValue(OptionType type, std::string_view name,
     case OptionType::kUint: {
       uint64_t n = 0;
       // SimpleAtoi tolerates surrounding whitespace and a '+'; we do not.
-      bool digits_only = !value.empty() && value.size() <= 20 &&
-                         value.find_first_not_of("0123456789") ==
-                             std::string_view::npos;
+      bool digits_only =
+          !value.empty() && value.size() <= 20 &&
+          value.find_first_not_of("0123456789") == std::string_view::npos;
       if (!digits_only || !absl::SimpleAtoi(AV(value), &n)) {
         return fail("a non-negative integer");
       }
       if (n < min || n > max) {
-        return fail(absl::StrCat("an integer in [", min, ", ", max,
-                                 "]"));
+        return fail(absl::StrCat("an integer in [", min, ", ", max, "]"));
       }
       out->n = n;
       return absl::OkStatus();

@@ -56,11 +56,11 @@ absl::Span<const OptionSpec> OptionTable();
 // InvalidArgument naming the option and the value; *options is then
 // unchanged.
 [[nodiscard]] absl::Status SetOption(Options* options, std::string_view name,
-                       std::string_view value);
+                                     std::string_view value);
 
 // The canonical string form of an option's current value.
 [[nodiscard]] absl::StatusOr<std::string> GetOption(const Options& options,
-                                      std::string_view name);
+                                                    std::string_view name);
 
 // {"name": value, ...} with JSON types (bool, number, string).
 std::string OptionsToJson(const Options& options);

@@ -26,7 +26,8 @@ void Record(const std::string& name) {
     if (trail.files[i] == name) return;
   }
   if (trail.count == kMaxFiles) {
-    for (size_t i = 1; i < kMaxFiles; ++i) trail.files[i - 1].swap(trail.files[i]);
+    for (size_t i = 1; i < kMaxFiles; ++i)
+      trail.files[i - 1].swap(trail.files[i]);
     --trail.count;
   }
   trail.files[trail.count++].assign(name);

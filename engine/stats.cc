@@ -6,19 +6,32 @@ namespace cairn {
 
 const char* CounterName(Counter c) {
   switch (c) {
-    case Counter::kPuts: return "puts";
-    case Counter::kDeletes: return "deletes";
-    case Counter::kBatches: return "batches";
-    case Counter::kBatchOps: return "batch_ops";
-    case Counter::kGets: return "gets";
-    case Counter::kGetHits: return "get_hits";
-    case Counter::kGetMisses: return "get_misses";
-    case Counter::kIterators: return "iterators_created";
-    case Counter::kSnapshots: return "snapshots_created";
-    case Counter::kBytesWritten: return "bytes_written";
-    case Counter::kBytesRead: return "bytes_read";
-    case Counter::kWriteErrors: return "write_errors";
-    case Counter::kCount: break;
+    case Counter::kPuts:
+      return "puts";
+    case Counter::kDeletes:
+      return "deletes";
+    case Counter::kBatches:
+      return "batches";
+    case Counter::kBatchOps:
+      return "batch_ops";
+    case Counter::kGets:
+      return "gets";
+    case Counter::kGetHits:
+      return "get_hits";
+    case Counter::kGetMisses:
+      return "get_misses";
+    case Counter::kIterators:
+      return "iterators_created";
+    case Counter::kSnapshots:
+      return "snapshots_created";
+    case Counter::kBytesWritten:
+      return "bytes_written";
+    case Counter::kBytesRead:
+      return "bytes_read";
+    case Counter::kWriteErrors:
+      return "write_errors";
+    case Counter::kCount:
+      break;
   }
   return "unknown";
 }

@@ -1,10 +1,10 @@
 #include "engine/status.h"
-#include "engine/strings.h"
 
 #include <optional>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "engine/strings.h"
 
 namespace cairn {
 namespace {
@@ -46,8 +46,9 @@ absl::Status CorruptionError(std::string_view message) {
 
 absl::Status FromLevelDB(const leveldb::Status& s, std::string_view context) {
   if (s.ok()) return absl::OkStatus();
-  std::string message =
-      context.empty() ? s.ToString() : absl::StrCat(AV(context), ": ", s.ToString());
+  std::string message = context.empty()
+                            ? s.ToString()
+                            : absl::StrCat(AV(context), ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsCorruption()) return CorruptionError(message);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);

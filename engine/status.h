@@ -59,7 +59,8 @@ bool IsBusy(const absl::Status& s);
 [[nodiscard]] absl::Status CorruptionError(std::string_view message);
 
 // Converts a LevelDB status, prefixing the message with `context`.
-[[nodiscard]] absl::Status FromLevelDB(const leveldb::Status& s, std::string_view context);
+[[nodiscard]] absl::Status FromLevelDB(const leveldb::Status& s,
+                                       std::string_view context);
 
 }  // namespace cairn
 

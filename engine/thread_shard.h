@@ -25,8 +25,7 @@ namespace cairn {
 template <int kShards>
 inline int ThreadShard() {
   static_assert(kShards > 0);
-  static thread_local int index __attribute__((tls_model("initial-exec"))) =
-      -1;
+  static thread_local int index __attribute__((tls_model("initial-exec"))) = -1;
   if (__builtin_expect(index < 0, 0)) {
     static std::atomic<unsigned> next{0};
     index = static_cast<int>(next.fetch_add(1, std::memory_order_relaxed) %

@@ -56,7 +56,8 @@ cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
                          const char* key, size_t keylen, const char* value,
                          size_t valuelen, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (BadBytes(key, keylen)) {
       return Fail(CAIRN_INVALID_ARGUMENT, "key is NULL with nonzero length",
                   errmsg);
@@ -66,7 +67,7 @@ cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
                   errmsg);
     }
     return Report(db->node->Put(cairn::plugin::ToWriteOptions(options),
-                              {key, keylen}, {value, valuelen}),
+                                {key, keylen}, {value, valuelen}),
                   errmsg);
   });
 }
@@ -74,7 +75,8 @@ cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
 cairn_status_t cairn_delete(cairn_db_t* db, const cairn_writeoptions_t* options,
                             const char* key, size_t keylen, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (BadBytes(key, keylen)) {
       return Fail(CAIRN_INVALID_ARGUMENT, "key is NULL with nonzero length",
                   errmsg);
@@ -91,7 +93,8 @@ cairn_status_t cairn_get(cairn_db_t* db, const cairn_readoptions_t* options,
   if (value != nullptr) *value = nullptr;
   if (valuelen != nullptr) *valuelen = 0;
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (value == nullptr || valuelen == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT,
                   "value and valuelen out-parameters must not be NULL", errmsg);
@@ -115,7 +118,8 @@ cairn_status_t cairn_get(cairn_db_t* db, const cairn_readoptions_t* options,
 cairn_status_t cairn_write(cairn_db_t* db, const cairn_writeoptions_t* options,
                            const cairn_writebatch_t* batch, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (batch == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "batch is NULL", errmsg);
     }
@@ -132,7 +136,8 @@ cairn_status_t cairn_property(cairn_db_t* db, const char* name, char** value,
                               char** errmsg) {
   if (value != nullptr) *value = nullptr;
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (name == nullptr || value == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "name and value must not be NULL",
                   errmsg);
@@ -147,7 +152,8 @@ cairn_status_t cairn_property(cairn_db_t* db, const char* name, char** value,
 cairn_status_t cairn_check(cairn_db_t* db, char** report, char** errmsg) {
   if (report != nullptr) *report = nullptr;
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (report == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "report must not be NULL", errmsg);
     }

@@ -114,7 +114,8 @@ cairn_status_t cairn_snapshot_create(cairn_db_t* db,
       return Fail(CAIRN_INVALID_ARGUMENT, "db and snapshot must not be NULL",
                   errmsg);
     }
-    absl::StatusOr<std::shared_ptr<cairn::Snapshot>> s = db->node->GetSnapshot();
+    absl::StatusOr<std::shared_ptr<cairn::Snapshot>> s =
+        db->node->GetSnapshot();
     if (!s.ok()) return Report(s.status(), errmsg);
     *snapshot = new cairn_snapshot_t{std::move(*s)};
     return CAIRN_OK;

@@ -21,7 +21,8 @@ cairn_status_t cairn_compact_range(cairn_db_t* db, const char* start,
                                    size_t startlen, const char* limit,
                                    size_t limitlen, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (BadBytes(start, startlen) || BadBytes(limit, limitlen)) {
       return Fail(CAIRN_INVALID_ARGUMENT,
                   "start or limit is NULL with nonzero length", errmsg);
@@ -35,12 +36,15 @@ cairn_status_t cairn_compact_range(cairn_db_t* db, const char* start,
   });
 }
 
-cairn_status_t cairn_approximate_sizes(
-    cairn_db_t* db, size_t num_ranges, const char* const* range_start,
-    const size_t* range_start_len, const char* const* range_limit,
-    const size_t* range_limit_len, uint64_t* sizes, char** errmsg) {
+cairn_status_t cairn_approximate_sizes(cairn_db_t* db, size_t num_ranges,
+                                       const char* const* range_start,
+                                       const size_t* range_start_len,
+                                       const char* const* range_limit,
+                                       const size_t* range_limit_len,
+                                       uint64_t* sizes, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (num_ranges == 0) return CAIRN_OK;
     if (range_start == nullptr || range_start_len == nullptr ||
         range_limit == nullptr || range_limit_len == nullptr ||
@@ -53,15 +57,17 @@ cairn_status_t cairn_approximate_sizes(
     for (size_t i = 0; i < num_ranges; ++i) {
       if (BadBytes(range_start[i], range_start_len[i]) ||
           BadBytes(range_limit[i], range_limit_len[i])) {
-        return Fail(CAIRN_INVALID_ARGUMENT,
-                    absl::StrCat("range ", i,
-                                 ": start or limit is NULL with nonzero length"),
-                    errmsg);
+        return Fail(
+            CAIRN_INVALID_ARGUMENT,
+            absl::StrCat("range ", i,
+                         ": start or limit is NULL with nonzero length"),
+            errmsg);
       }
       ranges.push_back({{range_start[i], range_start_len[i]},
                         {range_limit[i], range_limit_len[i]}});
     }
-    absl::StatusOr<std::vector<uint64_t>> out = db->node->engine().ApproximateSizes(ranges);
+    absl::StatusOr<std::vector<uint64_t>> out =
+        db->node->engine().ApproximateSizes(ranges);
     if (!out.ok()) return Report(out.status(), errmsg);
     for (size_t i = 0; i < num_ranges; ++i) sizes[i] = (*out)[i];
     return CAIRN_OK;

@@ -35,7 +35,9 @@ cairn_status_t cairn_options_set(cairn_options_t* options, const char* name,
       return Fail(CAIRN_INVALID_ARGUMENT,
                   std::string("option ") + name + ": value is NULL", errmsg);
     }
-    return Report(cairn::replication::SetNodeOption(&options->options, name, value), errmsg);
+    return Report(
+        cairn::replication::SetNodeOption(&options->options, name, value),
+        errmsg);
   });
 }
 
@@ -48,7 +50,8 @@ cairn_status_t cairn_options_get(const cairn_options_t* options,
       return Fail(CAIRN_INVALID_ARGUMENT,
                   "options, name and value must not be NULL", errmsg);
     }
-    absl::StatusOr<std::string> v = cairn::replication::GetNodeOption(options->options, name);
+    absl::StatusOr<std::string> v =
+        cairn::replication::GetNodeOption(options->options, name);
     if (!v.ok()) return Report(v.status(), errmsg);
     *value = cairn::plugin::CopyCString(*v);
     return CAIRN_OK;

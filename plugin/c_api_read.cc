@@ -30,7 +30,8 @@ cairn_status_t cairn_get_into(cairn_db_t* db,
                               size_t buflen, size_t* vallen, char** errmsg) {
   if (vallen != nullptr) *vallen = 0;
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (vallen == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "vallen out-parameter is NULL",
                   errmsg);
@@ -62,7 +63,8 @@ cairn_status_t cairn_multi_get(cairn_db_t* db,
                                const size_t* valcaps, size_t* vallens,
                                cairn_status_t* statuses, char** errmsg) {
   return Guard(errmsg, [&] {
-    if (db == nullptr) return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
+    if (db == nullptr)
+      return Fail(CAIRN_INVALID_ARGUMENT, "db is NULL", errmsg);
     if (num_keys == 0) return CAIRN_OK;
     if (keys == nullptr || keylens == nullptr || values == nullptr ||
         valcaps == nullptr || vallens == nullptr || statuses == nullptr) {
@@ -97,8 +99,8 @@ cairn_status_t cairn_multi_get(cairn_db_t* db,
       for (size_t i = 0; i < count; ++i) {
         k[i] = std::string_view(keys[begin + i], keylens[begin + i]);
         char* v = values[begin + i];
-        dests[i] = cairn::ValueDest(v != nullptr ? v : &probe[i],
-                                    valcaps[begin + i]);
+        dests[i] =
+            cairn::ValueDest(v != nullptr ? v : &probe[i], valcaps[begin + i]);
       }
       db->node->MultiGet(ro, absl::MakeConstSpan(k, count), dests, st);
       for (size_t i = 0; i < count; ++i) {

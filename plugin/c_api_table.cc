@@ -7,16 +7,26 @@ extern "C" {
 
 const char* cairn_status_name(cairn_status_t status) {
   switch (status) {
-    case CAIRN_OK: return "OK";
-    case CAIRN_NOT_FOUND: return "NOT_FOUND";
-    case CAIRN_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case CAIRN_IO_ERROR: return "IO_ERROR";
-    case CAIRN_CORRUPTION: return "CORRUPTION";
-    case CAIRN_BUSY: return "BUSY";
-    case CAIRN_UNAVAILABLE: return "UNAVAILABLE";
-    case CAIRN_TIMEOUT: return "TIMEOUT";
-    case CAIRN_NOT_SUPPORTED: return "NOT_SUPPORTED";
-    case CAIRN_INTERNAL: return "INTERNAL";
+    case CAIRN_OK:
+      return "OK";
+    case CAIRN_NOT_FOUND:
+      return "NOT_FOUND";
+    case CAIRN_INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case CAIRN_IO_ERROR:
+      return "IO_ERROR";
+    case CAIRN_CORRUPTION:
+      return "CORRUPTION";
+    case CAIRN_BUSY:
+      return "BUSY";
+    case CAIRN_UNAVAILABLE:
+      return "UNAVAILABLE";
+    case CAIRN_TIMEOUT:
+      return "TIMEOUT";
+    case CAIRN_NOT_SUPPORTED:
+      return "NOT_SUPPORTED";
+    case CAIRN_INTERNAL:
+      return "INTERNAL";
   }
   return "UNKNOWN_STATUS";
 }

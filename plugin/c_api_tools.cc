@@ -1,7 +1,5 @@
 // C ABI 1.2: records with versions (dump, load, replication), integer
 // properties and compaction. Argument checks and status mapping only.
-#include "plugin/versioned_batch.h"
-
 #include <string>
 #include <vector>
 
@@ -9,6 +7,7 @@
 #include "plugin/copy_out.h"
 #include "plugin/handles.h"
 #include "plugin/status_map.h"
+#include "plugin/versioned_batch.h"
 
 using cairn::plugin::BadBytes;
 using cairn::plugin::Fail;
@@ -45,8 +44,7 @@ cairn_status_t ApplyVersionedBatch(cairn_db_t* db,
   if (b.VersionedCount() != b.Count()) {
     return Fail(CAIRN_INVALID_ARGUMENT,
                 absl::StrCat("batch mixes ", b.VersionedCount(),
-                             " versioned and ",
-                             b.Count() - b.VersionedCount(),
+                             " versioned and ", b.Count() - b.VersionedCount(),
                              " unversioned operations; write them in "
                              "separate batches"),
                 errmsg);
@@ -56,8 +54,7 @@ cairn_status_t ApplyVersionedBatch(cairn_db_t* db,
   for (const WriteBatch::Op& op : b.ops()) {
     ops.push_back({op.kind, op.version, op.key, op.value});
   }
-  absl::StatusOr<ApplyResult> r =
-      db->node->Load(ToWriteOptions(options), ops);
+  absl::StatusOr<ApplyResult> r = db->node->Load(ToWriteOptions(options), ops);
   return r.ok() ? CAIRN_OK : Report(r.status(), errmsg);
 }
 
@@ -67,7 +64,8 @@ extern "C" {
 
 void cairn_readoptions_set_include_deleted(cairn_readoptions_t* options,
                                            unsigned char include_deleted) {
-  if (options != nullptr) options->options.include_deleted = include_deleted != 0;
+  if (options != nullptr)
+    options->options.include_deleted = include_deleted != 0;
 }
 
 unsigned char cairn_iter_deleted(const cairn_iterator_t* iter) {
@@ -83,18 +81,19 @@ void cairn_iter_version(const cairn_iterator_t* iter, uint64_t* hlc,
   if (node_id != nullptr) *node_id = v.node;
 }
 
-cairn_status_t cairn_writebatch_put_versioned(
-    cairn_writebatch_t* batch, const char* key, size_t keylen,
-    const char* value, size_t valuelen, uint64_t hlc, uint32_t node_id,
-    char** errmsg) {
+cairn_status_t cairn_writebatch_put_versioned(cairn_writebatch_t* batch,
+                                              const char* key, size_t keylen,
+                                              const char* value,
+                                              size_t valuelen, uint64_t hlc,
+                                              uint32_t node_id, char** errmsg) {
   return Guard(errmsg, [&] {
     if (cairn_status_t s = CheckVersioned(batch, key, keylen, hlc, errmsg);
         s != CAIRN_OK) {
       return s;
     }
     if (BadBytes(value, valuelen)) {
-      return Fail(CAIRN_INVALID_ARGUMENT,
-                  "value is NULL with nonzero length", errmsg);
+      return Fail(CAIRN_INVALID_ARGUMENT, "value is NULL with nonzero length",
+                  errmsg);
     }
     batch->batch.PutVersioned({key, keylen}, {value, valuelen},
                               cairn::Version{hlc, node_id});
@@ -103,9 +102,8 @@ cairn_status_t cairn_writebatch_put_versioned(
 }
 
 cairn_status_t cairn_writebatch_delete_versioned(cairn_writebatch_t* batch,
-                                                 const char* key,
-                                                 size_t keylen, uint64_t hlc,
-                                                 uint32_t node_id,
+                                                 const char* key, size_t keylen,
+                                                 uint64_t hlc, uint32_t node_id,
                                                  char** errmsg) {
   return Guard(errmsg, [&] {
     if (cairn_status_t s = CheckVersioned(batch, key, keylen, hlc, errmsg);

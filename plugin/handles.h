@@ -49,7 +49,8 @@ namespace cairn::plugin {
 inline ReadOptions ToReadOptions(const cairn_readoptions_t* ro) {
   if (ro == nullptr) return ReadOptions();
   ReadOptions out = ro->options;
-  out.snapshot = ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
+  out.snapshot =
+      ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
   return out;
 }
 
@@ -60,7 +61,8 @@ inline ReadOptions ToPointReadOptions(const cairn_readoptions_t* ro) {
   if (ro == nullptr) return out;
   out.verify_checksums = ro->options.verify_checksums;
   out.fill_cache = ro->options.fill_cache;
-  out.snapshot = ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
+  out.snapshot =
+      ro->snapshot != nullptr ? ro->snapshot->snapshot.get() : nullptr;
   return out;
 }
 

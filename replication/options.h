@@ -42,10 +42,11 @@ inline constexpr std::string_view kReplicationPrefix = "replication.";
 
 // Sets `name` in the layer that owns it; InvalidArgument naming the option
 // and value otherwise (*options unchanged).
-[[nodiscard]] absl::Status SetNodeOption(NodeOptions* options, std::string_view name,
-                           std::string_view value);
-[[nodiscard]] absl::StatusOr<std::string> GetNodeOption(const NodeOptions& options,
-                                          std::string_view name);
+[[nodiscard]] absl::Status SetNodeOption(NodeOptions* options,
+                                         std::string_view name,
+                                         std::string_view value);
+[[nodiscard]] absl::StatusOr<std::string> GetNodeOption(
+    const NodeOptions& options, std::string_view name);
 // Every option of both layers as one JSON object (the "cairn.options"
 // property).
 std::string NodeOptionsToJson(const NodeOptions& options);

@@ -119,7 +119,8 @@ static int json_output;
 static void PrintRow(const Row* r) {
   double rate = r->seconds > 0 ? (double)r->ops / r->seconds : 0;
   char hits[16] = "-";
-  if (r->hit_ratio >= 0) snprintf(hits, sizeof hits, "%.1f%%", 100 * r->hit_ratio);
+  if (r->hit_ratio >= 0)
+    snprintf(hits, sizeof hits, "%.1f%%", 100 * r->hit_ratio);
   printf("%-8s %9" PRIu64 " %11.0f %10s  %s\n", r->phase, r->ops, rate, hits,
          r->verified);
   fflush(stdout);
@@ -229,7 +230,8 @@ static const char* DefaultLibrary(void) {
   /* The demo's former name for it, still honoured (deprecated). */
   env = getenv("CAIRN_LIB");
   if (env != NULL && env[0] != '\0') {
-    fprintf(stderr, "cairn_demo: $CAIRN_LIB is deprecated; use $CAIRN_LIBRARY\n");
+    fprintf(stderr,
+            "cairn_demo: $CAIRN_LIB is deprecated; use $CAIRN_LIBRARY\n");
     return env;
   }
 #ifdef CAIRN_DEMO_DEFAULT_LIB
@@ -389,7 +391,8 @@ static void GrowCache(cairn_db_t* db, uint64_t records) {
   }
   if (Migration(db, NULL)) Die("the migration did not finish in 60 s");
   Report("grow", records, seconds, ratio,
-         "every value, while %" PRIu64 " items moved to a 5th instance "
+         "every value, while %" PRIu64
+         " items moved to a 5th instance "
          "(16 MiB, added online)",
          Migration(db, "moved_total"));
 }
@@ -484,8 +487,8 @@ static void DeleteRange(cairn_db_t* db, uint64_t records, uint64_t first,
          "intact");
 }
 
-static void PrintJson(cairn_db_t* db, const char* dir, int created,
-                      int warm, int instances, uint64_t records) {
+static void PrintJson(cairn_db_t* db, const char* dir, int created, int warm,
+                      int instances, uint64_t records) {
   char* err = NULL;
   char *stats = NULL, *cache = NULL;
   Check(api->property(db, "cairn.stats", &stats, &err), err,
@@ -527,14 +530,16 @@ static void PrintCounters(cairn_db_t* db, const char* dir) {
          " writes in %" PRIu64 " batches.\n",
          StatsCounter(db, "gets"), StatsCounter(db, "batch_ops"),
          StatsCounter(db, "batches"));
-  printf("Cache counters since its segments were created (cairn.cache; kept "
-         "across warm restarts): %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
-         " items.\n",
-         CacheTotal(db, "hits"), CacheTotal(db, "misses"),
-         CacheTotal(db, "items"));
-  printf("Data: %s and its cache segments /dev/shm/cairn-*. Run again to see "
-         "the warm reattach; remove both with ./scripts/demo --destroy.\n",
-         dir);
+  printf(
+      "Cache counters since its segments were created (cairn.cache; kept "
+      "across warm restarts): %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
+      " items.\n",
+      CacheTotal(db, "hits"), CacheTotal(db, "misses"),
+      CacheTotal(db, "items"));
+  printf(
+      "Data: %s and its cache segments /dev/shm/cairn-*. Run again to see "
+      "the warm reattach; remove both with ./scripts/demo --destroy.\n",
+      dir);
 }
 
 int main(int argc, char** argv) {
@@ -604,12 +609,15 @@ int main(int argc, char** argv) {
     printf("Cairn %s (ABI %u.%u), loaded from %s\n", api->version(),
            (unsigned)api->abi_major(), (unsigned)api->abi_minor, lib);
     if (created) {
-      printf("First run: created %s; the cache starts empty (loads do not "
-             "fill it: cache.write_policy=invalidate).\n", dir);
+      printf(
+          "First run: created %s; the cache starts empty (loads do not "
+          "fill it: cache.write_policy=invalidate).\n",
+          dir);
     } else {
-      printf("Run again: reopened %s; %d of %d cache instances reattached "
-             "warm, so read 1 (before any write) hits the cache.\n",
-             dir, warm, instances);
+      printf(
+          "Run again: reopened %s; %d of %d cache instances reattached "
+          "warm, so read 1 (before any write) hits the cache.\n",
+          dir, warm, instances);
     }
     printf("%" PRIu64 " records: %d-byte keys, %d-byte values\n\n", records,
            kKeySize, kValueSize);
@@ -629,8 +637,7 @@ int main(int argc, char** argv) {
     double start = Now();
     uint64_t batches = Load(db, 0, records, batch_size);
     Report("load", records, Now() - start, -1,
-           "%" PRIu64 " atomic batches of up to %" PRIu64, batches,
-           batch_size);
+           "%" PRIu64 " atomic batches of up to %" PRIu64, batches, batch_size);
   }
   ReadPhase(db, "read 1", records,
             created ? " (cold cache: misses read LevelDB and fill it)"

@@ -39,8 +39,8 @@ struct Keys {
     for (size_t i = 0; i < kKeys; ++i) {
       char* k = &bytes[i * cairn_bench::kKeySize];
       cairn_bench::FormatKey(cairn_bench::PresentIndex(i * 7919), k);
-      hashes[i] = cairn::cache::KeyHash(
-          std::string_view(k, cairn_bench::kKeySize));
+      hashes[i] =
+          cairn::cache::KeyHash(std::string_view(k, cairn_bench::kKeySize));
     }
   }
   std::string_view Key(size_t i) const {

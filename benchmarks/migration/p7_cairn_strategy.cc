@@ -43,8 +43,8 @@ json PropertyJson(CairnStore& db, const std::string& name) {
 
 void LoadDatabase(const Config& cfg, const std::string& path,
                   const cairn_bench::ValuePool& pool) {
-  std::unique_ptr<CairnStore> db = OpenCairn(
-      path, {{"create_if_missing", "1"}, {"cache.capacity_mb", "0"}});
+  std::unique_ptr<CairnStore> db =
+      OpenCairn(path, {{"create_if_missing", "1"}, {"cache.capacity_mb", "0"}});
   std::vector<cairn_bench::Record> batch(1000);
   size_t n = 0;
   for (uint64_t i = 0; i < cfg.keys; ++i) {

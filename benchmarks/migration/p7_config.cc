@@ -79,9 +79,10 @@ void SetOption(Config* c, const std::string& name, const std::string& v) {
 Config ParseConfig(int argc, char** argv) {
   Config c;
   static const char* const kNames[] = {
-      "keys",     "instances",  "instance-mb",    "warmup-s",
-      "before-s", "after-s",    "interval-ms",    "threads",
-      "strategies", "migration-rate", "migration-wait-s", "out", "dir"};
+      "keys",       "instances",      "instance-mb",      "warmup-s",
+      "before-s",   "after-s",        "interval-ms",      "threads",
+      "strategies", "migration-rate", "migration-wait-s", "out",
+      "dir"};
   for (const char* name : kNames) {
     std::string env = "CAIRN_P7_";
     for (const char* p = name; *p; ++p) {

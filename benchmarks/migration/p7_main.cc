@@ -44,13 +44,14 @@ namespace {
 
 int Run(const Config& cfg, const std::string& run_dir) {
   const Clock::time_point t0 = Clock::now();
-  std::printf(
-      "cairn_p7: %" PRIu64 " keys x %zu B, zipfian 0.99, %d reader thread(s); "
-      "%u instances of %" PRIu64 " MiB, +1 after %.1f s; %.1f s after; "
-      "sampled every %u ms; dir %s\n",
-      cfg.keys, cairn_bench::kValueSize, cfg.threads, cfg.instances,
-      cfg.instance_mb, cfg.warmup_s + cfg.before_s, cfg.after_s,
-      cfg.interval_ms, run_dir.c_str());
+  std::printf("cairn_p7: %" PRIu64
+              " keys x %zu B, zipfian 0.99, %d reader thread(s); "
+              "%u instances of %" PRIu64
+              " MiB, +1 after %.1f s; %.1f s after; "
+              "sampled every %u ms; dir %s\n",
+              cfg.keys, cairn_bench::kValueSize, cfg.threads, cfg.instances,
+              cfg.instance_mb, cfg.warmup_s + cfg.before_s, cfg.after_s,
+              cfg.interval_ms, run_dir.c_str());
   std::fflush(stdout);
   const cairn_bench::ValuePool pool;
   const cairn_bench::ZipfianGenerator zipf(cfg.keys, 0.99);

@@ -49,10 +49,9 @@ void WriteOutputs(const Config& cfg, const std::vector<Result>& results,
         csv << r.name << ',' << (r.simulated ? 1 : 0) << ',' << s.phase << ','
             << Num(s.t_start, "%.4f") << ',' << Num(s.t_end, "%.4f") << ','
             << s.ops << ',' << s.hits << ',' << s.misses << ','
-            << Num(s.hit_ratio(), "%.6f") << ','
-            << Num(s.ops_per_sec(), "%.1f") << ',' << s.instances << ','
-            << s.migration.state << ',' << s.migration.moved_total << ','
-            << s.migration.remaining << '\n';
+            << Num(s.hit_ratio(), "%.6f") << ',' << Num(s.ops_per_sec(), "%.1f")
+            << ',' << s.instances << ',' << s.migration.state << ','
+            << s.migration.moved_total << ',' << s.migration.remaining << '\n';
       }
     }
     if (!csv) Die("cannot write " + csv_path);
@@ -63,23 +62,23 @@ void WriteOutputs(const Config& cfg, const std::vector<Result>& results,
       "cairn is the product through its C ABI; consistent and modulo are "
       "SIMULATIONS over the same ShmInstance (and ring::Ring) code, with "
       "misses read from a Cairn database with cache.capacity_mb=0";
-  j["config"] = {{"keys", cfg.keys},
-                 {"key_bytes", cairn_bench::kKeySize},
-                 {"value_bytes", cairn_bench::kValueSize},
-                 {"distribution", "zipfian"},
-                 {"theta", 0.99},
-                 {"instances_before", cfg.instances},
-                 {"instance_mb", cfg.instance_mb},
-                 {"warmup_s", cfg.warmup_s},
-                 {"before_s", cfg.before_s},
-                 {"after_s", cfg.after_s},
-                 {"interval_ms", cfg.interval_ms},
-                 {"threads", cfg.threads},
-                 {"migration_rate",
-                  cfg.migration_rate == 0 ? json("cairn default")
-                                          : json(cfg.migration_rate)},
-                 {"leveldb", kLevelDbOptionsNote},
-                 {"total_run_s", total_s}};
+  j["config"] = {
+      {"keys", cfg.keys},
+      {"key_bytes", cairn_bench::kKeySize},
+      {"value_bytes", cairn_bench::kValueSize},
+      {"distribution", "zipfian"},
+      {"theta", 0.99},
+      {"instances_before", cfg.instances},
+      {"instance_mb", cfg.instance_mb},
+      {"warmup_s", cfg.warmup_s},
+      {"before_s", cfg.before_s},
+      {"after_s", cfg.after_s},
+      {"interval_ms", cfg.interval_ms},
+      {"threads", cfg.threads},
+      {"migration_rate", cfg.migration_rate == 0 ? json("cairn default")
+                                                 : json(cfg.migration_rate)},
+      {"leveldb", kLevelDbOptionsNote},
+      {"total_run_s", total_s}};
   json list = json::array();
   for (const Result& r : results) {
     json e;
@@ -95,9 +94,12 @@ void WriteOutputs(const Config& cfg, const std::vector<Result>& results,
     e["summary"] = r.summary;
     json series = json::array();
     for (const Sample& s : r.series) {
-      json p = {{"phase", s.phase},       {"t_start_s", s.t_start},
-                {"t_end_s", s.t_end},     {"ops", s.ops},
-                {"hits", s.hits},         {"misses", s.misses},
+      json p = {{"phase", s.phase},
+                {"t_start_s", s.t_start},
+                {"t_end_s", s.t_end},
+                {"ops", s.ops},
+                {"hits", s.hits},
+                {"misses", s.misses},
                 {"hit_ratio", s.hit_ratio()},
                 {"ops_per_sec", s.ops_per_sec()},
                 {"instances", s.instances}};
@@ -133,10 +135,10 @@ void PrintSummary(const std::vector<Result>& results) {
     };
     // Not recovered: "><window> s". (Appended rather than written as
     // ">" + ..., which trips a false -Wrestrict in GCC 12 at -O3.)
-    std::string recovery = s["recovery_to_99pct_s"].is_null()
-                               ? std::string(">").append(
-                                     Num(d("window_after_s"), "%.0f"))
-                               : Num(d("recovery_to_99pct_s"), "%.1f");
+    std::string recovery =
+        s["recovery_to_99pct_s"].is_null()
+            ? std::string(">").append(Num(d("window_after_s"), "%.0f"))
+            : Num(d("recovery_to_99pct_s"), "%.1f");
     recovery += " s";
     std::string migr = r.simulated ? "-"
                        : s["migration_duration_s"].is_null()
@@ -150,22 +152,22 @@ void PrintSummary(const std::vector<Result>& results) {
                 recovery.c_str(), Num(d("steady_ops_per_sec"), "%.0f").c_str(),
                 migr.c_str());
     if (!r.simulated) {
-      std::printf(
-          "   cairn: migration %s; moved lazily %" PRIu64
-          ", by the mover %" PRIu64
-          " (rate %" PRIu64 "/s); add call %.1f ms; P7 goal (min >= 90%% of "
-          "steady, migration finishes on its own): %s\n",
-          r.migration_finished
-              ? (r.migration_finished_in_window ? "finished within the window"
-                                                : "finished after the window")
-              : "DID NOT FINISH",
-          r.migration_end.moved_lazy, r.migration_end.moved_mover,
-          r.migration_end.rate, r.add_call_ms,
-          s.value("p7_goal_met", false) ? "MET" : "NOT MET");
+      std::printf("   cairn: migration %s; moved lazily %" PRIu64
+                  ", by the mover %" PRIu64 " (rate %" PRIu64
+                  "/s); add call %.1f ms; P7 goal (min >= 90%% of "
+                  "steady, migration finishes on its own): %s\n",
+                  r.migration_finished ? (r.migration_finished_in_window
+                                              ? "finished within the window"
+                                              : "finished after the window")
+                                       : "DID NOT FINISH",
+                  r.migration_end.moved_lazy, r.migration_end.moved_mover,
+                  r.migration_end.rate, r.add_call_ms,
+                  s.value("p7_goal_met", false) ? "MET" : "NOT MET");
     } else if (!std::isnan(r.ring_moved_share)) {
-      std::printf("   %s: the ring moved %.1f%% of its buckets to the new "
-                  "instance\n",
-                  r.name.c_str(), 100 * r.ring_moved_share);
+      std::printf(
+          "   %s: the ring moved %.1f%% of its buckets to the new "
+          "instance\n",
+          r.name.c_str(), 100 * r.ring_moved_share);
     }
     if (r.errors != 0) {
       std::printf("   %s: %" PRIu64 " READ ERRORS (failed or wrong values)\n",

@@ -87,8 +87,8 @@ void Summarize(Result* r, const Config& cfg) {
     j["moved_lazy"] = m.moved_lazy;
     j["moved_mover"] = m.moved_mover;
     j["moved_total"] = m.moved_total;
-    j["p7_goal_met"] = r->migration_finished &&
-                       100.0 * min_ratio / steady >= 90.0;
+    j["p7_goal_met"] =
+        r->migration_finished && 100.0 * min_ratio / steady >= 90.0;
   } else {
     j["ring_moved_share"] = r->ring_moved_share;
   }
@@ -199,8 +199,9 @@ Result RunStrategy(const Config& cfg, Strategy& st,
     uint64_t ops, hits, misses;
     totals(&ops, &hits, &misses);
     Sample s;
-    s.phase = k <= warm_n ? "warmup" : k <= warm_n + before_n ? "before"
-                                                              : "after";
+    s.phase = k <= warm_n              ? "warmup"
+              : k <= warm_n + before_n ? "before"
+                                       : "after";
     s.t_start = Seconds(prev_t - t_add);
     s.t_end = Seconds(now - t_add);
     s.ops = ops - prev_ops;
@@ -253,10 +254,9 @@ Result RunStrategy(const Config& cfg, Strategy& st,
     r.migration_end = m;
     r.migration_finished = m.state == "stable" && m.finished_ms != 0;
     if (r.migration_finished) {
-      r.migration_end_t =
-          (static_cast<double>(m.finished_ms) -
-           static_cast<double>(add_wall_ms)) /
-          1000.0;
+      r.migration_end_t = (static_cast<double>(m.finished_ms) -
+                           static_cast<double>(add_wall_ms)) /
+                          1000.0;
     }
   }
   Summarize(&r, cfg);

@@ -27,8 +27,8 @@ class CacheClient {
 
 class RedisClient : public CacheClient {
  public:
-  static std::unique_ptr<CacheClient> Connect(const std::string& host,
-                                              int port, std::string* error) {
+  static std::unique_ptr<CacheClient> Connect(const std::string& host, int port,
+                                              std::string* error) {
     redisContext* c = redisConnect(host.c_str(), port);
     if (c == nullptr || c->err) {
       *error = "redis connect " + host + ":" + std::to_string(port) + ": " +
@@ -96,8 +96,8 @@ class RedisClient : public CacheClient {
 
 class MemcachedClient : public CacheClient {
  public:
-  static std::unique_ptr<CacheClient> Connect(const std::string& host,
-                                              int port, std::string* error) {
+  static std::unique_ptr<CacheClient> Connect(const std::string& host, int port,
+                                              std::string* error) {
     memcached_st* m = memcached_create(nullptr);
     memcached_return_t rc = memcached_server_add(m, host.c_str(), port);
     if (rc == MEMCACHED_SUCCESS) {
@@ -135,7 +135,8 @@ class MemcachedClient : public CacheClient {
         m_, key.data(), key.size(), value.data(), value.size(), 0, 0);
     // A cache may decline to store (a small memcached can run out of slab
     // pages for a size class): the item is just not cached.
-    return rc == MEMCACHED_SUCCESS || rc == MEMCACHED_MEMORY_ALLOCATION_FAILURE ||
+    return rc == MEMCACHED_SUCCESS ||
+           rc == MEMCACHED_MEMORY_ALLOCATION_FAILURE ||
            rc == MEMCACHED_SERVER_MEMORY_ALLOCATION_FAILURE ||
            Fail("set", rc, error);
   }
@@ -169,8 +170,8 @@ class MemcachedClient : public CacheClient {
  private:
   explicit MemcachedClient(memcached_st* m) : m_(m) {}
   bool Fail(const char* what, memcached_return_t rc, std::string* error) {
-    *error = std::string("memcached ") + what + ": " +
-             memcached_strerror(m_, rc);
+    *error =
+        std::string("memcached ") + what + ": " + memcached_strerror(m_, rc);
     return false;
   }
   memcached_st* m_;
@@ -225,9 +226,8 @@ class LookAsideStore : public Store {
     return std::make_unique<LookAsideSession>(std::move(c), db_->db.get());
   }
   std::string Describe() const override {
-    return std::string(redis_ ? "redis" : "memcached") + " on " +
-           config_.host + ":" + std::to_string(config_.port) +
-           ", leveldb block_cache_mb=8";
+    return std::string(redis_ ? "redis" : "memcached") + " on " + config_.host +
+           ":" + std::to_string(config_.port) + ", leveldb block_cache_mb=8";
   }
 
  private:

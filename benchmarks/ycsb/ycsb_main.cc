@@ -27,13 +27,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ycsb_store.h"
 #include "ycsb_workload.h"
@@ -51,7 +50,8 @@ struct Flags {
   std::string workloads = "ABCDEF";
   std::vector<std::string> distributions = {"uniform", "zipfian"};
   std::vector<int> threads = {1, 2};
-  std::vector<std::string> stores = {"cairn", "leveldb", "rocksdb", "lmdb",
+  std::vector<std::string> stores = {"cairn",         "leveldb",
+                                     "rocksdb",       "lmdb",
                                      "redis+leveldb", "memcached+leveldb"};
   double cache_fraction = 2.0;
   int redis_port = 0;
@@ -82,21 +82,33 @@ Flags ParseFlags(int argc, char** argv) {
       Die("expected --name=value, got '" + a + "'");
     }
     const std::string name = a.substr(2, eq - 2), v = a.substr(eq + 1);
-    if (name == "out") f.out = v;
-    else if (name == "records") f.records = std::stoull(v);
-    else if (name == "seconds") f.seconds = std::stod(v);
-    else if (name == "rounds") f.rounds = std::stoi(v);
-    else if (name == "workloads") f.workloads = v;
-    else if (name == "distributions") f.distributions = Split(v);
+    if (name == "out")
+      f.out = v;
+    else if (name == "records")
+      f.records = std::stoull(v);
+    else if (name == "seconds")
+      f.seconds = std::stod(v);
+    else if (name == "rounds")
+      f.rounds = std::stoi(v);
+    else if (name == "workloads")
+      f.workloads = v;
+    else if (name == "distributions")
+      f.distributions = Split(v);
     else if (name == "threads") {
       f.threads.clear();
       for (const std::string& t : Split(v)) f.threads.push_back(std::stoi(t));
-    } else if (name == "stores") f.stores = Split(v);
-    else if (name == "cache-fraction") f.cache_fraction = std::stod(v);
-    else if (name == "redis-port") f.redis_port = std::stoi(v);
-    else if (name == "memcached-port") f.memcached_port = std::stoi(v);
-    else if (name == "dir") f.dir = v;
-    else Die("unknown flag --" + name);
+    } else if (name == "stores")
+      f.stores = Split(v);
+    else if (name == "cache-fraction")
+      f.cache_fraction = std::stod(v);
+    else if (name == "redis-port")
+      f.redis_port = std::stoi(v);
+    else if (name == "memcached-port")
+      f.memcached_port = std::stoi(v);
+    else if (name == "dir")
+      f.dir = v;
+    else
+      Die("unknown flag --" + name);
   }
   if (f.out.empty()) Die("--out is required");
   if (f.records < 100) Die("--records must be at least 100");
@@ -113,7 +125,10 @@ Flags ParseFlags(int argc, char** argv) {
 // Log-linear latency histogram: 16 sub-buckets per power of two of ns.
 class Histogram {
  public:
-  void Add(uint64_t ns) { ++counts_[Bucket(ns)]; ++total_; }
+  void Add(uint64_t ns) {
+    ++counts_[Bucket(ns)];
+    ++total_;
+  }
   void Merge(const Histogram& o) {
     for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
     total_ += o.total_;
@@ -235,8 +250,7 @@ void Load(Loaded* l, uint64_t records) {
     }
   }
   if (!s->FinishLoad(&error)) Die(l->name + " load: " + error);
-  l->load_seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  l->load_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   l->inserted = records;
 }
 
@@ -277,9 +291,10 @@ int main(int argc, char** argv) {
     auto l = std::make_unique<Loaded>();
     l->name = name;
     StoreConfig c;
-    c.dir = base + "/" + (name == "redis+leveldb"       ? "redis"
-                          : name == "memcached+leveldb" ? "memcached"
-                                                        : name);
+    c.dir = base + "/" +
+            (name == "redis+leveldb"       ? "redis"
+             : name == "memcached+leveldb" ? "memcached"
+                                           : name);
     c.cache_bytes = cache_bytes;
     c.port = name == "redis+leveldb" ? f.redis_port : f.memcached_port;
     if (name.find('+') != std::string::npos && c.port == 0) {

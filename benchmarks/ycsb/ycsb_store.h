@@ -49,16 +49,15 @@ class Store {
 };
 
 struct StoreConfig {
-  std::string dir;              // a fresh directory for this store
-  uint64_t cache_bytes = 0;     // the store's cache budget (see run.sh)
+  std::string dir;           // a fresh directory for this store
+  uint64_t cache_bytes = 0;  // the store's cache budget (see run.sh)
   std::string host = "127.0.0.1";
-  int port = 0;                 // of the cache server, for look-aside stores
+  int port = 0;  // of the cache server, for look-aside stores
 };
 
 // name: cairn, leveldb, rocksdb, lmdb, redis+leveldb, memcached+leveldb.
 std::unique_ptr<Store> OpenStore(const std::string& name,
-                                 const StoreConfig& config,
-                                 std::string* error);
+                                 const StoreConfig& config, std::string* error);
 
 }  // namespace cairn_ycsb
 

@@ -159,9 +159,9 @@ class LevelDbSession : public Session {
   }
   bool Write(std::string_view key, std::string_view value,
              std::string* error) override {
-    leveldb::Status s = db_->Put(leveldb::WriteOptions(),
-                                 {key.data(), key.size()},
-                                 {value.data(), value.size()});
+    leveldb::Status s =
+        db_->Put(leveldb::WriteOptions(), {key.data(), key.size()},
+                 {value.data(), value.size()});
     if (!s.ok()) *error = "leveldb put: " + s.ToString();
     return s.ok();
   }
@@ -200,8 +200,8 @@ std::unique_ptr<LevelDbHandle> OpenLevelDb(const std::string& dir,
   leveldb::Options o;
   o.create_if_missing = true;
   o.write_buffer_size = 4 << 20;
-  h->cache.reset(leveldb::NewLRUCache(std::max<uint64_t>(block_cache_bytes,
-                                                         8 << 20)));
+  h->cache.reset(
+      leveldb::NewLRUCache(std::max<uint64_t>(block_cache_bytes, 8 << 20)));
   h->filter.reset(leveldb::NewBloomFilterPolicy(10));
   o.block_cache = h->cache.get();
   o.filter_policy = h->filter.get();
@@ -254,9 +254,9 @@ class RocksDbSession : public Session {
   }
   bool Write(std::string_view key, std::string_view value,
              std::string* error) override {
-    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(),
-                                 {key.data(), key.size()},
-                                 {value.data(), value.size()});
+    rocksdb::Status s =
+        db_->Put(rocksdb::WriteOptions(), {key.data(), key.size()},
+                 {value.data(), value.size()});
     if (!s.ok()) *error = "rocksdb put: " + s.ToString();
     return s.ok();
   }
@@ -382,9 +382,8 @@ class LmdbSession : public Session {
   // One read transaction per session, reset after each read and renewed
   // before the next (the cheap way to read LMDB one key at a time).
   MDB_txn* ReadTxn(std::string* error) {
-    int rc = txn_ == nullptr
-                 ? mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_)
-                 : mdb_txn_renew(txn_);
+    int rc = txn_ == nullptr ? mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_)
+                             : mdb_txn_renew(txn_);
     if (rc != 0) {
       Fail("mdb read txn", rc, error);
       return nullptr;
@@ -449,8 +448,7 @@ std::unique_ptr<Store> OpenStore(const std::string& name,
   if (name == "leveldb") {
     auto h = OpenLevelDb(config.dir, config.cache_bytes, error);
     if (h == nullptr) return nullptr;
-    return std::make_unique<LevelDbYcsbStore>(std::move(h),
-                                              config.cache_bytes);
+    return std::make_unique<LevelDbYcsbStore>(std::move(h), config.cache_bytes);
   }
   if (name == "rocksdb") return RocksDbYcsbStore::Open(config, error);
   if (name == "lmdb") return LmdbYcsbStore::Open(config, error);

@@ -65,8 +65,8 @@ class Zipfian {
     const double uz = u * zetan_;
     if (uz < 1.0) return 0;
     if (uz < 1.0 + std::pow(0.5, theta_)) return 1;
-    const uint64_t v = static_cast<uint64_t>(
-        n_ * std::pow(eta_ * u - eta_ + 1, alpha_));
+    const uint64_t v =
+        static_cast<uint64_t>(n_ * std::pow(eta_ * u - eta_ + 1, alpha_));
     return v < n_ ? v : n_ - 1;
   }
 
@@ -88,12 +88,24 @@ struct Mix4 {  // proportions in percent
 
 inline bool WorkloadMix(char w, Mix4* m) {
   switch (w) {
-    case 'A': *m = {50, 50, 0, 0, 0}; return true;
-    case 'B': *m = {95, 5, 0, 0, 0}; return true;
-    case 'C': *m = {100, 0, 0, 0, 0}; return true;
-    case 'D': *m = {95, 0, 5, 0, 0}; return true;
-    case 'E': *m = {0, 0, 5, 95, 0}; return true;
-    case 'F': *m = {50, 0, 0, 0, 50}; return true;
+    case 'A':
+      *m = {50, 50, 0, 0, 0};
+      return true;
+    case 'B':
+      *m = {95, 5, 0, 0, 0};
+      return true;
+    case 'C':
+      *m = {100, 0, 0, 0, 0};
+      return true;
+    case 'D':
+      *m = {95, 0, 5, 0, 0};
+      return true;
+    case 'E':
+      *m = {0, 0, 5, 95, 0};
+      return true;
+    case 'F':
+      *m = {50, 0, 0, 0, 50};
+      return true;
   }
   return false;
 }
@@ -103,8 +115,12 @@ class OpStream {
  public:
   OpStream(char workload, bool zipfian, const Zipfian* zipf, uint64_t records,
            std::atomic<uint64_t>* inserted, uint64_t seed)
-      : workload_(workload), zipfian_(zipfian), zipf_(zipf),
-        records_(records), inserted_(inserted), rng_(seed) {
+      : workload_(workload),
+        zipfian_(zipfian),
+        zipf_(zipf),
+        records_(records),
+        inserted_(inserted),
+        rng_(seed) {
     WorkloadMix(workload, &mix_);
   }
 

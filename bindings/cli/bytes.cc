@@ -26,10 +26,18 @@ std::string Escape(std::string_view bytes) {
   out.reserve(bytes.size());
   for (unsigned char c : bytes) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c >= 0x20 && c < 0x7f) {
           out += static_cast<char>(c);
@@ -78,24 +86,34 @@ std::string Parse(const std::string& arg, BytesFormat format,
     }
     if (++i == arg.size()) Malformed(what, arg, "ends with a lone '\\'");
     switch (arg[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
+      case '\\':
+        out += '\\';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
       case 'x': {
         int hi = i + 1 < arg.size() ? HexValue(arg[i + 1]) : -1;
         int lo = i + 2 < arg.size() ? HexValue(arg[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
-          Malformed(what, arg, "\\x needs two hex digits (offset " +
-                                   std::to_string(i - 1) + ")");
+          Malformed(what, arg,
+                    "\\x needs two hex digits (offset " +
+                        std::to_string(i - 1) + ")");
         }
         out += static_cast<char>(hi << 4 | lo);
         i += 2;
         break;
       }
       default:
-        Malformed(what, arg, std::string("unknown escape '\\") + arg[i] +
-                                 "' (use \\\\, \\t, \\n, \\r or \\xNN)");
+        Malformed(what, arg,
+                  std::string("unknown escape '\\") + arg[i] +
+                      "' (use \\\\, \\t, \\n, \\r or \\xNN)");
     }
   }
   return out;

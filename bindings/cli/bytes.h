@@ -18,8 +18,7 @@ std::string Format(std::string_view bytes, BytesFormat format);
 
 // The bytes an argument stands for; throws CliError (usage) naming `what`
 // and the argument when it is malformed (a bad escape, odd-length hex).
-std::string Parse(const std::string& arg, BytesFormat format,
-                  const char* what);
+std::string Parse(const std::string& arg, BytesFormat format, const char* what);
 
 }  // namespace cairn::cli
 

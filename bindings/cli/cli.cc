@@ -6,13 +6,20 @@ namespace cairn::cli {
 
 int ExitCodeFor(cairn_status_t status) {
   switch (status) {
-    case CAIRN_OK: return kExitOk;
-    case CAIRN_NOT_FOUND: return kExitNotFound;
-    case CAIRN_INVALID_ARGUMENT: return kExitUsage;
-    case CAIRN_BUSY: return kExitBusy;
-    case CAIRN_CORRUPTION: return kExitCorruption;
-    case CAIRN_NOT_SUPPORTED: return kExitNotSupported;
-    default: return kExitError;
+    case CAIRN_OK:
+      return kExitOk;
+    case CAIRN_NOT_FOUND:
+      return kExitNotFound;
+    case CAIRN_INVALID_ARGUMENT:
+      return kExitUsage;
+    case CAIRN_BUSY:
+      return kExitBusy;
+    case CAIRN_CORRUPTION:
+      return kExitCorruption;
+    case CAIRN_NOT_SUPPORTED:
+      return kExitNotSupported;
+    default:
+      return kExitError;
   }
 }
 

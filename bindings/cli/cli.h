@@ -25,15 +25,15 @@ namespace cairn::cli {
 // may rely on them.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,        // any other failure (I/O, internal)
-  kExitUsage = 2,        // bad arguments: unknown subcommand, option, value
-  kExitNotFound = 3,     // missing key, database or property
-  kExitBusy = 4,         // the database is open in another process
-  kExitCorruption = 5,   // a damaged database or dump file; check found
-                         // problems
-  kExitRefused = 6,      // refused to overwrite or destroy without
-                         // --force / --yes
-  kExitNotSupported = 7, // not available in this library or build
+  kExitError = 1,         // any other failure (I/O, internal)
+  kExitUsage = 2,         // bad arguments: unknown subcommand, option, value
+  kExitNotFound = 3,      // missing key, database or property
+  kExitBusy = 4,          // the database is open in another process
+  kExitCorruption = 5,    // a damaged database or dump file; check found
+                          // problems
+  kExitRefused = 6,       // refused to overwrite or destroy without
+                          // --force / --yes
+  kExitNotSupported = 7,  // not available in this library or build
 };
 
 // The exit code for a failed C ABI call.

@@ -82,8 +82,7 @@ void AddAdminCommands(CLI::App& app, Globals& g) {
   }
   {
     auto* cmd = app.add_subcommand(
-        "destroy",
-        "Delete the database and its shared-memory cache segments");
+        "destroy", "Delete the database and its shared-memory cache segments");
     auto yes = std::make_shared<bool>(false);
     cmd->add_flag("-y,--yes", *yes, "Do not ask for confirmation");
     cmd->callback([&g, yes] {
@@ -93,9 +92,8 @@ void AddAdminCommands(CLI::App& app, Globals& g) {
       }
       if (!*yes) {
         if (!StdinIsTerminal()) {
-          throw CliError(kExitRefused,
-                         "refusing to destroy " + g.db_path +
-                             " without confirmation; give --yes");
+          throw CliError(kExitRefused, "refusing to destroy " + g.db_path +
+                                           " without confirmation; give --yes");
         }
         if (!Confirm("Destroy the database " + g.db_path +
                      " and its cache segments?")) {

@@ -88,8 +88,7 @@ class RangeIterator {
                                               upper->size(), &err),
             &err, "upper bound");
     }
-    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err,
-          "iterator");
+    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err, "iterator");
     reverse_ = r.reverse;
     if (reverse_) {
       cairn_iter_seek_to_last(it_);
@@ -151,9 +150,9 @@ void AddDataCommands(CLI::App& app, Globals& g) {
       char* value = nullptr;
       size_t len = 0;
       char* err = nullptr;
-      Check(cairn_get(db.get(), nullptr, k.data(), k.size(), &value, &len,
-                      &err),
-            &err, "key '" + Escape(k) + "'");
+      Check(
+          cairn_get(db.get(), nullptr, k.data(), k.size(), &value, &len, &err),
+          &err, "key '" + Escape(k) + "'");
       std::string v(value, len);
       cairn_free(value);
       if (*raw) {
@@ -185,15 +184,16 @@ void AddDataCommands(CLI::App& app, Globals& g) {
       cairn_writeoptions_t* wo = cairn_writeoptions_create();
       cairn_writeoptions_set_sync(wo, flags->first ? 1 : 0);
       char* err = nullptr;
-      cairn_status_t s = cairn_put(db.get(), wo, k.data(), k.size(), v.data(),
-                                   v.size(), &err);
+      cairn_status_t s =
+          cairn_put(db.get(), wo, k.data(), k.size(), v.data(), v.size(), &err);
       cairn_writeoptions_destroy(wo);
       Check(s, &err, "put '" + Escape(k) + "'");
     });
   }
   // ---- delete
   {
-    auto* cmd = app.add_subcommand("delete", "Delete keys (missing keys are fine)");
+    auto* cmd =
+        app.add_subcommand("delete", "Delete keys (missing keys are fine)");
     auto keys = std::make_shared<std::vector<std::string>>();
     auto out = std::make_shared<OutputFlags>();
     cmd->add_option("keys", *keys, "The keys")->required();

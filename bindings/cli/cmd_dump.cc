@@ -44,8 +44,7 @@ class RecordIterator {
     cairn_readoptions_set_snapshot(ro_.get(), snapshot);
     cairn_readoptions_set_include_deleted(ro_.get(), include_deleted ? 1 : 0);
     char* err = nullptr;
-    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err,
-          "iterator");
+    Check(cairn_iter_create(db.get(), ro_.get(), &it_, &err), &err, "iterator");
     cairn_iter_seek_to_first(it_);
   }
   ~RecordIterator() { cairn_iter_destroy(it_); }
@@ -119,8 +118,7 @@ void Dump(const Globals& g, const DumpArgs& a) {
     }
   }
   Progress progress("dump", total, terminal);
-  DumpWriter writer(out.f, name,
-                    a.include_deleted ? kDumpIncludesDeleted : 0);
+  DumpWriter writer(out.f, name, a.include_deleted ? kDumpIncludesDeleted : 0);
   RecordIterator it(db, snapshot, a.include_deleted);
   DumpRecord r;
   uint64_t deleted = 0;
@@ -157,8 +155,8 @@ struct LoadArgs {
 // (verify, then write), and a pipe cannot be re-read.
 FILE* SpoolStdin() {
   const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir && *dir ? dir : "/tmp") +
-                     "/cairn-load-XXXXXX";
+  std::string path =
+      std::string(dir && *dir ? dir : "/tmp") + "/cairn-load-XXXXXX";
   int fd = mkstemp(path.data());
   if (fd < 0) {
     throw CliError(kExitError, "cannot create a temporary file in " + path +
@@ -168,7 +166,8 @@ FILE* SpoolStdin() {
   FILE* f = fdopen(fd, "w+b");
   if (f == nullptr) {
     close(fd);
-    throw CliError(kExitError, std::string("spooling stdin: ") + strerror(errno));
+    throw CliError(kExitError,
+                   std::string("spooling stdin: ") + strerror(errno));
   }
   char buf[1 << 16];
   size_t n;
@@ -181,7 +180,8 @@ FILE* SpoolStdin() {
   }
   if (ferror(stdin)) {
     fclose(f);
-    throw CliError(kExitError, std::string("reading stdin: ") + strerror(errno));
+    throw CliError(kExitError,
+                   std::string("reading stdin: ") + strerror(errno));
   }
   rewind(f);
   return f;
@@ -221,7 +221,8 @@ void Load(const Globals& g, const LoadArgs& a) {
   if (!a.partial) {
     // Verify the whole file before touching (or creating) the database.
     DumpReader check(in.f, name);
-    while (check.Next(&r)) {}
+    while (check.Next(&r)) {
+    }
     total = check.records();
     rewind(in.f);
   }
@@ -245,14 +246,14 @@ void Load(const Globals& g, const LoadArgs& a) {
       char* err = nullptr;
       cairn_status_t s =
           r.kind == kDumpDelete
-              ? cairn_writebatch_delete_versioned(batch, r.key.data(),
-                                                  r.key.size(), r.hlc, r.node,
-                                                  &err)
+              ? cairn_writebatch_delete_versioned(
+                    batch, r.key.data(), r.key.size(), r.hlc, r.node, &err)
               : cairn_writebatch_put_versioned(
                     batch, r.key.data(), r.key.size(), r.value.data(),
                     r.value.size(), r.hlc, r.node, &err);
-      Check(s, &err, name + ": record " + std::to_string(reader.records()) +
-                        " (key '" + Escape(r.key) + "')");
+      Check(s, &err,
+            name + ": record " + std::to_string(reader.records()) + " (key '" +
+                Escape(r.key) + "')");
       bytes += r.key.size() + r.value.size();
       deleted += r.kind == kDumpDelete;
       if (cairn_writebatch_count(batch) >= kLoadBatchRecords ||
@@ -268,8 +269,8 @@ void Load(const Globals& g, const LoadArgs& a) {
     loaded += cairn_writebatch_count(batch);
     Flush(db, batch, &bytes);
     progress.Finish();
-    throw CliError(e.exit_code(), std::string(e.what()) + " (--partial: " +
-                                      std::to_string(loaded) +
+    throw CliError(e.exit_code(), std::string(e.what()) +
+                                      " (--partial: " + std::to_string(loaded) +
                                       " records before it were loaded)");
   }
   loaded += cairn_writebatch_count(batch);
@@ -298,8 +299,9 @@ void AddDumpCommands(CLI::App& app, Globals& g) {
   }
   {
     auto* cmd = app.add_subcommand(
-        "load", "Write a dump's records, with their versions, into a database "
-                "(created if missing)");
+        "load",
+        "Write a dump's records, with their versions, into a database "
+        "(created if missing)");
     auto a = std::make_shared<LoadArgs>();
     cmd->add_option("--input", a->input, "Dump file, or - for stdin")
         ->capture_default_str();

@@ -93,7 +93,8 @@ void PrintCache(const Json& c) {
          static_cast<unsigned long long>(t.value("items", uint64_t{0})));
   if (hits + misses > 0) {
     printf("hit ratio %.1f%% (%llu hits, %llu misses)\n",
-           100.0 * hits / (hits + misses), static_cast<unsigned long long>(hits),
+           100.0 * hits / (hits + misses),
+           static_cast<unsigned long long>(hits),
            static_cast<unsigned long long>(misses));
   } else {
     printf("hit ratio - (no lookups yet)\n");
@@ -124,9 +125,9 @@ void WaitForMigration(const Database& db, double timeout_s) {
     progress.set_total(moved + m.value("remaining_estimate", uint64_t{0}));
     progress.Update(moved);
     if (m.value("state", std::string()) != "migrating") break;
-    double waited = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (timeout_s > 0 && waited > timeout_s) {
       throw CliError(kExitError,
                      "the migration is still running after " +

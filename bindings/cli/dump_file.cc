@@ -13,8 +13,8 @@ namespace {
 
 constexpr char kMagic[8] = {'C', 'A', 'I', 'R', 'N', 'D', 'M', 'P'};
 constexpr size_t kHeaderSize = 24;
-constexpr size_t kFrameSize = 12;      // length u32 + checksum u64
-constexpr size_t kPayloadFixed = 17;   // kind + hlc + node + key_len
+constexpr size_t kFrameSize = 12;     // length u32 + checksum u64
+constexpr size_t kPayloadFixed = 17;  // kind + hlc + node + key_len
 // Larger than any record Cairn accepts (64 KiB keys, 64 MiB values by
 // default, configurable): a damaged length must not allocate gigabytes.
 constexpr uint32_t kMaxPayload = 1u << 30;
@@ -96,7 +96,8 @@ DumpReader::DumpReader(FILE* file, std::string name)
   if (memcmp(header.data(), kMagic, sizeof kMagic) != 0) {
     Damaged(0, "not a Cairn dump (bad magic)");
   }
-  if (GetU64(header.data() + 16) != Hash(std::string_view(header).substr(0, 16))) {
+  if (GetU64(header.data() + 16) !=
+      Hash(std::string_view(header).substr(0, 16))) {
     Damaged(0, "header checksum mismatch");
   }
   uint32_t format = GetU32(header.data() + 8);
@@ -110,10 +111,10 @@ DumpReader::DumpReader(FILE* file, std::string name)
 }
 
 void DumpReader::Damaged(uint64_t at, const std::string& why) const {
-  throw CliError(kExitCorruption,
-                 name_ + ": damaged dump: record " +
-                     std::to_string(records_ + 1) + " at offset " +
-                     std::to_string(at) + ": " + why);
+  throw CliError(kExitCorruption, name_ + ": damaged dump: record " +
+                                      std::to_string(records_ + 1) +
+                                      " at offset " + std::to_string(at) +
+                                      ": " + why);
 }
 
 bool DumpReader::ReadExactly(size_t n, std::string* out,
@@ -151,8 +152,8 @@ bool DumpReader::Next(DumpRecord* r) {
   uint8_t kind = static_cast<uint8_t>(p[0]);
   uint32_t key_len = GetU32(p + 13);
   if (key_len > length - kPayloadFixed) {
-    Damaged(at, "key length " + std::to_string(key_len) +
-                    " exceeds the record");
+    Damaged(at,
+            "key length " + std::to_string(key_len) + " exceeds the record");
   }
   if (kind == kDumpEnd) {
     if (key_len != 0 || length != kPayloadFixed + 8) {
@@ -179,7 +180,8 @@ bool DumpReader::Next(DumpRecord* r) {
   r->hlc = GetU64(p + 1);
   r->node = GetU32(p + 9);
   r->key.assign(p + kPayloadFixed, key_len);
-  r->value.assign(p + kPayloadFixed + key_len, length - kPayloadFixed - key_len);
+  r->value.assign(p + kPayloadFixed + key_len,
+                  length - kPayloadFixed - key_len);
   ++records_;
   return true;
 }

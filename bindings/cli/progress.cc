@@ -48,9 +48,9 @@ void Progress::Finish() {
 }
 
 void Progress::Draw(uint64_t done) {
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              start_)
-                    .count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
   double rate = secs > 0 ? done / secs : 0;
   std::string line = "\r" + label_;
   char buf[128];
@@ -58,8 +58,8 @@ void Progress::Draw(uint64_t done) {
     constexpr int kWidth = 24;
     uint64_t shown = std::min(done, total_);
     int filled = static_cast<int>(kWidth * shown / total_);
-    line += " [" + std::string(filled, '#') + std::string(kWidth - filled, '.') +
-            "]";
+    line += " [" + std::string(filled, '#') +
+            std::string(kWidth - filled, '.') + "]";
     snprintf(buf, sizeof buf, " %3d%%  %llu/%llu",
              static_cast<int>(100 * shown / total_),
              static_cast<unsigned long long>(done),

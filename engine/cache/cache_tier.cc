@@ -46,8 +46,8 @@ absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
     const TierOptions& options, const std::string& canonical_db_path,
     uint64_t sequence, leveldb::Logger* log) {
   if (options.instances == 0 || options.instances > ring::kMaxMembers) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "option cache.instances: must be 1..", ring::kMaxMembers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("option cache.instances: must be 1..", ring::kMaxMembers));
   }
   const uint64_t per_instance = options.capacity_bytes / options.instances;
   if (per_instance < kMinInstanceBytes) {
@@ -191,8 +191,8 @@ absl::Status CacheTier::OpenSlot(uint32_t id, uint64_t capacity,
 
 std::unique_ptr<CacheTier::Route> CacheTier::BuildRoute() const {
   auto route = std::make_unique<Route>();
-  auto instances = [this](const ring::Ring& ring)
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
+  auto instances = [this](const ring::Ring& ring) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                       change_mu_) {
     std::vector<ShmInstance*> out;
     for (const ring::Member& m : ring.members()) {
       auto it = slots_.find(m.id);
@@ -260,8 +260,9 @@ void CacheTier::Close(uint64_t sequence) {
     if (!slot->instance) continue;
     absl::Status s = slot->instance->MarkClean(sequence, layout_id);
     if (!s.ok()) {
-      InfoLog(log_, "cairn: cache instance %u left dirty (rebuilt at next "
-                    "open): %s",
+      InfoLog(log_,
+              "cairn: cache instance %u left dirty (rebuilt at next "
+              "open): %s",
               id, std::string(s.message()).c_str());
     }
   }
@@ -360,8 +361,7 @@ void CacheTier::Access::Fill(const FillHandle& h, std::string_view key,
 }
 
 void CacheTier::Access::Update(uint64_t hash, std::string_view key,
-                               std::string_view value,
-                               const Version& version) {
+                               std::string_view value, const Version& version) {
   ShmInstance* owner = route_->Owner(hash);
   // The previous owner first: it must never keep a copy older than this
   // write for a lazy move to bring back.

@@ -97,8 +97,8 @@ struct TierOptions {
 
 // Totals over the instances, for "cairn.stats".
 struct TierTotals {
-  uint64_t capacity_bytes = 0, used_bytes = 0, items = 0, hits = 0,
-           misses = 0, fills = 0, evictions = 0, expirations = 0;
+  uint64_t capacity_bytes = 0, used_bytes = 0, items = 0, hits = 0, misses = 0,
+           fills = 0, evictions = 0, expirations = 0;
 };
 
 class CacheTier {
@@ -115,7 +115,8 @@ class CacheTier {
       uint64_t sequence, leveldb::Logger* log);
 
   // Removes every segment of the database at `canonical_db_path`.
-  [[nodiscard]] static absl::Status RemoveSegments(const std::string& canonical_db_path);
+  [[nodiscard]] static absl::Status RemoveSegments(
+      const std::string& canonical_db_path);
 
   ~CacheTier();
 
@@ -152,8 +153,8 @@ class CacheTier {
                   const std::string_view* keys, ValueDest* values,
                   Version* versions, bool* hit);
     FillHandle BeginFill(uint64_t hash, std::string_view key);
-    void Fill(const FillHandle& h, std::string_view key,
-              std::string_view value, const Version& version);
+    void Fill(const FillHandle& h, std::string_view key, std::string_view value,
+              const Version& version);
     void Update(uint64_t hash, std::string_view key, std::string_view value,
                 const Version& version);
     void Invalidate(uint64_t hash, std::string_view key,
@@ -195,11 +196,10 @@ class CacheTier {
   // every instance with the instance's id, without counting hits or moving
   // anything. Holds off cache-instance changes meanwhile. `fn` returns false
   // to stop.
-  void ForEachItem(absl::FunctionRef<bool(uint32_t instance_id,
-                                          std::string_view key,
-                                          std::string_view value,
-                                          const Version& version)>
-                       fn);
+  void ForEachItem(
+      absl::FunctionRef<bool(uint32_t instance_id, std::string_view key,
+                             std::string_view value, const Version& version)>
+          fn);
   // The "cairn.cache" and "cairn.migration" properties.
   std::string PropertyJson() const;
   std::string MigrationJson() const;
@@ -216,13 +216,15 @@ class CacheTier {
             leveldb::Logger* log);
 
   // cache_tier.cc
-  [[nodiscard]] absl::Status OpenSlot(uint32_t id, uint64_t capacity, uint64_t layout_id,
-                        uint64_t sequence, bool fresh)
+  [[nodiscard]] absl::Status OpenSlot(uint32_t id, uint64_t capacity,
+                                      uint64_t layout_id, uint64_t sequence,
+                                      bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   std::unique_ptr<Route> BuildRoute() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
-  [[nodiscard]] absl::Status SaveLayout() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  [[nodiscard]] absl::Status SaveLayout()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
 
   // cache_tier_migration.cc
   [[nodiscard]] absl::Status BeginEpoch(ring::Ring next)
@@ -232,7 +234,8 @@ class CacheTier {
   // migration after the last. Returns items moved.
   uint64_t StepLocked(uint32_t max_buckets)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
-  [[nodiscard]] absl::Status FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
+  [[nodiscard]] absl::Status FinishLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   void EndMigration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_);
   // Walks `src`'s index buckets [begin, end) and moves to its current owner
   // every key whose owner `select` picks; adds the moves to *moved. Returns

@@ -45,23 +45,24 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
   SyncPoint("add:locked");
   // Queue behind a running migration; the checks below see the result.
   if (absl::Status s = FinishLocked(); !s.ok()) return s;
-  if (capacity_bytes < kMinInstanceBytes || capacity_bytes > kMaxInstanceBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cache instance capacity ", capacity_bytes,
-        " bytes is out of range: must be ", kMinInstanceBytes, "..",
-        kMaxInstanceBytes));
+  if (capacity_bytes < kMinInstanceBytes ||
+      capacity_bytes > kMaxInstanceBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cache instance capacity ", capacity_bytes,
+                     " bytes is out of range: must be ", kMinInstanceBytes,
+                     "..", kMaxInstanceBytes));
   }
   if (const uint64_t free = ShmBytesFree(); capacity_bytes > free) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cache instance capacity ", capacity_bytes,
-        " bytes is larger than the shared memory available (", free,
-        " bytes free in /dev/shm)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cache instance capacity ", capacity_bytes,
+                     " bytes is larger than the shared memory available (",
+                     free, " bytes free in /dev/shm)"));
   }
   if (layout_.current.members().size() >= ring::kMaxMembers) {
     // Not a resource the caller can free by waiting: the call is wrong.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the cache already has ", ring::kMaxMembers,
-        " instances, the most it can have"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the cache already has ", ring::kMaxMembers,
+                     " instances, the most it can have"));
   }
   const uint32_t id = layout_.next_id;
   auto drop = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(change_mu_) {
@@ -89,8 +90,8 @@ absl::StatusOr<uint32_t> CacheTier::AddInstance(uint64_t capacity_bytes) {
     drop();
     return s;
   }
-  InfoLog(log_, "cairn: cache instance %u added (%llu bytes): epoch %llu",
-          id, static_cast<unsigned long long>(capacity_bytes),
+  InfoLog(log_, "cairn: cache instance %u added (%llu bytes): epoch %llu", id,
+          static_cast<unsigned long long>(capacity_bytes),
           static_cast<unsigned long long>(layout_.epoch));
   return id;
 }
@@ -149,8 +150,8 @@ absl::StatusOr<uint64_t> CacheTier::Transfer(uint32_t from, uint32_t to) {
   uint64_t moved = 0;
   for (uint32_t b = 0; b < src->num_buckets();) {
     // A busy bucket ends the chunk early; the next round starts from it.
-    b = MoveWalk(src, b, b + 1024,
-                 [to](uint32_t owner) { return owner == to; }, &moved);
+    b = MoveWalk(
+        src, b, b + 1024, [to](uint32_t owner) { return owner == to; }, &moved);
     std::this_thread::yield();
   }
   moved_transfer_.fetch_add(moved);
@@ -170,9 +171,8 @@ bool CacheTier::WaitMigrationEnd(absl::Time deadline) {
   while (layout_.migrating() && !closed_) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
-    migration_ended_.WaitFor(
-        &change_mu_,
-        absl::ToChronoNanoseconds(std::min(left, absl::Seconds(3600))));
+    migration_ended_.WaitFor(&change_mu_, absl::ToChronoNanoseconds(std::min(
+                                              left, absl::Seconds(3600))));
   }
   return !layout_.migrating();
 }
@@ -205,8 +205,8 @@ absl::Status CacheTier::BeginEpoch(ring::Ring next) {
     moved_mover_ = before.progress.moved_mover;
     moved_transfer_ = before.progress.moved_transfer;
     return absl::Status(
-        s.code(), absl::StrCat("cannot save the new cache layout: ",
-                               s.message()));
+        s.code(),
+        absl::StrCat("cannot save the new cache layout: ", s.message()));
   }
   Publish();
   ResetMover();
@@ -404,8 +404,8 @@ uint64_t CacheTier::RemainingEstimate() const {
     if (k == cursor_source_ && inst.num_buckets() > 0) {
       left = 1.0 - static_cast<double>(cursor_bucket_) / inst.num_buckets();
     }
-    estimate += static_cast<double>(inst.Stats().items) * lost[p] / owned[p] *
-                left;
+    estimate +=
+        static_cast<double>(inst.Stats().items) * lost[p] / owned[p] * left;
   }
   return static_cast<uint64_t>(estimate);
 }

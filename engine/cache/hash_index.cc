@@ -35,8 +35,8 @@ uint32_t HashIndex::MatchTags(const Bucket& bk, uint8_t tag) {
   // is caught by the bucket's seqlock like any other.
   static_assert(offsetof(Bucket, tag) == 48 && kSlotsPerBucket == 11);
   const char* tags = reinterpret_cast<const char*>(&bk) + offsetof(Bucket, tag);
-  const uint64_t lo =
-      __atomic_load_n(reinterpret_cast<const uint64_t*>(tags), __ATOMIC_RELAXED);
+  const uint64_t lo = __atomic_load_n(reinterpret_cast<const uint64_t*>(tags),
+                                      __ATOMIC_RELAXED);
   const uint32_t hi = __atomic_load_n(
       reinterpret_cast<const uint32_t*>(tags + 8), __ATOMIC_RELAXED);
   const uint64_t ones = 0x0101010101010101ull * tag;
@@ -45,9 +45,7 @@ uint32_t HashIndex::MatchTags(const Bucket& bk, uint8_t tag) {
   return (ZeroBytes(lo ^ ones) | (high << 8)) & ((1u << kSlotsPerBucket) - 1);
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 HashIndex::HashIndex(char* base, const Geometry& geo)
     : base_(base),
@@ -178,8 +176,7 @@ absl::Status HashIndex::LockPair(const KeyLoc& loc, uint32_t timeout_ms,
     return s;
   }
   if (hi != lo) {
-    if (absl::Status s =
-            SeqLock::Lock(buckets_[hi].seq, timeout_ms, owner_pid);
+    if (absl::Status s = SeqLock::Lock(buckets_[hi].seq, timeout_ms, owner_pid);
         !s.ok()) {
       SeqLock::Unlock(buckets_[lo].seq);
       return s;
@@ -194,9 +191,9 @@ void HashIndex::UnlockPair(const KeyLoc& loc) const {
 }
 
 bool HashIndex::LoadSlot(uint32_t bucket, uint32_t slot, SlotRef* out) const {
-  const uint64_t item = uint64_t{buckets_[bucket].offset[slot].load(
-                            std::memory_order_relaxed)} *
-                        8;
+  const uint64_t item =
+      uint64_t{buckets_[bucket].offset[slot].load(std::memory_order_relaxed)} *
+      8;
   if (!PlausibleItem(item)) return false;
   out->bucket = bucket;
   out->slot = slot;
@@ -224,8 +221,7 @@ bool HashIndex::Find(const KeyLoc& loc, std::string_view key,
   return false;
 }
 
-bool HashIndex::FindItem(const KeyLoc& loc, uint64_t item,
-                         SlotRef* out) const {
+bool HashIndex::FindItem(const KeyLoc& loc, uint64_t item, SlotRef* out) const {
   const uint32_t order[2] = {loc.b1, loc.b2};
   for (int k = 0; k < (loc.b1 == loc.b2 ? 1 : 2); ++k) {
     const Bucket& bk = buckets_[order[k]];
@@ -290,8 +286,8 @@ bool HashIndex::Displace(const KeyLoc& loc, uint32_t* bucket,
         // Visible in `to` before it leaves `from`: readers see it in either
         // bucket, or (at worst) miss it once.
         const bool referenced = Referenced(ref);
-        Set(to, free_slot, buckets_[from].tag[i].load(std::memory_order_relaxed),
-            ref.item);
+        Set(to, free_slot,
+            buckets_[from].tag[i].load(std::memory_order_relaxed), ref.item);
         if (referenced) Touch(SlotRef{to, free_slot, ref.item, ref.meta});
         Clear(ref);
         *bucket = from;

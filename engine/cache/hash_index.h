@@ -81,7 +81,7 @@ class HashIndex {
   void Touch(const SlotRef& ref) const;
 
   [[nodiscard]] absl::Status LockPair(const KeyLoc& loc, uint32_t timeout_ms,
-                        pid_t owner_pid) const;
+                                      pid_t owner_pid) const;
   void UnlockPair(const KeyLoc& loc) const;
 
   // Under LockPair:

@@ -36,9 +36,10 @@ struct InstanceStats {
   uint64_t erases = 0;
 
   OpenReason open_reason = OpenReason::kCreated;
-  std::string open_detail;  // e.g. "rebuilt: dirty (previous owner pid 42 died)"
-  bool healthy = true;      // false after a lock timeout: serves only misses
-  std::string failure;      // why not healthy
+  std::string
+      open_detail;      // e.g. "rebuilt: dirty (previous owner pid 42 died)"
+  bool healthy = true;  // false after a lock timeout: serves only misses
+  std::string failure;  // why not healthy
 };
 
 }  // namespace cairn::cache

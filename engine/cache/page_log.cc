@@ -99,7 +99,8 @@ bool PageLog::BackUsedPages() {
   MutexLock lock(&mu_);
   for (uint32_t p = 0; p < geo_.num_pages; ++p) {
     if (pages_[p].state == static_cast<uint32_t>(PageState::kFree)) continue;
-    if (backer_ != nullptr && !backer_->BackData(PageBegin(p), geo_.page_size)) {
+    if (backer_ != nullptr &&
+        !backer_->BackData(PageBegin(p), geo_.page_size)) {
       return false;
     }
   }

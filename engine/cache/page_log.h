@@ -37,8 +37,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "engine/mutex.h"
 #include "engine/cache/segment_layout.h"
+#include "engine/mutex.h"
 
 namespace cairn::cache {
 

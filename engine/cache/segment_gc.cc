@@ -48,8 +48,8 @@ absl::StatusOr<ReclaimResult> ReclaimOrphanSegments(uint32_t max_examined) {
   std::vector<std::string> names;
   DIR* dir = opendir(kShmDir);
   if (dir == nullptr) {
-    return absl::UnavailableError(absl::StrFormat(
-        "cannot list %s: %s", kShmDir, std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrFormat("cannot list %s: %s", kShmDir, std::strerror(errno)));
   }
   while (dirent* e = readdir(dir)) {
     std::string_view n(e->d_name);
@@ -63,8 +63,7 @@ absl::StatusOr<ReclaimResult> ReclaimOrphanSegments(uint32_t max_examined) {
   ReclaimResult result;
   if (names.empty()) return result;
   const size_t start = std::random_device()() % names.size();
-  for (size_t i = 0; i < names.size() && result.examined < max_examined;
-       ++i) {
+  for (size_t i = 0; i < names.size() && result.examined < max_examined; ++i) {
     const std::string& name = names[(start + i) % names.size()];
     ++result.examined;
     if (IsOrphan(name) && ShmSegment::Remove(name).ok()) ++result.removed;

@@ -31,7 +31,8 @@ struct ReclaimResult {
 // Examines at most `max_examined` of the effective user's segments (from a
 // random starting point, so repeated bounded scans cover them all) and
 // removes the orphans. Unavailable if /dev/shm cannot be listed.
-[[nodiscard]] absl::StatusOr<ReclaimResult> ReclaimOrphanSegments(uint32_t max_examined);
+[[nodiscard]] absl::StatusOr<ReclaimResult> ReclaimOrphanSegments(
+    uint32_t max_examined);
 
 }  // namespace cairn::cache
 

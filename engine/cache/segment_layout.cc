@@ -47,9 +47,9 @@ uint64_t HeaderChecksum(const SegmentHeader& h) {
 
 absl::StatusOr<Geometry> ComputeGeometry(uint64_t capacity) {
   if (capacity < kMinCapacity || capacity > kMaxCapacity) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "cache capacity: expected %d..%d bytes, got %d", kMinCapacity,
-        kMaxCapacity, capacity));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("cache capacity: expected %d..%d bytes, got %d",
+                        kMinCapacity, kMaxCapacity, capacity));
   }
   Geometry g{};
   g.capacity = capacity;
@@ -62,9 +62,9 @@ absl::StatusOr<Geometry> ComputeGeometry(uint64_t capacity) {
   g.stripes_offset = g.index_offset + uint64_t{g.num_buckets} * sizeof(Bucket);
   g.pages_offset = g.stripes_offset + uint64_t{g.num_stripes} * sizeof(Stripe);
   const uint64_t rest = capacity - std::min(capacity, g.pages_offset);
-  g.page_size = static_cast<uint32_t>(std::clamp<uint64_t>(
-      std::bit_floor(std::max<uint64_t>(1, rest / 32)), kMinPageSize,
-      kMaxPageSize));
+  g.page_size = static_cast<uint32_t>(
+      std::clamp<uint64_t>(std::bit_floor(std::max<uint64_t>(1, rest / 32)),
+                           kMinPageSize, kMaxPageSize));
   uint64_t pages = rest / (g.page_size + sizeof(PageDesc));
   auto data_offset = [&](uint64_t n) {
     const uint64_t end = g.pages_offset + n * sizeof(PageDesc);

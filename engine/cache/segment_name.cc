@@ -61,7 +61,8 @@ std::vector<SegmentEntry> ListSegments(std::string_view canonical_db_path) {
   if (dir == nullptr) return out;
   while (dirent* e = readdir(dir)) {
     std::string_view name(e->d_name);
-    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) {
+    if (name.size() <= prefix.size() ||
+        name.substr(0, prefix.size()) != prefix) {
       continue;
     }
     std::string_view rest = name.substr(prefix.size());

@@ -151,8 +151,7 @@ bool ShmInstance::Write(WriteKind kind, std::string_view key,
     return false;
   }
   StoreItem(base_, span->offset, key, value, version, NowTicks());
-  const bool linked =
-      Link(kind, loc, key, version, token, span->offset, bytes);
+  const bool linked = Link(kind, loc, key, version, token, span->offset, bytes);
   log_->Unpin(span->page);
   counters_.Add(linked ? (kind == WriteKind::kFill ? kFills : kUpdates)
                        : rejected);
@@ -183,8 +182,8 @@ bool ShmInstance::Link(WriteKind kind, const KeyLoc& loc, std::string_view key,
   } else if (index_->Find(loc, key, &cur)) {
     const Version& old = cur.meta.version;
     const bool replace =
-        old < version || (kind == WriteKind::kFill && old == version &&
-                          Expired(cur.meta.time));
+        old < version ||
+        (kind == WriteKind::kFill && old == version && Expired(cur.meta.time));
     if (replace) {
       index_->Repoint(cur, item);
       header_->live_bytes.fetch_add(bytes, std::memory_order_relaxed);
@@ -303,8 +302,7 @@ bool ShmInstance::EvictPage(uint64_t begin, uint32_t used) {
 }
 
 void ShmInstance::ForEach(
-    absl::FunctionRef<bool(std::string_view, std::string_view,
-                           const Version&)>
+    absl::FunctionRef<bool(std::string_view, std::string_view, const Version&)>
         fn) const {
   // Skips a bucket that stays busy (as documented: concurrent writes may or
   // may not be seen); stops when `fn` does.
@@ -321,8 +319,7 @@ void ShmInstance::ForEach(
 
 uint32_t ShmInstance::ForEachInBuckets(
     uint32_t begin_bucket, uint32_t end_bucket,
-    absl::FunctionRef<bool(std::string_view, std::string_view,
-                           const Version&)>
+    absl::FunctionRef<bool(std::string_view, std::string_view, const Version&)>
         fn) const {
   struct Entry {
     std::string key, value;

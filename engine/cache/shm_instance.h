@@ -56,10 +56,10 @@
 #include "engine/cache/instance_config.h"
 #include "engine/cache/instance_stats.h"
 #include "engine/cache/page_log.h"
-#include "engine/mutex.h"
 #include "engine/cache/segment_layout.h"
 #include "engine/cache/segment_name.h"
 #include "engine/cache/sharded_counters.h"
+#include "engine/mutex.h"
 #include "engine/value_dest.h"
 #include "engine/version.h"
 
@@ -152,10 +152,10 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // callback runs without locks held; return false to stop. To move an item
   // to another instance: t = dst.BeginFill(k); dst.Fill(k, v, ver, t);
   // src.Erase(k, ver).
-  void ForEach(absl::FunctionRef<bool(std::string_view key,
-                                      std::string_view value,
-                                      const Version& version)>
-                   fn) const;
+  void ForEach(
+      absl::FunctionRef<bool(std::string_view key, std::string_view value,
+                             const Version& version)>
+          fn) const;
   // The same over index buckets [begin, end) only, so a walk can be done in
   // steps. Returns the first bucket not fully visited: `end` when every
   // bucket was (or the instance failed: it holds nothing usable), less when
@@ -163,11 +163,11 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // Together with SetDisplacement(false), a walk that reaches `end` has
   // seen every item that was in the instance when the walk began and is
   // still there.
-  uint32_t ForEachInBuckets(uint32_t begin, uint32_t end,
-                            absl::FunctionRef<bool(std::string_view key,
-                                                   std::string_view value,
-                                                   const Version& version)>
-                                fn) const;
+  uint32_t ForEachInBuckets(
+      uint32_t begin, uint32_t end,
+      absl::FunctionRef<bool(std::string_view key, std::string_view value,
+                             const Version& version)>
+          fn) const;
   uint32_t num_buckets() const { return geo_.num_buckets; }
 
   // Whether inserts may move another item to its alternate bucket to make
@@ -184,7 +184,8 @@ class ShmInstance : private PageLog::Evictor, private PageLog::Backer {
   // Open can reattach warm. No other call may run concurrently or later;
   // afterwards every Get misses and writes are ignored. FailedPrecondition
   // if the instance failed or a lock is held.
-  [[nodiscard]] absl::Status MarkClean(uint64_t sequence, uint64_t ring_epoch = 0);
+  [[nodiscard]] absl::Status MarkClean(uint64_t sequence,
+                                       uint64_t ring_epoch = 0);
 
   InstanceStats Stats() const;
   OpenReason open_reason() const { return open_reason_; }

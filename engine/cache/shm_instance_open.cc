@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "engine/cache/shm_instance.h"
 #include "engine/cache/shm_lock.h"
 #include "engine/cache/shm_segment.h"
@@ -157,8 +156,8 @@ absl::StatusOr<std::unique_ptr<ShmInstance>> ShmInstance::Open(
   if (!refused.empty()) {
     inst->open_reason_ = OpenReason::kRebuiltUntrusted;
     inst->open_detail_ =
-        absl::StrCat(std::string(OpenReasonName(OpenReason::kRebuiltUntrusted)), " (",
-                     refusals, ")");
+        absl::StrCat(std::string(OpenReasonName(OpenReason::kRebuiltUntrusted)),
+                     " (", refusals, ")");
   } else {
     inst->open_reason_ = rebuilt;
     inst->open_detail_ =
@@ -207,11 +206,10 @@ OpenReason ShmInstance::Examine(const ShmSegment& seg,
   }
   if (state != SegmentState::kClean) {
     const pid_t owner = h.owner_pid.load(std::memory_order_acquire);
-    *detail = absl::StrFormat(
-        "previous owner pid %d %s", owner,
-        owner == pid_              ? "is this process"
-        : ProcessAlive(owner)      ? "is still alive"
-                                   : "crashed");
+    *detail = absl::StrFormat("previous owner pid %d %s", owner,
+                              owner == pid_         ? "is this process"
+                              : ProcessAlive(owner) ? "is still alive"
+                                                    : "crashed");
     return OpenReason::kRebuiltDirty;
   }
   if (h.checksum != HeaderChecksum(h)) {
@@ -224,8 +222,8 @@ OpenReason ShmInstance::Examine(const ShmSegment& seg,
     return OpenReason::kRebuiltCapacityChanged;
   }
   if (seg.size() != h.geometry.capacity) {
-    *detail = absl::StrFormat("segment is %d bytes, header says %d",
-                              seg.size(), h.geometry.capacity);
+    *detail = absl::StrFormat("segment is %d bytes, header says %d", seg.size(),
+                              h.geometry.capacity);
     return OpenReason::kRebuiltForeign;
   }
   if (!(h.geometry == geo_)) {
@@ -238,7 +236,8 @@ OpenReason ShmInstance::Examine(const ShmSegment& seg,
   }
   if (config_.ttl_ms > 0) {
     const uint64_t now = config_.now_ms();
-    if (now < h.time_base_ms || (now - h.time_base_ms) / tick_ms_ >= (1u << 31)) {
+    if (now < h.time_base_ms ||
+        (now - h.time_base_ms) / tick_ms_ >= (1u << 31)) {
       *detail = "item times are not comparable with this clock";
       return OpenReason::kRebuiltTtlChanged;
     }
@@ -274,9 +273,9 @@ absl::Status ShmInstance::AdoptWarm(std::unique_ptr<ShmSegment> seg) {
   Bind(std::move(seg));
   if (absl::Status s = log_->Validate(); !s.ok()) return s;
   if (!log_->BackUsedPages()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "cache segment ", segment_->name(),
-        ": cannot back its pages in shared memory"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cache segment ", segment_->name(),
+                     ": cannot back its pages in shared memory"));
   }
   if (absl::Status s = ValidateIndex(); !s.ok()) return s;
   for (uint32_t c = 0; c < kNumCounters; ++c) {
@@ -309,9 +308,9 @@ absl::Status ShmInstance::ValidateIndex() const {
     }
   }
   if (items != header_->items.load(std::memory_order_relaxed)) {
-    return absl::DataLossError(absl::StrFormat(
-        "index holds %d items, header says %d", items,
-        header_->items.load(std::memory_order_relaxed)));
+    return absl::DataLossError(
+        absl::StrFormat("index holds %d items, header says %d", items,
+                        header_->items.load(std::memory_order_relaxed)));
   }
   return absl::OkStatus();
 }

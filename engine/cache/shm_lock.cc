@@ -21,8 +21,8 @@ absl::Status SeqLock::Lock(std::atomic<uint32_t>& word, uint32_t timeout_ms,
     if (TryLock(word)) return absl::OkStatus();
     CpuRelax();
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     for (int i = 0; i < 64; ++i) {
       if (TryLock(word)) return absl::OkStatus();
@@ -32,8 +32,7 @@ absl::Status SeqLock::Lock(std::atomic<uint32_t>& word, uint32_t timeout_ms,
   }
   return absl::DeadlineExceededError(absl::StrFormat(
       "cache bucket lock not released within %d ms (segment owner pid %d %s)",
-      timeout_ms, owner_pid,
-      ProcessAlive(owner_pid) ? "is alive" : "is dead"));
+      timeout_ms, owner_pid, ProcessAlive(owner_pid) ? "is alive" : "is dead"));
 }
 
 }  // namespace cairn::cache

@@ -54,8 +54,8 @@ class SeqLock {
 
   // Acquires, spinning then yielding; DeadlineExceeded after timeout_ms. The
   // message says whether `owner_pid` (the segment's recorded owner) is alive.
-  [[nodiscard]] static absl::Status Lock(std::atomic<uint32_t>& word, uint32_t timeout_ms,
-                           pid_t owner_pid);
+  [[nodiscard]] static absl::Status Lock(std::atomic<uint32_t>& word,
+                                         uint32_t timeout_ms, pid_t owner_pid);
 
   static void Unlock(std::atomic<uint32_t>& word) {
     word.store(word.load(std::memory_order_relaxed) + 1,

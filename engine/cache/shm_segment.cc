@@ -37,8 +37,8 @@ absl::Status Errno(int err, const std::string& name, std::string_view what) {
       return absl::PermissionDeniedError(
           absl::StrCat(msg, " (another user's name)"));
     case ELOOP:
-      return absl::PermissionDeniedError(absl::StrFormat(
-          "cache segment %s: refused: a symbolic link", name));
+      return absl::PermissionDeniedError(
+          absl::StrFormat("cache segment %s: refused: a symbolic link", name));
     case ENOSPC:
     case ENOMEM:
       return absl::ResourceExhaustedError(msg);
@@ -51,23 +51,23 @@ absl::Status Errno(int err, const std::string& name, std::string_view what) {
 // checks on the descriptor that it is ours. Returns the descriptor.
 absl::StatusOr<int> OpenTrusted(const std::string& name, int flags,
                                 struct stat* st) {
-  const int fd = open(PathOf(name).c_str(),
-                      flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  const int fd =
+      open(PathOf(name).c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Errno(errno, name, "open");
   absl::Status refused;
   if (fstat(fd, st) != 0) {
     refused = Errno(errno, name, "fstat");
   } else if (!S_ISREG(st->st_mode)) {
-    refused = absl::PermissionDeniedError(absl::StrFormat(
-        "cache segment %s: refused: not a regular file", name));
+    refused = absl::PermissionDeniedError(
+        absl::StrFormat("cache segment %s: refused: not a regular file", name));
   } else if (st->st_uid != geteuid()) {
-    refused = absl::PermissionDeniedError(absl::StrFormat(
-        "cache segment %s: refused: owned by uid %d, not %d", name,
-        st->st_uid, geteuid()));
+    refused = absl::PermissionDeniedError(
+        absl::StrFormat("cache segment %s: refused: owned by uid %d, not %d",
+                        name, st->st_uid, geteuid()));
   } else if ((st->st_mode & 07777) != 0600) {
-    refused = absl::FailedPreconditionError(absl::StrFormat(
-        "cache segment %s: refused: mode %04o, expected 0600", name,
-        st->st_mode & 07777));
+    refused = absl::FailedPreconditionError(
+        absl::StrFormat("cache segment %s: refused: mode %04o, expected 0600",
+                        name, st->st_mode & 07777));
   }
   if (!refused.ok()) {
     close(fd);
@@ -122,10 +122,9 @@ absl::Status ShmSegment::ReadTrusted(const std::string& name, void* buf,
 absl::StatusOr<std::unique_ptr<ShmSegment>> ShmSegment::Create(
     const std::string& name, uint64_t size, uint64_t reserve,
     const Hook& hook) {
-  const int fd =
-      open(PathOf(name).c_str(),
-           O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-           0600);
+  const int fd = open(
+      PathOf(name).c_str(),
+      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0) return Errno(errno, name, "create");
   std::unique_ptr<ShmSegment> seg(new ShmSegment(name, fd));
   seg->size_ = size;

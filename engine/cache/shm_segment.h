@@ -54,8 +54,9 @@ class ShmSegment {
   // Reads the first `n` bytes of an existing segment (without mapping it)
   // after the same checks as Attach, with the same errors; *size gets its
   // size. For scans of segments other processes may hold.
-  [[nodiscard]] static absl::Status ReadTrusted(const std::string& name, void* buf,
-                                  size_t n, uint64_t* size);
+  [[nodiscard]] static absl::Status ReadTrusted(const std::string& name,
+                                                void* buf, size_t n,
+                                                uint64_t* size);
 
   // Creates a new segment of `size` bytes, mode 0600, of which the first
   // `reserve` bytes are backed (zeroed). AlreadyExists if the name is taken
@@ -79,8 +80,9 @@ class ShmSegment {
   // so touching it can neither fault on /dev/shm being full nor take a page
   // fault on a hot path. Cheap for bytes already backed. `point` names the
   // hook point. ResourceExhausted if /dev/shm is full.
-  [[nodiscard]] absl::Status Back(uint64_t offset, uint64_t len, std::string_view point,
-                    const Hook& hook = nullptr);
+  [[nodiscard]] absl::Status Back(uint64_t offset, uint64_t len,
+                                  std::string_view point,
+                                  const Hook& hook = nullptr);
 
   char* base() const { return base_; }
   uint64_t size() const { return size_; }

@@ -123,10 +123,9 @@ absl::StatusOr<Layout> DecodeLayout(std::string_view in) {
   if (format != kFormat) return Malformed(absl::StrCat("format ", format));
   if (!r.Get(&layout.epoch) || !r.Get(&layout.base_capacity_bytes) ||
       !r.Get(&layout.base_instances) || !r.Get(&layout.next_id) ||
-      !r.Get(&has_previous) || !r.Get(&p.from_epoch) ||
-      !r.Get(&p.started_ms) || !r.Get(&p.finished_ms) ||
-      !r.Get(&p.moved_lazy) || !r.Get(&p.moved_mover) ||
-      !r.Get(&p.moved_transfer)) {
+      !r.Get(&has_previous) || !r.Get(&p.from_epoch) || !r.Get(&p.started_ms) ||
+      !r.Get(&p.finished_ms) || !r.Get(&p.moved_lazy) ||
+      !r.Get(&p.moved_mover) || !r.Get(&p.moved_transfer)) {
     return Malformed("truncated header");
   }
   if (has_previous > 1) return Malformed("bad previous-ring flag");
@@ -141,8 +140,8 @@ absl::StatusOr<Layout> DecodeLayout(std::string_view in) {
   if (r.left() != 0) return Malformed("trailing bytes");
   for (const Member& m : layout.current.members()) {
     if (m.id >= layout.next_id) {
-      return Malformed(absl::StrCat("instance id ", m.id, " >= next id ",
-                                    layout.next_id));
+      return Malformed(
+          absl::StrCat("instance id ", m.id, " >= next id ", layout.next_id));
     }
   }
   return layout;

@@ -24,9 +24,9 @@
 namespace cairn::ring {
 
 struct MigrationProgress {
-  uint64_t from_epoch = 0;   // the epoch being migrated away from
-  uint64_t started_ms = 0;   // wall clock, ms since the Unix epoch; 0: never
-  uint64_t finished_ms = 0;  // 0 while running
+  uint64_t from_epoch = 0;      // the epoch being migrated away from
+  uint64_t started_ms = 0;      // wall clock, ms since the Unix epoch; 0: never
+  uint64_t finished_ms = 0;     // 0 while running
   uint64_t moved_lazy = 0;      // taken from the previous owner on a miss
   uint64_t moved_mover = 0;     // moved by the background mover
   uint64_t moved_transfer = 0;  // moved by cairn_cache_transfer

@@ -49,7 +49,8 @@ std::vector<uint32_t> Quotas(const std::vector<Member>& members) {
   std::vector<uint32_t> quota(n, 0);
   if (n == 0) return quota;
   long double total = 0;
-  for (const Member& m : members) total += static_cast<long double>(m.capacity_bytes);
+  for (const Member& m : members)
+    total += static_cast<long double>(m.capacity_bytes);
   std::vector<long double> frac(n);
   uint32_t assigned = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -98,10 +99,9 @@ void Ring::Rebalance(const std::vector<Member>& members,
     if (mine.size() <= quota[i]) continue;
     const uint32_t id = members[i].id;
     const size_t give = mine.size() - quota[i];
-    std::nth_element(mine.begin(), mine.begin() + give, mine.end(),
-                     [id](uint32_t a, uint32_t b) {
-                       return Score(a, id) > Score(b, id);
-                     });
+    std::nth_element(
+        mine.begin(), mine.begin() + give, mine.end(),
+        [id](uint32_t a, uint32_t b) { return Score(a, id) > Score(b, id); });
     pool.insert(pool.end(), mine.begin(), mine.begin() + give);
     mine.erase(mine.begin(), mine.begin() + give);
   }
@@ -136,16 +136,15 @@ absl::StatusOr<Ring> Ring::FromParts(std::vector<Member> members,
   std::vector<uint32_t> counts(members.size(), 0);
   for (uint16_t owner : table) {
     if (owner >= members.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ring table names member ", owner, " of ",
-                       members.size()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ring table names member ", owner, " of ", members.size()));
     }
     ++counts[owner];
   }
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ring member ", members[i].id, " owns no bucket"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ring member ", members[i].id, " owns no bucket"));
     }
   }
   Ring ring;

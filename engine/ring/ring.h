@@ -42,16 +42,16 @@ class Ring {
   // Bucket of a key hash. Remixed so that the bits picking the bucket are
   // independent of those a cache instance uses for its own index.
   static uint32_t BucketOf(uint64_t key_hash) {
-    return static_cast<uint32_t>(((key_hash ^ (key_hash >> 31)) *
-                                  0x9e3779b97f4a7c15ull) >>
-                                 (64 - kBucketBits));
+    return static_cast<uint32_t>(
+        ((key_hash ^ (key_hash >> 31)) * 0x9e3779b97f4a7c15ull) >>
+        (64 - kBucketBits));
   }
 
   // A ring over `members` (1..kMaxMembers, distinct ids, capacity > 0).
   [[nodiscard]] static absl::StatusOr<Ring> Create(std::vector<Member> members);
   // A ring from persisted parts; validates everything (untrusted input).
-  [[nodiscard]] static absl::StatusOr<Ring> FromParts(std::vector<Member> members,
-                                        std::vector<uint16_t> table);
+  [[nodiscard]] static absl::StatusOr<Ring> FromParts(
+      std::vector<Member> members, std::vector<uint16_t> table);
 
   // The next ring after adding or removing one member, moving the least.
   [[nodiscard]] absl::StatusOr<Ring> WithAdded(const Member& member) const;
@@ -77,7 +77,7 @@ class Ring {
   // Names the table and members; equal rings have equal fingerprints.
   uint64_t Fingerprint() const;
 
- // An empty ring (no members): only to be assigned to. Lookups need a
+  // An empty ring (no members): only to be assigned to. Lookups need a
   // ring from Create, FromParts, WithAdded or WithRemoved.
   Ring() = default;
 

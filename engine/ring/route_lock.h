@@ -28,8 +28,8 @@ class ABSL_LOCKABLE RouteLock {
   RouteLock() {
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(
-        &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     for (Slot& s : slots_) pthread_rwlock_init(&s.lock, &attr);
     pthread_rwlockattr_destroy(&attr);
   }
@@ -52,7 +52,8 @@ class ABSL_LOCKABLE RouteLock {
     for (Slot& s : slots_) pthread_rwlock_wrlock(&s.lock);
   }
   void WriterUnlock() ABSL_UNLOCK_FUNCTION() {
-    for (int i = kSlots - 1; i >= 0; --i) pthread_rwlock_unlock(&slots_[i].lock);
+    for (int i = kSlots - 1; i >= 0; --i)
+      pthread_rwlock_unlock(&slots_[i].lock);
   }
 
  private:

@@ -42,8 +42,10 @@ Loaded Load(const void* anchor) {
     if (dir.empty() || !attempt(dir + kSoname)) attempt(kSoname);
   }
   if (handle == nullptr) {
-    out.error = "cairn: cannot load the Cairn library (set CAIRN_LIBRARY to "
-                "its path); tried:" + tried;
+    out.error =
+        "cairn: cannot load the Cairn library (set CAIRN_LIBRARY to "
+        "its path); tried:" +
+        tried;
     return out;
   }
   auto get_api =

@@ -28,10 +28,10 @@ struct Cursor : sqlite3_vtab_cursor {
   uint64_t generation = 0;         // the table's generation at `it`'s snapshot
   bool desc = false;
   bool eof = true;
-  bool started = false;  // a row has been produced since xFilter
-  std::string lower;     // inclusive
+  bool started = false;              // a row has been produced since xFilter
+  std::string lower;                 // inclusive
   std::optional<std::string> upper;  // exclusive
-  std::string key;       // the current row, stored form
+  std::string key;                   // the current row, stored form
   std::string value;
 
   const cairn_api_t* api() const { return table->api(); }
@@ -123,7 +123,8 @@ int Step(Cursor* c) {
     }
     const TxnOverlay::Entry* pending;
     if (!c->desc) {
-      pending = c->started ? txn.After(c->key, false) : txn.After(c->lower, true);
+      pending =
+          c->started ? txn.After(c->key, false) : txn.After(c->lower, true);
     } else if (c->started) {
       pending = txn.Before(c->key, false);
     } else {
@@ -135,10 +136,9 @@ int Step(Cursor* c) {
       c->eof = true;
       return SQLITE_OK;
     }
-    bool take_pending =
-        pending != nullptr &&
-        (!stored || (c->desc ? pending->first >= *stored
-                             : pending->first <= *stored));
+    bool take_pending = pending != nullptr &&
+                        (!stored || (c->desc ? pending->first >= *stored
+                                             : pending->first <= *stored));
     c->started = true;
     if (take_pending) {
       // The overlay shadows the store's row for the same key.
@@ -236,10 +236,11 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
   cairn_status_t s = api->readoptions_set_lower_bound(
       c->read_options, c->lower.data(), c->lower.size(), &msg);
   if (s == CAIRN_OK) {
-    s = c->upper ? api->readoptions_set_upper_bound(
-                       c->read_options, c->upper->data(), c->upper->size(), &msg)
-                 : api->readoptions_set_upper_bound(c->read_options, nullptr,
-                                                    0, &msg);
+    s = c->upper
+            ? api->readoptions_set_upper_bound(
+                  c->read_options, c->upper->data(), c->upper->size(), &msg)
+            : api->readoptions_set_upper_bound(c->read_options, nullptr, 0,
+                                               &msg);
   }
   if (s != CAIRN_OK) {
     SetError(c->table, "cairn: scan: " + TakeCairnMessage(api, s, msg));
@@ -322,11 +323,11 @@ int CursorColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int col) {
   std::optional<SqlValue> v =
       col == 0 ? DecodeKey(c->key) : DecodeValue(c->value);
   if (!v) {
-    std::string msg = std::string("cairn: store ") + c->table->path +
-                      " holds a malformed row " +
-                      (col == 0 ? "key" : "value") + " (" +
-                      std::to_string(col == 0 ? c->key.size() : c->value.size()) +
-                      " bytes); was it written by another program?";
+    std::string msg =
+        std::string("cairn: store ") + c->table->path +
+        " holds a malformed row " + (col == 0 ? "key" : "value") + " (" +
+        std::to_string(col == 0 ? c->key.size() : c->value.size()) +
+        " bytes); was it written by another program?";
     sqlite3_result_error(ctx, msg.c_str(), -1);
     sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
     return SQLITE_CORRUPT;

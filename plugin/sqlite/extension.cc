@@ -13,7 +13,6 @@
 #include <string>
 
 #include "engine/mutex.h"  // pthread-based, so TSan checks it
-
 #include "plugin/sqlite/cairn_lib.h"
 #include "plugin/sqlite/vtab.h"
 
@@ -59,9 +58,9 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_cairnsqlite_init(
     ConnectionRef conn = StateFor(db, cairn);
     // SQLite frees the module's reference when the connection closes or the
     // module is replaced (by loading the extension again).
-    int rc = sqlite3_create_module_v2(db, "cairn", &CairnModule(),
-                                      new ConnectionRef(conn),
-                                      DeleteConnectionRef);
+    int rc =
+        sqlite3_create_module_v2(db, "cairn", &CairnModule(),
+                                 new ConnectionRef(conn), DeleteConnectionRef);
     if (rc != SQLITE_OK) return rc;  // SQLite called the destructor
     rc = RegisterFunctions(db, conn);
     if (rc != SQLITE_OK) {

@@ -90,7 +90,8 @@ void PropertyFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     const char* table =
         TextArg(ctx, argv[0], "cairn_property(table, name): table");
     if (table == nullptr) return;
-    const char* name = TextArg(ctx, argv[1], "cairn_property(table, name): name");
+    const char* name =
+        TextArg(ctx, argv[1], "cairn_property(table, name): name");
     if (name != nullptr) Property(ctx, table, name);
   } catch (const std::bad_alloc&) {
     sqlite3_result_error_nomem(ctx);

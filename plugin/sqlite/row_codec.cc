@@ -114,11 +114,16 @@ std::string Successor(std::string_view key) {
 
 const char* SqlTypeName(SqlType type) {
   switch (type) {
-    case SqlType::kInteger: return "INTEGER";
-    case SqlType::kReal: return "REAL";
-    case SqlType::kText: return "TEXT";
-    case SqlType::kBlob: return "BLOB";
-    case SqlType::kNull: return "NULL";
+    case SqlType::kInteger:
+      return "INTEGER";
+    case SqlType::kReal:
+      return "REAL";
+    case SqlType::kText:
+      return "TEXT";
+    case SqlType::kBlob:
+      return "BLOB";
+    case SqlType::kNull:
+      return "NULL";
   }
   return "?";
 }

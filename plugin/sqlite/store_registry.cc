@@ -58,7 +58,8 @@ bool CheckFormat(Store* store, OpenMode mode, std::string* error) {
     return false;
   }
   if (s != CAIRN_NOT_FOUND) {
-    *error = "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
+    *error =
+        "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
     return false;
   }
   api->free_fn(msg);
@@ -66,7 +67,8 @@ bool CheckFormat(Store* store, OpenMode mode, std::string* error) {
   cairn_iterator_t* it = nullptr;
   s = api->iter_create(store->db, nullptr, &it, &msg);
   if (s != CAIRN_OK) {
-    *error = "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
+    *error =
+        "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
     return false;
   }
   api->iter_seek_to_first(it);
@@ -84,7 +86,8 @@ bool CheckFormat(Store* store, OpenMode mode, std::string* error) {
                kFormatValue.data(), kFormatValue.size(), &msg);
   api->writeoptions_destroy(wo);
   if (s != CAIRN_OK) {
-    *error = "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
+    *error =
+        "cairn: store " + store->path + ": " + TakeCairnMessage(api, s, msg);
     return false;
   }
   return true;
@@ -96,11 +99,11 @@ bool WantsErrorIfExists(const cairn_api_t* api, const TableArgs& args) {
     if (name != "error_if_exists") continue;
     cairn_options_t* opts = api->options_create();
     char* canonical = nullptr;
-    bool yes = api->options_set(opts, name.c_str(), value.c_str(), nullptr) ==
-                   CAIRN_OK &&
-               api->options_get(opts, name.c_str(), &canonical, nullptr) ==
-                   CAIRN_OK &&
-               std::string_view(canonical) == "true";
+    bool yes =
+        api->options_set(opts, name.c_str(), value.c_str(), nullptr) ==
+            CAIRN_OK &&
+        api->options_get(opts, name.c_str(), &canonical, nullptr) == CAIRN_OK &&
+        std::string_view(canonical) == "true";
     api->free_fn(canonical);
     api->options_destroy(opts);
     return yes;
@@ -144,7 +147,8 @@ std::unique_ptr<Store> Open(const cairn_api_t* api, const std::string& path,
   api->options_destroy(opts);
   if (s != CAIRN_OK) {
     *code = s;
-    *error = "cairn: opening store " + path + ": " + TakeCairnMessage(api, s, msg);
+    *error =
+        "cairn: opening store " + path + ": " + TakeCairnMessage(api, s, msg);
     return nullptr;
   }
   // A foreign store is the caller's mistake; read errors are rare here.
@@ -199,8 +203,9 @@ StoreRef AcquireStore(const cairn_api_t* api, const std::string& path,
   if (it != r.stores.end() && mode == OpenMode::kCreate &&
       WantsErrorIfExists(api, args)) {
     *code = CAIRN_INVALID_ARGUMENT;
-    *error = "cairn: opening store " + path + ": INVALID_ARGUMENT: " +
-             "database '" + path + "' already exists (error_if_exists is " +
+    *error = "cairn: opening store " + path +
+             ": INVALID_ARGUMENT: " + "database '" + path +
+             "' already exists (error_if_exists is " +
              "true; it is open in this process)";
     return StoreRef();
   }
@@ -232,7 +237,8 @@ bool DestroyStore(StoreRef* ref, std::string* error) {
   char* msg = nullptr;
   cairn_status_t s = api->destroy(path.c_str(), &msg);
   if (s != CAIRN_OK && s != CAIRN_NOT_FOUND) {
-    *error = "cairn: destroying store " + path + ": " + TakeCairnMessage(api, s, msg);
+    *error = "cairn: destroying store " + path + ": " +
+             TakeCairnMessage(api, s, msg);
     return false;
   }
   api->free_fn(msg);

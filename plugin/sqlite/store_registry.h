@@ -27,8 +27,8 @@ namespace cairn::sqlite {
 struct Store {
   const cairn_api_t* api = nullptr;
   cairn_db_t* db = nullptr;
-  std::string path;  // canonical
-  size_t max_key_size = 0;    // Cairn's limits on stored keys and values
+  std::string path;         // canonical
+  size_t max_key_size = 0;  // Cairn's limits on stored keys and values
   size_t max_value_size = 0;
   int refs = 0;
 };

@@ -43,7 +43,8 @@ bool Unquote(std::string_view in, std::string* out) {
 // The spellings Cairn's own boolean options accept.
 bool ParseBool(std::string_view v, bool* out) {
   std::string lower(v);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (auto t : {"1", "true", "on", "yes"}) {
     if (lower == t) return *out = true, true;
   }
@@ -55,8 +56,8 @@ bool ParseBool(std::string_view v, bool* out) {
 
 }  // namespace
 
-bool ParseNameValue(std::string_view arg, std::string* name,
-                    std::string* value, std::string* error) {
+bool ParseNameValue(std::string_view arg, std::string* name, std::string* value,
+                    std::string* error) {
   std::string_view trimmed = Trim(arg);
   // The name ends at the first '=' outside quotes.
   size_t eq = std::string_view::npos;

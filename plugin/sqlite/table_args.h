@@ -34,8 +34,8 @@ bool ParseTableArgs(const std::vector<std::string_view>& args, TableArgs* out,
                     std::string* error);
 
 // Parses one `name=value` argument (exposed for tests and the fuzzer).
-bool ParseNameValue(std::string_view arg, std::string* name,
-                    std::string* value, std::string* error);
+bool ParseNameValue(std::string_view arg, std::string* name, std::string* value,
+                    std::string* error);
 
 }  // namespace cairn::sqlite
 

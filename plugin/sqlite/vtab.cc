@@ -216,8 +216,8 @@ int ReadStore(CairnTable* table, std::string_view key,
   char* v = nullptr;
   size_t len = 0;
   char* msg = nullptr;
-  cairn_status_t s = api->get(table->store->db, options, key.data(),
-                              key.size(), &v, &len, &msg);
+  cairn_status_t s = api->get(table->store->db, options, key.data(), key.size(),
+                              &v, &len, &msg);
   if (s == CAIRN_OK) {
     value->emplace(v, len);
     api->free_fn(v);
@@ -239,13 +239,20 @@ void SetError(CairnTable* table, const std::string& message) {
 
 int SqliteCode(cairn_status_t status) {
   switch (status) {
-    case CAIRN_OK: return SQLITE_OK;
-    case CAIRN_NOT_FOUND: return SQLITE_CANTOPEN;
-    case CAIRN_IO_ERROR: return SQLITE_IOERR;
-    case CAIRN_CORRUPTION: return SQLITE_CORRUPT;
-    case CAIRN_BUSY: return SQLITE_BUSY;
-    case CAIRN_TIMEOUT: return SQLITE_BUSY;
-    case CAIRN_INTERNAL: return SQLITE_INTERNAL;
+    case CAIRN_OK:
+      return SQLITE_OK;
+    case CAIRN_NOT_FOUND:
+      return SQLITE_CANTOPEN;
+    case CAIRN_IO_ERROR:
+      return SQLITE_IOERR;
+    case CAIRN_CORRUPTION:
+      return SQLITE_CORRUPT;
+    case CAIRN_BUSY:
+      return SQLITE_BUSY;
+    case CAIRN_TIMEOUT:
+      return SQLITE_BUSY;
+    case CAIRN_INTERNAL:
+      return SQLITE_INTERNAL;
     case CAIRN_INVALID_ARGUMENT:
     case CAIRN_UNAVAILABLE:
     case CAIRN_NOT_SUPPORTED:

@@ -146,8 +146,8 @@ cairn_status_t WriteBatch(CairnTable* t, const Rows& rows, char** msg) {
   cairn_writebatch_t* batch = api->writebatch_create();
   cairn_status_t s = CAIRN_OK;
   for (const auto& [key, slot] : rows) {
-    s = slot ? api->writebatch_put(batch, key.data(), key.size(),
-                                   slot->data(), slot->size(), msg)
+    s = slot ? api->writebatch_put(batch, key.data(), key.size(), slot->data(),
+                                   slot->size(), msg)
              : api->writebatch_delete(batch, key.data(), key.size(), msg);
     if (s != CAIRN_OK) break;
   }
@@ -239,8 +239,7 @@ int Guarded(F&& f) {
 
 }  // namespace
 
-int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
-           sqlite3_int64*) {
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*) {
   return Guarded([&] {
     int rc = Unapply(AsTable(vtab));
     return rc != SQLITE_OK ? rc : DoUpdate(AsTable(vtab), argc, argv);

@@ -1,10 +1,11 @@
-/* basics_test: The library, its function table, options and opening. (harness.h). */
-#include "harness.h"
-
+/* basics_test: The library, its function table, options and opening.
+ * (harness.h). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static void TestApiTable(void) {
   cairn_get_api_fn get_api = loaded_get_api;
@@ -26,10 +27,10 @@ static void TestApiTable(void) {
     CheckCondition(api->struct_size == sizeof(cairn_api_t));
   }
 
-#define CHECK_ENTRY(field, symbol)                   \
-  do {                                               \
-    CheckCondition(api->field != NULL);              \
-    CheckCondition(dlsym(lib, #symbol) != NULL);     \
+#define CHECK_ENTRY(field, symbol)               \
+  do {                                           \
+    CheckCondition(api->field != NULL);          \
+    CheckCondition(dlsym(lib, #symbol) != NULL); \
   } while (0)
   CHECK_ENTRY(status_name, cairn_status_name);
   CHECK_ENTRY(free_fn, cairn_free);
@@ -104,20 +105,19 @@ static void TestApiTable(void) {
 
 static void TestLibrary(void) {
   static const char* const kNames[] = {
-      "OK",          "NOT_FOUND", "INVALID_ARGUMENT", "IO_ERROR",
-      "CORRUPTION",  "BUSY",      "UNAVAILABLE",      "TIMEOUT",
-      "NOT_SUPPORTED", "INTERNAL"};
+      "OK",   "NOT_FOUND",   "INVALID_ARGUMENT", "IO_ERROR",      "CORRUPTION",
+      "BUSY", "UNAVAILABLE", "TIMEOUT",          "NOT_SUPPORTED", "INTERNAL"};
   StartPhase("library");
   for (int s = CAIRN_OK; s <= CAIRN_INTERNAL; ++s) {
     const char* name = api->status_name((cairn_status_t)s);
     CheckCondition(name != NULL && strcmp(name, kNames[s]) == 0);
   }
-  CheckCondition(strcmp(api->status_name((cairn_status_t)10),
-                        "UNKNOWN_STATUS") == 0);
-  CheckCondition(strcmp(api->status_name((cairn_status_t)999),
-                        "UNKNOWN_STATUS") == 0);
-  CheckCondition(strcmp(api->status_name((cairn_status_t)-1),
-                        "UNKNOWN_STATUS") == 0);
+  CheckCondition(
+      strcmp(api->status_name((cairn_status_t)10), "UNKNOWN_STATUS") == 0);
+  CheckCondition(
+      strcmp(api->status_name((cairn_status_t)999), "UNKNOWN_STATUS") == 0);
+  CheckCondition(
+      strcmp(api->status_name((cairn_status_t)-1), "UNKNOWN_STATUS") == 0);
 
   CheckCondition(api->abi_major() == CAIRN_ABI_MAJOR);
   CheckCondition(api->abi_minor_fn() == api->abi_minor);
@@ -184,8 +184,8 @@ static void TestOptions(void) {
                  api->options_set(options, "write_buffer_size", "12abc", &err),
                  &err, "write_buffer_size", "12abc");
   CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
-                 api->options_set(options, "write_buffer_size", "", &err),
-                 &err, "write_buffer_size", NULL);
+                 api->options_set(options, "write_buffer_size", "", &err), &err,
+                 "write_buffer_size", NULL);
   CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
                  api->options_set(options, "create_if_missing", "maybe", &err),
                  &err, "create_if_missing", "maybe");
@@ -211,15 +211,13 @@ static void TestOptions(void) {
   CheckStatus(CAIRN_INVALID_ARGUMENT,
               api->options_set(options, NULL, "true", &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->options_set(options, "create_if_missing", NULL, &err),
-              &err);
+              api->options_set(options, "create_if_missing", NULL, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
               api->options_get(NULL, "create_if_missing", &value, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
               api->options_get(options, NULL, &value, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->options_get(options, "create_if_missing", NULL, &err),
-              &err);
+              api->options_get(options, "create_if_missing", NULL, &err), &err);
   CheckCondition(value == NULL);
 
   api->options_destroy(options);
@@ -257,10 +255,10 @@ static void TestOpenMissing(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"api_table", TestApiTable},
-    {"library", TestLibrary},
-    {"options", TestOptions},
-    {"open_missing", TestOpenMissing},
+      {"api_table", TestApiTable},
+      {"library", TestLibrary},
+      {"options", TestOptions},
+      {"open_missing", TestOpenMissing},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

@@ -1,10 +1,11 @@
-/* cache_props_test: Properties, cache instances and orphan reclaim. (harness.h). */
-#include "harness.h"
-
+/* cache_props_test: Properties, cache instances and orphan reclaim.
+ * (harness.h). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static int LooksLikeJsonObject(const char* s) {
   size_t n = strlen(s);
@@ -47,8 +48,8 @@ static void TestCacheInstances(void) {
   value = NULL;
 
   CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
-                 api->cache_add_instance(db, 0, &id, &err), &err,
-                 "capacity", "out of range");
+                 api->cache_add_instance(db, 0, &id, &err), &err, "capacity",
+                 "out of range");
   CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
                  api->cache_add_instance(db, UINT64_MAX, &id, &err), &err,
                  "capacity", NULL);
@@ -200,10 +201,10 @@ static void TestCheck(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"cache_instances", TestCacheInstances},
-    {"properties", TestProperties},
-    {"gc_segments", TestGcSegments},
-    {"check", TestCheck},
+      {"cache_instances", TestCacheInstances},
+      {"properties", TestProperties},
+      {"gc_segments", TestGcSegments},
+      {"check", TestCheck},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

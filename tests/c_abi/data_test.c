@@ -1,10 +1,10 @@
 /* data_test: Point operations, limits and write batches. (harness.h). */
-#include "harness.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static void TestPointOperations(void) {
   char* err = NULL;
@@ -124,8 +124,8 @@ static void TestPointOperations(void) {
                 api->get(db, NULL, "synced", 6, NULL, &len, &err), &err);
     CheckStatus(CAIRN_INVALID_ARGUMENT,
                 api->get(db, NULL, "synced", 6, &value, NULL, &err), &err);
-    CheckStatus(CAIRN_INVALID_ARGUMENT,
-                api->put(db, NULL, "", 0, "v", 1, &err), &err);
+    CheckStatus(CAIRN_INVALID_ARGUMENT, api->put(db, NULL, "", 0, "v", 1, &err),
+                &err);
     CheckStatus(CAIRN_INVALID_ARGUMENT, api->del(db, NULL, "", 0, &err), &err);
     CheckStatus(CAIRN_INVALID_ARGUMENT,
                 api->put(db, NULL, NULL, 0, "v", 1, &err), &err);
@@ -139,8 +139,7 @@ static void TestPointOperations(void) {
     size_t len = 0;
     CheckCondition(api->put(db, NULL, "m", 1, "v", 1, &kept) == CAIRN_OK);
     CheckCondition(kept == marker);
-    CheckCondition(api->get(db, NULL, "m", 1, &value, &len, &kept) ==
-                   CAIRN_OK);
+    CheckCondition(api->get(db, NULL, "m", 1, &value, &len, &kept) == CAIRN_OK);
     CheckCondition(kept == marker);
     api->free_fn(value);
     CheckCondition(api->del(db, NULL, "m", 1, &kept) == CAIRN_OK);
@@ -153,7 +152,6 @@ static void TestPointOperations(void) {
 }
 
 /* Counts the keys an iterator over the whole database shows. */
-
 
 static void TestLimits(void) {
   char* err = NULL;
@@ -173,8 +171,8 @@ static void TestLimits(void) {
   api->options_destroy(options); /* the database keeps its own copy */
 
   CheckOk(api->put(db, NULL, k16, 16, "v", 1, &err), &err);
-  CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->put(db, NULL, k17, 17, "v", 1, &err), &err);
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->put(db, NULL, k17, 17, "v", 1, &err),
+              &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT, api->del(db, NULL, k17, 17, &err), &err);
   CheckOk(api->put(db, NULL, "v8", 2, "12345678", 8, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
@@ -304,8 +302,7 @@ static void TestWriteBatch(void) {
   CheckStatus(CAIRN_INVALID_ARGUMENT, api->write(db, NULL, NULL, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT, api->write(NULL, NULL, batch, &err),
               &err);
-  CheckCondition(api->writebatch_put(batch, "g", 1, "6", 1, NULL) ==
-                 CAIRN_OK);
+  CheckCondition(api->writebatch_put(batch, "g", 1, "6", 1, NULL) == CAIRN_OK);
   CheckCondition(api->write(db, NULL, batch, NULL) == CAIRN_OK);
   CheckGet(db, NULL, "g", "6");
 
@@ -315,9 +312,9 @@ static void TestWriteBatch(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"put_get_delete", TestPointOperations},
-    {"limits", TestLimits},
-    {"writebatch", TestWriteBatch},
+      {"put_get_delete", TestPointOperations},
+      {"limits", TestLimits},
+      {"writebatch", TestWriteBatch},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

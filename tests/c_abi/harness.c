@@ -39,14 +39,13 @@ void Fail(const char* file, int line, const char* what) {
   exit(1);
 }
 
-
 /* Checks that `got` is `expected`. On CAIRN_OK the message must be untouched
  * (still NULL). On any other status a non-empty message must have been
  * written; it must contain `want1` and `want2` when they are not NULL. The
  * message is then freed with the table's free and *errp reset to NULL. */
 void CheckStatusAt(const char* file, int line, cairn_status_t expected,
-                          cairn_status_t got, char** errp, const char* want1,
-                          const char* want2) {
+                   cairn_status_t got, char** errp, const char* want1,
+                   const char* want2) {
   char what[1024];
   ++checks;
   if (got != expected) {
@@ -78,7 +77,6 @@ void CheckStatusAt(const char* file, int line, cairn_status_t expected,
   *errp = NULL;
 }
 
-
 /* ---- Helpers ----------------------------------------------------------- */
 
 char* Strdup(const char* s) {
@@ -99,9 +97,8 @@ void Scribble(char* s) {
 size_t Len(const char* s) { return s != NULL ? strlen(s) : 0; }
 
 void CheckGetAt(const char* file, int line, cairn_db_t* db,
-                       const cairn_readoptions_t* ro, const char* key,
-                       size_t keylen, const char* expected,
-                       size_t expected_len) {
+                const cairn_readoptions_t* ro, const char* key, size_t keylen,
+                const char* expected, size_t expected_len) {
   char* err = NULL;
   char* value = (char*)"sentinel";
   size_t valuelen = 12345;
@@ -119,9 +116,11 @@ void CheckGetAt(const char* file, int line, cairn_db_t* db,
   if (value == NULL) Fail(file, line, "CAIRN_OK with a NULL value");
   if (valuelen != expected_len || memcmp(value, expected, valuelen) != 0) {
     char what[512];
-    snprintf(what, sizeof what, "value of '%.*s' is '%.*s' (%zu bytes), "
-             "expected '%.*s' (%zu bytes)", (int)keylen, key, (int)valuelen,
-             value, valuelen, (int)expected_len, expected, expected_len);
+    snprintf(what, sizeof what,
+             "value of '%.*s' is '%.*s' (%zu bytes), "
+             "expected '%.*s' (%zu bytes)",
+             (int)keylen, key, (int)valuelen, value, valuelen,
+             (int)expected_len, expected, expected_len);
     Fail(file, line, what);
   }
   api->free_fn(value);
@@ -143,7 +142,7 @@ void Del(cairn_db_t* db, const char* key) {
 /* Checks where an iterator stands: at `key` with `value` (value NULL: not
  * checked), or not valid when `key` is NULL. */
 void CheckIterAt(const char* file, int line, cairn_iterator_t* it,
-                        const char* key, const char* value) {
+                 const char* key, const char* value) {
   char what[512];
   size_t klen = 999, vlen = 999;
   const char* k = api->iter_key(it, &klen);
@@ -177,7 +176,6 @@ void CheckIterAt(const char* file, int line, cairn_iterator_t* it,
   }
 }
 
-
 /* Walks the iterator from its current position with next (step > 0) or prev
  * and returns the keys it saw, joined by ',' (static buffer). */
 const char* Walk(cairn_iterator_t* it, int step) {
@@ -196,7 +194,6 @@ const char* Walk(cairn_iterator_t* it, int step) {
   }
   return out;
 }
-
 
 void MakePath(char* out, size_t size, const char* name) {
   int n = snprintf(out, size, "%s/%s", base_dir, name);
@@ -257,7 +254,6 @@ void CleanupBaseDir(void) {
   }
   base_dir[0] = '\0';
 }
-
 
 cairn_get_api_fn loaded_get_api;
 void* loaded_lib;

@@ -1,10 +1,10 @@
 /* iterators_test: Iterators and snapshots. (harness.h). */
-#include "harness.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static void TestIterators(void) {
   char* err = NULL;
@@ -292,8 +292,8 @@ static void TestSnapshots(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"iterators", TestIterators},
-    {"snapshots", TestSnapshots},
+      {"iterators", TestIterators},
+      {"snapshots", TestSnapshots},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

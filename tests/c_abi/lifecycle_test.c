@@ -1,10 +1,11 @@
-/* lifecycle_test: Handles that outlive close, ownership of a directory, threads. (harness.h). */
-#include "harness.h"
-
+/* lifecycle_test: Handles that outlive close, ownership of a directory,
+ * threads. (harness.h). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static void TestCloseWithOpenHandles(void) {
   char* err = NULL;
@@ -152,13 +153,15 @@ typedef struct {
   char failure[512];
 } Worker;
 
-#define WorkerCheck(w, cond)                                          \
-  do {                                                                \
-    ++(w)->checks;                                                    \
-    if (!(cond) && (w)->failure[0] == '\0') {                         \
-      snprintf((w)->failure, sizeof (w)->failure, "%s:%d: thread %d: " \
-               "%s", __FILE__, __LINE__, (w)->id, #cond);             \
-    }                                                                 \
+#define WorkerCheck(w, cond)                        \
+  do {                                              \
+    ++(w)->checks;                                  \
+    if (!(cond) && (w)->failure[0] == '\0') {       \
+      snprintf((w)->failure, sizeof(w)->failure,    \
+               "%s:%d: thread %d: "                 \
+               "%s",                                \
+               __FILE__, __LINE__, (w)->id, #cond); \
+    }                                               \
   } while (0)
 
 /* Records the first unexpected status of a worker, freeing its message. */
@@ -167,8 +170,8 @@ static int WorkerStatus(Worker* w, int line, cairn_status_t expected,
   ++w->checks;
   if (got != expected && w->failure[0] == '\0') {
     snprintf(w->failure, sizeof w->failure,
-             "%s:%d: thread %d: expected %s, got %s: %s", __FILE__, line,
-             w->id, api->status_name(expected), api->status_name(got),
+             "%s:%d: thread %d: expected %s, got %s: %s", __FILE__, line, w->id,
+             api->status_name(expected), api->status_name(got),
              *err != NULL ? *err : "(no message)");
   }
   api->free_fn(*err);
@@ -186,10 +189,10 @@ static void* RunWorker(void* arg) {
     snprintf(key, sizeof key, "t%d-%04d", w->id, i);
     snprintf(value, sizeof value, "v%d-%d", w->id, i);
     if (i % 2 == 0) {
-      WorkerStatus(w, __LINE__, CAIRN_OK,
-                   api->put(w->db, NULL, key, strlen(key), value,
-                            strlen(value), &err),
-                   &err);
+      WorkerStatus(
+          w, __LINE__, CAIRN_OK,
+          api->put(w->db, NULL, key, strlen(key), value, strlen(value), &err),
+          &err);
     } else {
       WorkerStatus(w, __LINE__, CAIRN_OK,
                    api->writebatch_put(batch, key, strlen(key), value,
@@ -203,16 +206,16 @@ static void* RunWorker(void* arg) {
     }
     /* Everyone overwrites the shared keys; the snapshot must not see it. */
     snprintf(key, sizeof key, "shared-%03d", i % kSharedKeys);
-    WorkerStatus(w, __LINE__, CAIRN_OK,
-                 api->put(w->db, NULL, key, strlen(key), value, strlen(value),
-                          &err),
-                 &err);
+    WorkerStatus(
+        w, __LINE__, CAIRN_OK,
+        api->put(w->db, NULL, key, strlen(key), value, strlen(value), &err),
+        &err);
     char* got = NULL;
     size_t len = 0;
-    if (WorkerStatus(w, __LINE__, CAIRN_OK,
-                     api->get(w->db, w->snapshot_ro, key, strlen(key), &got,
-                              &len, &err),
-                     &err)) {
+    if (WorkerStatus(
+            w, __LINE__, CAIRN_OK,
+            api->get(w->db, w->snapshot_ro, key, strlen(key), &got, &len, &err),
+            &err)) {
       WorkerCheck(w, len == 4 && memcmp(got, "base", 4) == 0);
     }
     api->free_fn(got);
@@ -241,20 +244,17 @@ static void* RunWorker(void* arg) {
   cairn_readoptions_t* ro = api->readoptions_create();
   char upper[16];
   snprintf(upper, sizeof upper, "t%d.", w->id); /* '.' follows '-' */
+  WorkerStatus(
+      w, __LINE__, CAIRN_OK,
+      api->readoptions_set_lower_bound(ro, prefix, strlen(prefix), &err), &err);
   WorkerStatus(w, __LINE__, CAIRN_OK,
-               api->readoptions_set_lower_bound(ro, prefix, strlen(prefix),
-                                                &err),
-               &err);
-  WorkerStatus(w, __LINE__, CAIRN_OK,
-               api->readoptions_set_upper_bound(ro, upper, strlen(upper),
-                                                &err),
+               api->readoptions_set_upper_bound(ro, upper, strlen(upper), &err),
                &err);
   cairn_iterator_t* it = NULL;
   if (WorkerStatus(w, __LINE__, CAIRN_OK,
                    api->iter_create(w->db, ro, &it, &err), &err)) {
     int n = 0, expected = 0;
-    for (api->iter_seek_to_first(it); api->iter_valid(it);
-         api->iter_next(it)) {
+    for (api->iter_seek_to_first(it); api->iter_valid(it); api->iter_next(it)) {
       while (expected % 3 == 0) ++expected;
       size_t klen = 0;
       const char* k = api->iter_key(it, &klen);
@@ -292,8 +292,8 @@ static void TestThreads(void) {
     workers[t].db = db;
     workers[t].snapshot_ro = ro;
     workers[t].id = t;
-    CheckCondition(pthread_create(&threads[t], NULL, RunWorker,
-                                  &workers[t]) == 0);
+    CheckCondition(pthread_create(&threads[t], NULL, RunWorker, &workers[t]) ==
+                   0);
   }
   for (int t = 0; t < kThreads; ++t) {
     CheckCondition(pthread_join(threads[t], NULL) == 0);
@@ -315,9 +315,9 @@ static void TestThreads(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"close_with_open_handles", TestCloseWithOpenHandles},
-    {"ownership", TestOwnership},
-    {"threads", TestThreads},
+      {"close_with_open_handles", TestCloseWithOpenHandles},
+      {"ownership", TestOwnership},
+      {"threads", TestThreads},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

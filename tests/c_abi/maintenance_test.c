@@ -1,9 +1,9 @@
 /* maintenance_test: the ABI 1.2 calls (harness.h) — compaction and size
  * estimates, repair of a database that lost its manifest (refused while it
  * is open), and appending write batches and measuring them. */
-#include "harness.h"
-
 #include <dlfcn.h>
+
+#include "harness.h"
 
 static void Key(char* out, int i) { snprintf(out, 16, "k%05d", i); }
 
@@ -92,20 +92,19 @@ static void TestCompactAndSizes(void) {
               api->compact_range(NULL, NULL, 0, NULL, 0, &err), &err);
   CheckOk(api->approximate_sizes(db, 0, NULL, NULL, NULL, NULL, NULL, &err),
           &err);
-  CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->approximate_sizes(db, 1, NULL, NULL, NULL, NULL, sizes, &err),
-              &err);
+  CheckStatus(
+      CAIRN_INVALID_ARGUMENT,
+      api->approximate_sizes(db, 1, NULL, NULL, NULL, NULL, sizes, &err), &err);
   const char* nul[1] = {NULL};
   const char* one[1] = {"a"};
   size_t len1[1] = {1};
-  CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
-                 api->approximate_sizes(db, 1, nul, len1, one, len1, sizes,
-                                        &err),
-                 &err, "range 0", NULL);
-  CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->approximate_sizes(NULL, 1, one, len1, one, len1, sizes,
-                                     &err),
-              &err);
+  CheckStatusMsg(
+      CAIRN_INVALID_ARGUMENT,
+      api->approximate_sizes(db, 1, nul, len1, one, len1, sizes, &err), &err,
+      "range 0", NULL);
+  CheckStatus(
+      CAIRN_INVALID_ARGUMENT,
+      api->approximate_sizes(NULL, 1, one, len1, one, len1, sizes, &err), &err);
   api->close(db);
 }
 
@@ -178,10 +177,10 @@ static void TestBatchAppend(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"api_table_1_2", TestTable},
-    {"compact_and_sizes", TestCompactAndSizes},
-    {"repair", TestRepair},
-    {"batch_append", TestBatchAppend},
+      {"api_table_1_2", TestTable},
+      {"compact_and_sizes", TestCompactAndSizes},
+      {"repair", TestRepair},
+      {"batch_append", TestBatchAppend},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

@@ -16,8 +16,7 @@ static void TestGetInto(void) {
   for (int pass = 0; pass < 2; ++pass) { /* a fill, then a hit */
     memset(buf, '#', sizeof buf);
     len = 0;
-    CheckOk(api->get_into(db, NULL, "k", 1, buf, sizeof buf, &len, &err),
-            &err);
+    CheckOk(api->get_into(db, NULL, "k", 1, buf, sizeof buf, &len, &err), &err);
     CheckCondition(len == 5 && memcmp(buf, "hello", 5) == 0);
     CheckCondition(buf[5] == '#'); /* nothing written past the value */
     /* Too small: the length, and a prefix. */
@@ -51,8 +50,7 @@ static void TestGetInto(void) {
     api->readoptions_set_snapshot(ro, snap);
     CheckOk(api->get_into(db, ro, "k", 1, buf, sizeof buf, &len, &err), &err);
     CheckCondition(len == 5 && memcmp(buf, "hello", 5) == 0);
-    CheckOk(api->get_into(db, NULL, "k", 1, buf, sizeof buf, &len, &err),
-            &err);
+    CheckOk(api->get_into(db, NULL, "k", 1, buf, sizeof buf, &len, &err), &err);
     CheckCondition(len == 6 && memcmp(buf, "world!", 6) == 0);
     api->readoptions_destroy(ro);
     api->snapshot_release(snap);
@@ -90,8 +88,7 @@ static void TestMultiGet(void) {
       lens[i] = 999;
       sts[i] = CAIRN_INTERNAL;
     }
-    CheckOk(api->multi_get(db, NULL, kKeys, kp, kl, vp, caps, lens, sts,
-                           &err),
+    CheckOk(api->multi_get(db, NULL, kKeys, kp, kl, vp, caps, lens, sts, &err),
             &err);
     for (int i = 0; i < kKeys; ++i) {
       char v[16];
@@ -112,16 +109,14 @@ static void TestMultiGet(void) {
     char* v3[3] = {small, vals[1], vals[2]};
     size_t c3[3] = {sizeof small, sizeof vals[1], sizeof vals[2]};
     CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
-                   api->multi_get(db, NULL, 3, k3, l3, v3, c3, lens, sts,
-                                  &err),
+                   api->multi_get(db, NULL, 3, k3, l3, v3, c3, lens, sts, &err),
                    &err, "key", NULL);
     CheckCondition(sts[0] == CAIRN_OK && lens[0] == 7 &&
                    memcmp(small, "valu", 4) == 0);
     CheckCondition(sts[1] == CAIRN_INVALID_ARGUMENT && lens[1] == 0);
     CheckCondition(sts[2] == CAIRN_NOT_FOUND);
   }
-  CheckOk(api->multi_get(db, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL,
-                         &err),
+  CheckOk(api->multi_get(db, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, &err),
           &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
               api->multi_get(db, NULL, 2, kp, kl, NULL, caps, lens, sts, &err),
@@ -131,8 +126,8 @@ static void TestMultiGet(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"get_into", TestGetInto},
-    {"multi_get", TestMultiGet},
+      {"get_into", TestGetInto},
+      {"multi_get", TestMultiGet},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

@@ -5,11 +5,11 @@
  * CAIRN_INVALID_ARGUMENT naming it, a cache call with the cache off
  * CAIRN_NOT_SUPPORTED, and a record damaged on disk CAIRN_CORRUPTION: codes
  * chosen by meaning, not borrowed by number. */
-#include "harness.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 static void TestStatusCodes(void) {
   StartPhase("status_codes");
@@ -138,8 +138,8 @@ static void TestCorruption(void) {
   /* Reopening replays the write-ahead log into a table file. */
   CheckOk(api->open(options, path, &db, &err), &err);
   api->close(db);
-  CheckCondition(FindInTables(path, value, strlen(value), table, sizeof table,
-                              &offset));
+  CheckCondition(
+      FindInTables(path, value, strlen(value), table, sizeof table, &offset));
   FILE* f = fopen(table, "r+b");
   CheckCondition(f != NULL);
   CheckCondition(fseek(f, offset + 1000, SEEK_SET) == 0);
@@ -153,8 +153,8 @@ static void TestCorruption(void) {
   cairn_status_t s = api->open(options, path, &db, &err);
   if (s == CAIRN_OK) {
     CheckStatusMsg(CAIRN_CORRUPTION,
-                   api->get(db, NULL, "damaged", 7, &got, &got_len, &err),
-                   &err, table_name, NULL);
+                   api->get(db, NULL, "damaged", 7, &got, &got_len, &err), &err,
+                   table_name, NULL);
     api->close(db);
   } else {
     CheckStatusMsg(CAIRN_CORRUPTION, s, &err, table_name, NULL);
@@ -173,8 +173,8 @@ static void TestCorruption(void) {
   CheckOk(api->iter_create(db, ro, &it, &err), &err);
   api->iter_seek(it, "damaged", 7);
   CheckCondition(!api->iter_valid(it));
-  CheckStatusMsg(CAIRN_CORRUPTION, api->iter_status(it, &err), &err,
-                 "checksum", NULL);
+  CheckStatusMsg(CAIRN_CORRUPTION, api->iter_status(it, &err), &err, "checksum",
+                 NULL);
   api->iter_destroy(it);
   api->readoptions_destroy(ro);
   api->close(db);

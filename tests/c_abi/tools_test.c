@@ -42,11 +42,13 @@ static void TestTools(void) {
     CheckCondition(n == 0 || hlcs[n - 1] != hlcs[n]);
     if (api->iter_deleted(it)) {
       CheckCondition(klen == 1 && k[0] == 'b' && vlen == 0);
-      CheckOk(api->writebatch_delete_versioned(load, k, klen, hlcs[n],
-                                               nodes[n], &err), &err);
+      CheckOk(api->writebatch_delete_versioned(load, k, klen, hlcs[n], nodes[n],
+                                               &err),
+              &err);
     } else {
       CheckOk(api->writebatch_put_versioned(load, k, klen, v, vlen, hlcs[n],
-                                            nodes[n], &err), &err);
+                                            nodes[n], &err),
+              &err);
     }
     ++n;
   }
@@ -96,7 +98,8 @@ static void TestTools(void) {
   /* An older version of a key loses to the stored one. */
   cairn_writebatch_t* older = api->writebatch_create();
   CheckOk(api->writebatch_put_versioned(older, "a", 1, "old", 3, hlcs[0] - 1,
-                                        nodes[0], &err), &err);
+                                        nodes[0], &err),
+          &err);
   CheckOk(api->write(copy, NULL, older, &err), &err);
   CheckGet(copy, NULL, "a", "1");
   api->writebatch_destroy(older);
@@ -164,15 +167,15 @@ static void TestTools(void) {
                  api->property_int(db, "cairn.stats.nope", &value, &err), &err,
                  "cairn.stats.nope", NULL);
   CheckCondition(value == 0);
-  CheckStatus(CAIRN_NOT_FOUND, api->property_int(db, "cairn.stats", &value, &err),
-              &err);
+  CheckStatus(CAIRN_NOT_FOUND,
+              api->property_int(db, "cairn.stats", &value, &err), &err);
   CheckStatus(CAIRN_NOT_FOUND,
               api->property_int(db, "cairn.cache.nope", &value, &err), &err);
   CheckStatusMsg(CAIRN_INVALID_ARGUMENT,
                  api->property_int(db, "leveldb.stats", &value, &err), &err,
                  "not an integer", NULL);
-  CheckStatus(CAIRN_INVALID_ARGUMENT,
-              api->property_int(db, NULL, &value, &err), &err);
+  CheckStatus(CAIRN_INVALID_ARGUMENT, api->property_int(db, NULL, &value, &err),
+              &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
               api->property_int(db, "cairn.stats.puts", NULL, &err), &err);
   CheckStatus(CAIRN_INVALID_ARGUMENT,
@@ -197,7 +200,7 @@ static void TestTools(void) {
 
 int main(int argc, char** argv) {
   static const Phase kPhases[] = {
-    {"tools", TestTools},
+      {"tools", TestTools},
   };
   return RunPhases(argc, argv, kPhases, sizeof kPhases / sizeof kPhases[0]);
 }

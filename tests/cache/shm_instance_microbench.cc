@@ -113,13 +113,13 @@ int main(int argc, char** argv) {
                          items;
   for (uint64_t i = 0; i < items; ++i) map.emplace(KeyOf(i), value);
   const auto stats = (*cache)->Stats();
-  std::printf("items %llu resident %llu, capacity %llu B, overhead %.1f B/item "
-              "(%.1f%% over key+value), update %.0f ns\n",
-              (unsigned long long)items, (unsigned long long)stats.items,
-              (unsigned long long)c.capacity_bytes,
-              double(c.capacity_bytes) / items - 116,
-              100.0 * (double(c.capacity_bytes) / (items * 116.0) - 1),
-              load_ns);
+  std::printf(
+      "items %llu resident %llu, capacity %llu B, overhead %.1f B/item "
+      "(%.1f%% over key+value), update %.0f ns\n",
+      (unsigned long long)items, (unsigned long long)stats.items,
+      (unsigned long long)c.capacity_bytes,
+      double(c.capacity_bytes) / items - 116,
+      100.0 * (double(c.capacity_bytes) / (items * 116.0) - 1), load_ns);
 
   for (const char* dist : {"uniform", "zipf0.99"}) {
     std::vector<std::vector<uint32_t>> seqs;
@@ -158,11 +158,12 @@ int main(int argc, char** argv) {
       };
       const double shm_ns = NsPerOp(threads, seqs, shm);
       const double map_ns = NsPerOp(threads, seqs, umap);
-      std::printf("%-8s %d thread%s: cache get %6.1f ns/op (%5.2f M/s total)  "
-                  "unordered_map %6.1f ns/op  ratio %.2fx  hits %llu\n",
-                  dist, threads, threads == 1 ? " " : "s", shm_ns,
-                  threads * 1e3 / shm_ns, map_ns, map_ns / shm_ns,
-                  (unsigned long long)hits.load());
+      std::printf(
+          "%-8s %d thread%s: cache get %6.1f ns/op (%5.2f M/s total)  "
+          "unordered_map %6.1f ns/op  ratio %.2fx  hits %llu\n",
+          dist, threads, threads == 1 ? " " : "s", shm_ns,
+          threads * 1e3 / shm_ns, map_ns, map_ns / shm_ns,
+          (unsigned long long)hits.load());
     }
   }
   cache->reset();

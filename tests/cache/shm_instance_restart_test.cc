@@ -184,9 +184,9 @@ struct Corruption {
   OpenReason expected;
 };
 
-class ShmInstanceLayoutTest
-    : public ShmInstanceRestartTest,
-      public ::testing::WithParamInterface<Corruption> {};
+class ShmInstanceLayoutTest : public ShmInstanceRestartTest,
+                              public ::testing::WithParamInterface<Corruption> {
+};
 
 TEST_P(ShmInstanceLayoutTest, AlteredHeaderIsRebuilt) {
   const InstanceConfig c = SmallConfig(seg_);
@@ -204,17 +204,18 @@ TEST_P(ShmInstanceLayoutTest, AlteredHeaderIsRebuilt) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fields, ShmInstanceLayoutTest,
-    ::testing::Values(
-        Corruption{"magic", offsetof(SegmentHeader, magic),
-                   OpenReason::kRebuiltForeign},
-        Corruption{"version", offsetof(SegmentHeader, layout_version),
-                   OpenReason::kRebuiltLayoutMismatch},
-        Corruption{"hash", offsetof(SegmentHeader, layout_hash),
-                   OpenReason::kRebuiltLayoutMismatch},
-        Corruption{"geometry", offsetof(SegmentHeader, geometry) + 8,
-                   OpenReason::kRebuiltLayoutMismatch},
-        Corruption{"alloc_state", offsetof(SegmentHeader, alloc),
-                   OpenReason::kRebuiltLayoutMismatch}),
+    ::testing::Values(Corruption{"magic", offsetof(SegmentHeader, magic),
+                                 OpenReason::kRebuiltForeign},
+                      Corruption{"version",
+                                 offsetof(SegmentHeader, layout_version),
+                                 OpenReason::kRebuiltLayoutMismatch},
+                      Corruption{"hash", offsetof(SegmentHeader, layout_hash),
+                                 OpenReason::kRebuiltLayoutMismatch},
+                      Corruption{"geometry",
+                                 offsetof(SegmentHeader, geometry) + 8,
+                                 OpenReason::kRebuiltLayoutMismatch},
+                      Corruption{"alloc_state", offsetof(SegmentHeader, alloc),
+                                 OpenReason::kRebuiltLayoutMismatch}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(ShmInstanceRestartTest, CorruptIndexFailsValidation) {
@@ -240,7 +241,8 @@ TEST_F(ShmInstanceRestartTest, ForeignFileIsReplaced) {
     const int fd = open(seg_.path().c_str(), O_CREAT | O_WRONLY, 0600);
     ASSERT_GE(fd, 0);
     std::string junk(100000, '\0');
-    for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>(i * 131);
+    for (size_t i = 0; i < junk.size(); ++i)
+      junk[i] = static_cast<char>(i * 131);
     ASSERT_EQ(write(fd, junk.data(), junk.size()),
               static_cast<ssize_t>(junk.size()));
     close(fd);
@@ -253,7 +255,8 @@ TEST_F(ShmInstanceRestartTest, ForeignFileIsReplaced) {
   struct stat st;
   ASSERT_EQ(stat(seg_.path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(static_cast<uint64_t>(st.st_size), SmallConfig(seg_).capacity_bytes);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size),
+            SmallConfig(seg_).capacity_bytes);
 }
 
 TEST_F(ShmInstanceRestartTest, TruncatedSegmentIsRebuilt) {

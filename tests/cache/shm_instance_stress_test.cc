@@ -90,17 +90,17 @@ void Worker(ShmInstance* cache, Model* model, int seed, int ops,
       Version ver;
       if (cache->Get(key, nullptr, &ver)) cache->Erase(key, ver);
     } else if (op < 36) {  // scan
-      cache->ForEach([&](std::string_view ks, std::string_view vs,
-                         const Version& ver) {
-        int kk = -1;
-        if (!absl::SimpleAtoi(std::string(ks.substr(3)), &kk) || kk < 0 || kk >= kKeys ||
-            vs != ValueFor(kk, ver.hlc)) {
-          ADD_FAILURE() << "scan saw a torn item for " << ks;
-          failures->fetch_add(1);
-          return false;
-        }
-        return true;
-      });
+      cache->ForEach(
+          [&](std::string_view ks, std::string_view vs, const Version& ver) {
+            int kk = -1;
+            if (!absl::SimpleAtoi(std::string(ks.substr(3)), &kk) || kk < 0 ||
+                kk >= kKeys || vs != ValueFor(kk, ver.hlc)) {
+              ADD_FAILURE() << "scan saw a torn item for " << ks;
+              failures->fetch_add(1);
+              return false;
+            }
+            return true;
+          });
     } else {  // get, fill on a miss
       const uint64_t floor = model->acked[k].load();
       Version ver;
@@ -152,21 +152,21 @@ TEST(ShmInstanceStressTest, ConcurrentOpsNeverServeStaleValues) {
   EXPECT_GT(s.fills, 0u);
   EXPECT_GT(s.evictions, 0u);
   // Quiescent: every cached item is exactly LevelDB's newest version.
-  (*cache)->ForEach([&](std::string_view ks, std::string_view,
-                        const Version& ver) {
-    int k = 0;
-    EXPECT_TRUE(absl::SimpleAtoi(std::string(ks.substr(3)), &k));
-    EXPECT_FALSE(model.records[k].deleted) << ks;
-    EXPECT_EQ(ver.hlc, model.records[k].version) << ks;
-    return true;
-  });
-  std::printf("stress: hits %llu misses %llu fills %llu fill_rejected %llu "
-              "updates %llu update_rejected %llu evictions %llu items %llu\n",
-              (unsigned long long)s.hits, (unsigned long long)s.misses,
-              (unsigned long long)s.fills, (unsigned long long)s.fill_rejected,
-              (unsigned long long)s.updates,
-              (unsigned long long)s.update_rejected,
-              (unsigned long long)s.evictions, (unsigned long long)s.items);
+  (*cache)->ForEach(
+      [&](std::string_view ks, std::string_view, const Version& ver) {
+        int k = 0;
+        EXPECT_TRUE(absl::SimpleAtoi(std::string(ks.substr(3)), &k));
+        EXPECT_FALSE(model.records[k].deleted) << ks;
+        EXPECT_EQ(ver.hlc, model.records[k].version) << ks;
+        return true;
+      });
+  std::printf(
+      "stress: hits %llu misses %llu fills %llu fill_rejected %llu "
+      "updates %llu update_rejected %llu evictions %llu items %llu\n",
+      (unsigned long long)s.hits, (unsigned long long)s.misses,
+      (unsigned long long)s.fills, (unsigned long long)s.fill_rejected,
+      (unsigned long long)s.updates, (unsigned long long)s.update_rejected,
+      (unsigned long long)s.evictions, (unsigned long long)s.items);
 }
 
 }  // namespace

@@ -238,8 +238,8 @@ TEST(ShmInstanceTest, EvictionKeepsUsageWithinCapacity) {
     const size_t size = rng() % 8 == 0 ? rng() % 6000 : rng() % 300;
     cache->Update(key, std::string(size, static_cast<char>('a' + i % 26)),
                   V(++version));
-    if (rng() % 4 == 0) cache->Get(absl::StrCat("key", rng() % 5000), &value,
-                                   nullptr);
+    if (rng() % 4 == 0)
+      cache->Get(absl::StrCat("key", rng() % 5000), &value, nullptr);
     if (i % 500 == 0) {
       const InstanceStats s = cache->Stats();
       ASSERT_LE(s.used_bytes, s.capacity_bytes);
@@ -267,8 +267,8 @@ TEST(ShmInstanceTest, EvictionKeepsUsageWithinCapacity) {
 // Writes a stream of cold keys, ten times the capacity, never read again,
 // and after about one in four reads a random key of a hot set, filling it on
 // a miss as the engine does. Returns the hot set's hit ratio.
-double HotSetHitRatio(ShmInstance* cache, uint64_t capacity,
-                      size_t value_size, int hot_keys, uint64_t seed) {
+double HotSetHitRatio(ShmInstance* cache, uint64_t capacity, size_t value_size,
+                      int hot_keys, uint64_t seed) {
   const std::string value(value_size, 'v');
   std::mt19937_64 rng(seed);
   uint64_t version = 0, hot_reads = 0, hot_hits = 0;
@@ -303,13 +303,13 @@ TEST(ShmInstanceTest, HotSetSurvivesAScanLargerThanTheCache) {
   };
   // Hot sets of about 9% and 8% of what the cache holds; each hot key is
   // read about three times per pass of the scan through the cache.
-  for (const Shape& shape : {Shape{"page-bound", 400, 50},
-                             Shape{"index-bound", 8, 150}}) {
+  for (const Shape& shape :
+       {Shape{"page-bound", 400, 50}, Shape{"index-bound", 8, 150}}) {
     ScopedSegment seg;
     auto cache = MustOpen(SmallConfig(seg, capacity));
     ASSERT_NE(cache, nullptr);
-    const double ratio = HotSetHitRatio(cache.get(), capacity,
-                                        shape.value_size, shape.hot_keys, 20);
+    const double ratio = HotSetHitRatio(cache.get(), capacity, shape.value_size,
+                                        shape.hot_keys, 20);
     // 0.93 and 0.91 with second chance; 0.58 and 0.47 with it inverted.
     EXPECT_GT(ratio, 0.8) << shape.name << ": the scan evicted the hot set";
   }
@@ -344,8 +344,8 @@ TEST(ShmInstanceTest, MaxItemSizeBypassInvalidatesOldValue) {
   EXPECT_TRUE(cache->Get("k", nullptr, nullptr));
   cache->Update("k", std::string(101, 'b'), V(2));
   EXPECT_FALSE(cache->Get("k", nullptr, nullptr));
-  EXPECT_FALSE(cache->Fill("k", std::string(101, 'b'), V(2),
-                           cache->BeginFill("k")));
+  EXPECT_FALSE(
+      cache->Fill("k", std::string(101, 'b'), V(2), cache->BeginFill("k")));
   EXPECT_FALSE(cache->Get("k", nullptr, nullptr));
   EXPECT_EQ(cache->Stats().bypassed, 2u);
   // Keys too long to cache never hit.
@@ -361,14 +361,14 @@ TEST(ShmInstanceTest, ForEachAndErase) {
     cache->Update(absl::StrCat("k", i), absl::StrCat("v", i), V(100 + i));
   }
   int seen = 0;
-  cache->ForEach([&](std::string_view k, std::string_view v,
-                     const Version& version) {
-    const int i = std::stoi(std::string(k.substr(1)));
-    EXPECT_EQ(v, absl::StrCat("v", i));
-    EXPECT_EQ(version, V(100 + i));
-    ++seen;
-    return true;
-  });
+  cache->ForEach(
+      [&](std::string_view k, std::string_view v, const Version& version) {
+        const int i = std::stoi(std::string(k.substr(1)));
+        EXPECT_EQ(v, absl::StrCat("v", i));
+        EXPECT_EQ(version, V(100 + i));
+        ++seen;
+        return true;
+      });
   EXPECT_EQ(seen, 200);
   int visited = 0;
   cache->ForEach([&](std::string_view, std::string_view, const Version&) {
@@ -481,24 +481,27 @@ TEST(ShmInstanceTest, OneMillionSmallItemsFitWithin25PercentOverhead) {
   char key[17];
   const std::string value(100, 'v');
   for (uint64_t i = 0; i < kItems; ++i) {
-    snprintf(key, sizeof(key), "key%013llu", static_cast<unsigned long long>(i));
+    snprintf(key, sizeof(key), "key%013llu",
+             static_cast<unsigned long long>(i));
     cache->Update(std::string_view(key, 16), value, V(i + 1));
   }
   const InstanceStats s = cache->Stats();
   EXPECT_EQ(s.items, kItems);
   EXPECT_EQ(s.evictions, 0u);
   for (uint64_t i = 0; i < kItems; i += 997) {
-    snprintf(key, sizeof(key), "key%013llu", static_cast<unsigned long long>(i));
+    snprintf(key, sizeof(key), "key%013llu",
+             static_cast<unsigned long long>(i));
     ASSERT_TRUE(cache->Get(std::string_view(key, 16), nullptr, nullptr)) << i;
   }
-  std::printf("P9: capacity %llu B for %llu items: %.1f B/item overhead "
-              "(%.1f%%), live %llu B, used %llu B\n",
-              static_cast<unsigned long long>(capacity),
-              static_cast<unsigned long long>(s.items),
-              double(capacity) / s.items - kKeyValueBytes,
-              100.0 * (double(capacity) / (s.items * kKeyValueBytes) - 1),
-              static_cast<unsigned long long>(s.live_bytes),
-              static_cast<unsigned long long>(s.used_bytes));
+  std::printf(
+      "P9: capacity %llu B for %llu items: %.1f B/item overhead "
+      "(%.1f%%), live %llu B, used %llu B\n",
+      static_cast<unsigned long long>(capacity),
+      static_cast<unsigned long long>(s.items),
+      double(capacity) / s.items - kKeyValueBytes,
+      100.0 * (double(capacity) / (s.items * kKeyValueBytes) - 1),
+      static_cast<unsigned long long>(s.live_bytes),
+      static_cast<unsigned long long>(s.used_bytes));
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 4) {
         case 0:
-          if (!s.empty()) s[rng() % s.size()] ^= static_cast<char>(1 << (rng() % 8));
+          if (!s.empty())
+            s[rng() % s.size()] ^= static_cast<char>(1 << (rng() % 8));
           break;
         case 1:
           s.insert(s.begin() + (s.empty() ? 0 : rng() % (s.size() + 1)),

@@ -117,16 +117,15 @@ TEST_F(AbiBadInputTest, KeysAndValuesOverLimits) {
   EXPECT_TRUE(Contains(err_.str(), "max_value_size (64)")) << err_.str();
   cairn_writebatch_t* b = cairn_writebatch_create();
   ASSERT_EQ(cairn_writebatch_put(b, "ok", 2, "v", 1, nullptr), CAIRN_OK);
-  ASSERT_EQ(cairn_writebatch_put(b, big_key.data(), big_key.size(), "v", 1,
-                                 nullptr),
-            CAIRN_OK);  // limits are the database's: checked at write
+  ASSERT_EQ(
+      cairn_writebatch_put(b, big_key.data(), big_key.size(), "v", 1, nullptr),
+      CAIRN_OK);  // limits are the database's: checked at write
   EXPECT_EQ(cairn_write(db_, nullptr, b, err_.out()), CAIRN_INVALID_ARGUMENT);
   EXPECT_TRUE(Contains(err_.str(), "batch operation 1")) << err_.str();
   cairn_writebatch_destroy(b);
   char* v = nullptr;
   size_t n = 0;
-  EXPECT_EQ(cairn_get(db_, nullptr, "ok", 2, &v, &n, nullptr),
-            CAIRN_NOT_FOUND);
+  EXPECT_EQ(cairn_get(db_, nullptr, "ok", 2, &v, &n, nullptr), CAIRN_NOT_FOUND);
   ExpectNothingWritten();
 }
 

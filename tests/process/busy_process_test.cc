@@ -50,8 +50,7 @@ TEST(BusyProcessTest, SecondProcessIsBusyNamingOwnerPid) {
 
   ASSERT_EQ(write(done[1], "d", 1), 1);
   EXPECT_EQ(owner.Wait(), 0);
-  ASSERT_EQ(cairn_open(o, path.c_str(), &db, err.out()), CAIRN_OK)
-      << err.str();
+  ASSERT_EQ(cairn_open(o, path.c_str(), &db, err.out()), CAIRN_OK) << err.str();
   char* v = nullptr;
   size_t n = 0;
   ASSERT_EQ(cairn_get(db, nullptr, "k", 1, &v, &n, nullptr), CAIRN_OK);

@@ -26,7 +26,8 @@ std::string Value(int i, int gen) {
 }
 
 cairn_db_t* OpenCached(const std::string& path) {
-  return OpenOrDie(path, {{"cache.capacity_mb", "16"}, {"cache.instances", "2"}});
+  return OpenOrDie(path,
+                   {{"cache.capacity_mb", "16"}, {"cache.instances", "2"}});
 }
 
 nlohmann::json Cache(cairn_db_t* db) {
@@ -59,9 +60,9 @@ double ReadAll(cairn_db_t* db, int gen) {
 void WriteAll(cairn_db_t* db, int gen) {
   for (int i = 0; i < kKeys; ++i) {
     std::string k = Key(i), v = Value(i, gen);
-    ASSERT_EQ(cairn_put(db, nullptr, k.data(), k.size(), v.data(), v.size(),
-                        nullptr),
-              CAIRN_OK);
+    ASSERT_EQ(
+        cairn_put(db, nullptr, k.data(), k.size(), v.data(), v.size(), nullptr),
+        CAIRN_OK);
   }
 }
 

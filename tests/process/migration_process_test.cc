@@ -96,8 +96,8 @@ bool WaitStable(cairn_db_t* db) {
 }
 
 void LoadGeneration1(const std::string& path) {
-  cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
-                                    {"cache.instances", "2"}});
+  cairn_db_t* db =
+      OpenOrDie(path, {{"cache.capacity_mb", "16"}, {"cache.instances", "2"}});
   for (int i = 0; i < kKeys; ++i) ASSERT_EQ(Put(db, i, 1), 0);
   cairn_close(db);
 }
@@ -138,8 +138,8 @@ TEST(MigrationProcessTest, KilledMidMigrationReopensCorrectAndFinishes) {
   const int acked = KillAfterAcks(child, acks[0], 3000);
   ASSERT_GE(acked, 0);
 
-  cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
-                                    {"cache.instances", "2"}});
+  cairn_db_t* db =
+      OpenOrDie(path, {{"cache.capacity_mb", "16"}, {"cache.instances", "2"}});
   nlohmann::json c = Property(db, "cairn.cache");
   EXPECT_EQ(c["epoch"], 2) << c.dump();
   EXPECT_EQ(c["instances"].size(), 3u) << c.dump();
@@ -160,9 +160,10 @@ TEST(MigrationProcessTest, KilledWhileAddingAndRemovingInstances) {
   ASSERT_EQ(pipe(acks), 0);
   Child child([&] {
     close(acks[0]);
-    cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
-                                      {"cache.instances", "2"},
-                                      {"migration.rate_items_per_sec", "2000"}});
+    cairn_db_t* db =
+        OpenOrDie(path, {{"cache.capacity_mb", "16"},
+                         {"cache.instances", "2"},
+                         {"migration.rate_items_per_sec", "2000"}});
     uint32_t ids[64];
     int n = 0;
     for (int i = 0;; i = (i + 1) % kKeys) {
@@ -194,8 +195,8 @@ TEST(MigrationProcessTest, KilledWhileAddingAndRemovingInstances) {
   const int acked = KillAfterAcks(child, acks[0], 2500);
   ASSERT_GE(acked, 0);
 
-  cairn_db_t* db = OpenOrDie(path, {{"cache.capacity_mb", "16"},
-                                    {"cache.instances", "2"}});
+  cairn_db_t* db =
+      OpenOrDie(path, {{"cache.capacity_mb", "16"}, {"cache.instances", "2"}});
   nlohmann::json m = Property(db, "cairn.migration");
   EXPECT_GT(m["epoch"].get<uint64_t>(), 1u) << m.dump();
   ExpectAcknowledged(db, acked);

@@ -54,9 +54,9 @@ class ErrMsg {
   char* msg_ = nullptr;
 };
 
-cairn_db_t* OpenOrDie(const std::string& path,
-                      std::initializer_list<std::pair<const char*, const char*>>
-                          options = {});
+cairn_db_t* OpenOrDie(
+    const std::string& path,
+    std::initializer_list<std::pair<const char*, const char*>> options = {});
 
 }  // namespace cairn::testing
 

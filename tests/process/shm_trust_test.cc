@@ -25,8 +25,8 @@ constexpr uid_t kNobody = 65534;
 constexpr uid_t kOtherUser = 65533;
 constexpr int kKeys = 300;
 
-#define SKIP_UNLESS_ROOT()                                                 \
-  if (geteuid() != 0)                                                      \
+#define SKIP_UNLESS_ROOT()                                                \
+  if (geteuid() != 0)                                                     \
   GTEST_SKIP() << "needs root: plays two users by dropping to uid 65534 " \
                   "in a child"
 
@@ -35,7 +35,8 @@ std::string Key(int i) { return "trust-key-" + std::to_string(i); }
 std::string Value(int i) { return "GOOD-" + std::to_string(i) + "-payload"; }
 
 cairn_db_t* Open(const std::string& path) {
-  return OpenOrDie(path, {{"cache.capacity_mb", "4"}, {"cache.instances", "1"}});
+  return OpenOrDie(path,
+                   {{"cache.capacity_mb", "4"}, {"cache.instances", "1"}});
 }
 
 nlohmann::json Instance(cairn_db_t* db) {
@@ -49,9 +50,9 @@ nlohmann::json Instance(cairn_db_t* db) {
 void Load(cairn_db_t* db) {
   for (int i = 0; i < kKeys; ++i) {
     const std::string k = Key(i), v = Value(i);
-    ASSERT_EQ(cairn_put(db, nullptr, k.data(), k.size(), v.data(), v.size(),
-                        nullptr),
-              CAIRN_OK);
+    ASSERT_EQ(
+        cairn_put(db, nullptr, k.data(), k.size(), v.data(), v.size(), nullptr),
+        CAIRN_OK);
   }
 }
 
@@ -190,8 +191,9 @@ TEST_F(ShmTrustTest, SegmentPrecreatedByAnotherUserIsNeverAttached) {
   SetUpDatabase();
   ASSERT_EQ(unlink(segment_.c_str()), 0);
   planted_.Add(segment_);
-  ASSERT_EQ(RunAs(kNobody, [&] { return CreateFile(segment_, poisoned_, 0600); }),
-            "");
+  ASSERT_EQ(
+      RunAs(kNobody, [&] { return CreateFile(segment_, poisoned_, 0600); }),
+      "");
   ExpectRefusedAndCorrect("owned by uid 65534");
   const FileInfo f = Lstat(segment_);
   EXPECT_TRUE(f.exists) << "another user's segment was deleted";
@@ -256,7 +258,8 @@ TEST_F(ShmTrustTest, SymlinkAtTheSegmentNameIsNotFollowed) {
   EXPECT_TRUE(ReadFile(target) == poisoned_) << "the link's target was written";
   // Its alternate segment is ours, and cairn_destroy removes it.
   cairn_db_t* db = Open(path_);
-  const std::string alt = "/dev/shm" + Instance(db)["segment"].get<std::string>();
+  const std::string alt =
+      "/dev/shm" + Instance(db)["segment"].get<std::string>();
   cairn_close(db);
   EXPECT_NE(alt, segment_);
   ASSERT_EQ(cairn_destroy(path_.c_str(), nullptr), CAIRN_OK);
@@ -283,9 +286,9 @@ TEST_F(ShmTrustTest, SquattedNameTheOwnerCannotOpenFallsBackToAnotherName) {
   ASSERT_EQ(why, "");
   segment_ = "/dev/shm" + ReadFile(name_file);
   planted_.Add(segment_);
-  ASSERT_EQ(RunAs(kOtherUser,
-                  [&] { return CreateFile(segment_, "squatted", 0600); }),
-            "");
+  ASSERT_EQ(
+      RunAs(kOtherUser, [&] { return CreateFile(segment_, "squatted", 0600); }),
+      "");
   std::string alternate;
   for (int round = 0; round < 2; ++round) {
     why = RunAs(kNobody, [&]() -> std::string {

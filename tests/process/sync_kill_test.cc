@@ -92,7 +92,8 @@ TEST(SyncKillTest, AcknowledgedSyncWritesSurviveSigkill) {
   cairn_iterator_t* it = nullptr;
   ASSERT_EQ(cairn_iter_create(db, nullptr, &it, nullptr), CAIRN_OK);
   size_t seen = 0;
-  for (cairn_iter_seek_to_first(it); cairn_iter_valid(it); cairn_iter_next(it)) {
+  for (cairn_iter_seek_to_first(it); cairn_iter_valid(it);
+       cairn_iter_next(it)) {
     size_t kl = 0, vl = 0;
     const char* k = cairn_iter_key(it, &kl);
     const char* v = cairn_iter_value(it, &vl);

@@ -27,8 +27,8 @@ TEST(NodeOptionsTest, ReplicationNamesGoToTheReplicationTable) {
   EXPECT_TRUE(absl::IsInvalidArgument(s));
   EXPECT_NE(s.message().find("'replication.peers'"), std::string_view::npos)
       << s;
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      GetNodeOption(o, "replication.mode").status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(GetNodeOption(o, "replication.mode").status()));
   EXPECT_EQ(ReplicationOptionTable().size(), 0u);
 }
 

@@ -61,7 +61,8 @@ TEST(RowCodecTest, ValueRoundTripEveryType) {
     EXPECT_EQ(d->type, SqlType::kInteger);
     EXPECT_EQ(d->integer, i);
   }
-  for (double r : {0.0, -0.0, 2.5, -1e300, std::numeric_limits<double>::infinity()}) {
+  for (double r :
+       {0.0, -0.0, 2.5, -1e300, std::numeric_limits<double>::infinity()}) {
     SqlValue v;
     v.type = SqlType::kReal;
     v.real = r;

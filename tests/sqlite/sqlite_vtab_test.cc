@@ -6,8 +6,8 @@
 
 #include <filesystem>
 #include <random>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cairn/cairn.h"
@@ -33,7 +33,8 @@ class SqliteVtabTest : public ::testing::Test {
     // cache segments.
     for (const auto& entry : fs::directory_iterator(dir_)) {
       if (fs::exists(entry.path() / "CURRENT")) {
-        EXPECT_EQ(cairn_destroy(entry.path().c_str(), nullptr), CAIRN_OK) << entry.path();
+        EXPECT_EQ(cairn_destroy(entry.path().c_str(), nullptr), CAIRN_OK)
+            << entry.path();
       }
     }
     fs::remove_all(dir_);
@@ -62,7 +63,9 @@ class SqliteVtabTest : public ::testing::Test {
     sqlite3_free(err);
     return rc;
   }
-  void Must(const std::string& sql) { ASSERT_EQ(Exec(sql), SQLITE_OK) << sql << ": " << error_; }
+  void Must(const std::string& sql) {
+    ASSERT_EQ(Exec(sql), SQLITE_OK) << sql << ": " << error_;
+  }
 
   // Rows as "type:value|type:value" strings, values of BLOBs in hex.
   std::vector<std::string> Rows(const std::string& sql) {
@@ -78,13 +81,24 @@ class SqliteVtabTest : public ::testing::Test {
       for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
         if (i) row += "|";
         switch (sqlite3_column_type(stmt, i)) {
-          case SQLITE_NULL: row += "null"; break;
-          case SQLITE_INTEGER: row += "int:" + std::to_string(sqlite3_column_int64(stmt, i)); break;
-          case SQLITE_FLOAT: row += "real:" + std::to_string(sqlite3_column_double(stmt, i)); break;
-          case SQLITE_TEXT: row += "text:" + std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)), sqlite3_column_bytes(stmt, i)); break;
+          case SQLITE_NULL:
+            row += "null";
+            break;
+          case SQLITE_INTEGER:
+            row += "int:" + std::to_string(sqlite3_column_int64(stmt, i));
+            break;
+          case SQLITE_FLOAT:
+            row += "real:" + std::to_string(sqlite3_column_double(stmt, i));
+            break;
+          case SQLITE_TEXT:
+            row += "text:" + std::string(reinterpret_cast<const char*>(
+                                             sqlite3_column_text(stmt, i)),
+                                         sqlite3_column_bytes(stmt, i));
+            break;
           case SQLITE_BLOB: {
             row += "blob:";
-            auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, i));
+            auto* p =
+                static_cast<const unsigned char*>(sqlite3_column_blob(stmt, i));
             static const char* hex = "0123456789abcdef";
             for (int j = 0; j < sqlite3_column_bytes(stmt, i); ++j) {
               row += hex[p[j] >> 4];
@@ -96,15 +110,19 @@ class SqliteVtabTest : public ::testing::Test {
       }
       out.push_back(row);
     }
-    if (rc != SQLITE_DONE) out.push_back("error:" + std::string(sqlite3_errmsg(db_)));
+    if (rc != SQLITE_DONE)
+      out.push_back("error:" + std::string(sqlite3_errmsg(db_)));
     sqlite3_finalize(stmt);
     return out;
   }
 
   void CreateTables() {
-    Must("CREATE VIRTUAL TABLE kv USING cairn(path='kv', create_if_missing=1, "
-         "\"cache.capacity_mb\"=4, sync=0)");
-    Must("CREATE TABLE nat(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID");
+    Must(
+        "CREATE VIRTUAL TABLE kv USING cairn(path='kv', create_if_missing=1, "
+        "\"cache.capacity_mb\"=4, sync=0)");
+    Must(
+        "CREATE TABLE nat(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT "
+        "ROWID");
   }
 
   fs::path dir_;
@@ -114,14 +132,19 @@ class SqliteVtabTest : public ::testing::Test {
 
 TEST_F(SqliteVtabTest, RowsKeepTheirTypesAndOrder) {
   CreateTables();
-  Must("INSERT INTO kv VALUES ('b', 1), (x'61', 2.5), ('a', NULL), ('', 'text'), (x'', x'00ff')");
+  Must(
+      "INSERT INTO kv VALUES ('b', 1), (x'61', 2.5), ('a', NULL), ('', "
+      "'text'), (x'', x'00ff')");
   EXPECT_EQ(Rows("SELECT key, value FROM kv"),
-            (std::vector<std::string>{"text:|text:text", "text:a|null", "text:b|int:1",
-                                      "blob:|blob:00ff", "blob:61|real:2.500000"}));
+            (std::vector<std::string>{"text:|text:text", "text:a|null",
+                                      "text:b|int:1", "blob:|blob:00ff",
+                                      "blob:61|real:2.500000"}));
   EXPECT_EQ(Rows("SELECT key FROM kv ORDER BY key DESC LIMIT 2"),
             (std::vector<std::string>{"blob:61", "blob:"}));
-  EXPECT_EQ(Rows("SELECT value FROM kv WHERE key = 'b'"), (std::vector<std::string>{"int:1"}));
-  EXPECT_EQ(Rows("SELECT count(*) FROM kv WHERE key = x'62'"), (std::vector<std::string>{"int:0"}));
+  EXPECT_EQ(Rows("SELECT value FROM kv WHERE key = 'b'"),
+            (std::vector<std::string>{"int:1"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM kv WHERE key = x'62'"),
+            (std::vector<std::string>{"int:0"}));
   EXPECT_EQ(Rows("SELECT key FROM kv WHERE key > 'a' AND key < x'61'"),
             (std::vector<std::string>{"text:b", "blob:"}));
 }
@@ -130,19 +153,25 @@ TEST_F(SqliteVtabTest, ConstraintsAndConflictClauses) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");
   EXPECT_EQ(Exec("INSERT INTO kv VALUES ('a', 2)"), SQLITE_CONSTRAINT);
-  EXPECT_NE(error_.find("UNIQUE constraint failed: kv.key"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("UNIQUE constraint failed: kv.key"), std::string::npos)
+      << error_;
   Must("INSERT OR IGNORE INTO kv VALUES ('a', 3)");
   EXPECT_EQ(Rows("SELECT value FROM kv"), (std::vector<std::string>{"int:1"}));
   Must("INSERT OR REPLACE INTO kv VALUES ('a', 4)");
   EXPECT_EQ(Rows("SELECT value FROM kv"), (std::vector<std::string>{"int:4"}));
   EXPECT_EQ(Exec("INSERT INTO kv VALUES (5, 1)"), SQLITE_MISMATCH);
-  EXPECT_NE(error_.find("kv.key must be TEXT or BLOB, got INTEGER"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("kv.key must be TEXT or BLOB, got INTEGER"),
+            std::string::npos)
+      << error_;
   EXPECT_EQ(Exec("INSERT INTO kv VALUES (NULL, 1)"), SQLITE_CONSTRAINT);
-  EXPECT_NE(error_.find("NOT NULL constraint failed: kv.key"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("NOT NULL constraint failed: kv.key"),
+            std::string::npos)
+      << error_;
   Must("INSERT INTO kv VALUES ('b', 5)");
   EXPECT_EQ(Exec("UPDATE kv SET key = 'a' WHERE key = 'b'"), SQLITE_CONSTRAINT);
   Must("UPDATE OR REPLACE kv SET key = 'a' WHERE key = 'b'");
-  EXPECT_EQ(Rows("SELECT key, value FROM kv"), (std::vector<std::string>{"text:a|int:5"}));
+  EXPECT_EQ(Rows("SELECT key, value FROM kv"),
+            (std::vector<std::string>{"text:a|int:5"}));
 }
 
 TEST_F(SqliteVtabTest, FailedStatementAndRollbackLeaveNothing) {
@@ -151,13 +180,16 @@ TEST_F(SqliteVtabTest, FailedStatementAndRollbackLeaveNothing) {
   Must("BEGIN");
   Must("INSERT INTO kv VALUES ('a', 1)");
   // The third row collides: the whole statement goes, the first stays.
-  EXPECT_EQ(Exec("INSERT INTO kv VALUES ('b', 2), ('c', 3), ('x', 4)"), SQLITE_CONSTRAINT);
-  EXPECT_EQ(Rows("SELECT key FROM kv"), (std::vector<std::string>{"text:a", "text:x"}));
+  EXPECT_EQ(Exec("INSERT INTO kv VALUES ('b', 2), ('c', 3), ('x', 4)"),
+            SQLITE_CONSTRAINT);
+  EXPECT_EQ(Rows("SELECT key FROM kv"),
+            (std::vector<std::string>{"text:a", "text:x"}));
   Must("SAVEPOINT s1");
   Must("DELETE FROM kv");
   EXPECT_TRUE(Rows("SELECT key FROM kv").empty());
   Must("ROLLBACK TO s1");
-  EXPECT_EQ(Rows("SELECT key FROM kv"), (std::vector<std::string>{"text:a", "text:x"}));
+  EXPECT_EQ(Rows("SELECT key FROM kv"),
+            (std::vector<std::string>{"text:a", "text:x"}));
   Must("COMMIT");
   Must("BEGIN");
   Must("UPDATE kv SET value = 9");
@@ -181,20 +213,25 @@ TEST_F(SqliteVtabTest, DataSurvivesReconnectAndDropDeletesTheStore) {
 
 TEST_F(SqliteVtabTest, CursorSurvivesWritesToItsTable) {
   CreateTables();
-  Must("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) "
-       "INSERT INTO kv SELECT printf('k%03d', i), i FROM n");
+  Must(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i "
+      "< 199) "
+      "INSERT INTO kv SELECT printf('k%03d', i), i FROM n");
   for (bool in_txn : {false, true}) {
     if (in_txn) Must("BEGIN");
     sqlite3_stmt* scan = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db_, "SELECT key FROM kv", -1, &scan, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db_, "SELECT key FROM kv", -1, &scan, nullptr),
+              SQLITE_OK);
     std::vector<std::string> seen;
     int i = 0;
     while (sqlite3_step(scan) == SQLITE_ROW) {
-      seen.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(scan, 0)));
+      seen.emplace_back(
+          reinterpret_cast<const char*>(sqlite3_column_text(scan, 0)));
       // Delete a row ahead, insert one behind and one ahead, while scanning.
-      Must("DELETE FROM kv WHERE key = printf('k%03d', " + std::to_string(i + 5) + ")");
-      Must("INSERT OR REPLACE INTO kv VALUES ('a" + std::to_string(i) + "', 0), ('k" +
-           std::to_string(i) + "z', 1)");
+      Must("DELETE FROM kv WHERE key = printf('k%03d', " +
+           std::to_string(i + 5) + ")");
+      Must("INSERT OR REPLACE INTO kv VALUES ('a" + std::to_string(i) +
+           "', 0), ('k" + std::to_string(i) + "z', 1)");
       ++i;
     }
     sqlite3_finalize(scan);
@@ -205,11 +242,15 @@ TEST_F(SqliteVtabTest, CursorSurvivesWritesToItsTable) {
 }
 
 TEST_F(SqliteVtabTest, BadArgumentsFailTheCreate) {
-  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(create_if_missing=1)"), SQLITE_OK);
-  EXPECT_NE(error_.find("missing required argument 'path'"), std::string::npos) << error_;
-  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='t', bogus=1)"), SQLITE_OK);
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(create_if_missing=1)"),
+            SQLITE_OK);
+  EXPECT_NE(error_.find("missing required argument 'path'"), std::string::npos)
+      << error_;
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='t', bogus=1)"),
+            SQLITE_OK);
   EXPECT_NE(error_.find("unknown option 'bogus'"), std::string::npos) << error_;
-  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='missing')"), SQLITE_OK);
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='missing')"),
+            SQLITE_OK);
   EXPECT_NE(error_.find("does not exist"), std::string::npos) << error_;
   EXPECT_EQ(Rows("SELECT count(*) FROM sqlite_schema WHERE name = 't'"),
             (std::vector<std::string>{"int:0"}));
@@ -219,14 +260,19 @@ TEST_F(SqliteVtabTest, LoadingTheExtensionTwiceKeepsTablesWorking) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");
   char* err = nullptr;
-  ASSERT_EQ(sqlite3_load_extension(db_, CAIRN_SQLITE_EXTENSION, nullptr, &err), SQLITE_OK)
+  ASSERT_EQ(sqlite3_load_extension(db_, CAIRN_SQLITE_EXTENSION, nullptr, &err),
+            SQLITE_OK)
       << (err ? err : "");
   sqlite3_free(err);
   EXPECT_EQ(Rows("SELECT key FROM kv"), (std::vector<std::string>{"text:a"}));
-  EXPECT_EQ(Rows("SELECT json_valid(cairn_stats('kv'))"), (std::vector<std::string>{"int:1"}));
-  Must("CREATE VIRTUAL TABLE kv2 USING cairn(path='kv2', create_if_missing=1, sync=0)");
+  EXPECT_EQ(Rows("SELECT json_valid(cairn_stats('kv'))"),
+            (std::vector<std::string>{"int:1"}));
+  Must(
+      "CREATE VIRTUAL TABLE kv2 USING cairn(path='kv2', create_if_missing=1, "
+      "sync=0)");
   Must("INSERT INTO kv2 SELECT * FROM kv");
-  EXPECT_EQ(Rows("SELECT count(*) FROM kv2"), (std::vector<std::string>{"int:1"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM kv2"),
+            (std::vector<std::string>{"int:1"}));
   Close();  // every table disconnects cleanly (ASan checks the frees)
   Open();
   EXPECT_EQ(Rows("SELECT key FROM kv2"), (std::vector<std::string>{"text:a"}));
@@ -236,11 +282,13 @@ TEST_F(SqliteVtabTest, UntrustedSchemaCannotReachTablesThroughViews) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");
   Must("CREATE VIEW v AS SELECT * FROM kv");
-  EXPECT_EQ(Rows("SELECT count(*) FROM v"), (std::vector<std::string>{"int:1"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM v"),
+            (std::vector<std::string>{"int:1"}));
   Must("PRAGMA trusted_schema=OFF");
   auto rows = Rows("SELECT count(*) FROM v");
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_NE(rows[0].find("unsafe use of virtual table"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("unsafe use of virtual table"), std::string::npos)
+      << rows[0];
 }
 
 TEST_F(SqliteVtabTest, StatsFunction) {
@@ -250,7 +298,8 @@ TEST_F(SqliteVtabTest, StatsFunction) {
   EXPECT_EQ(rows, (std::vector<std::string>{"int:1"}));
   rows = Rows("SELECT cairn_stats('nope')");
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_NE(rows[0].find("no open cairn table named 'nope'"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("no open cairn table named 'nope'"), std::string::npos)
+      << rows[0];
 }
 
 // Connections on several threads, each with its own database file, share
@@ -276,11 +325,15 @@ TEST_F(SqliteVtabTest, ConcurrentConnectionsShareOneStore) {
         std::string sql =
             "CREATE VIRTUAL TABLE IF NOT EXISTS kv USING cairn(path='" + store +
             "', create_if_missing=1, sync=0);"
-            "INSERT OR REPLACE INTO kv VALUES ('t" + std::to_string(t) + "-" +
-            std::to_string(round) + "', " + std::to_string(round) + ");"
+            "INSERT OR REPLACE INTO kv VALUES ('t" +
+            std::to_string(t) + "-" + std::to_string(round) + "', " +
+            std::to_string(round) +
+            ");"
             "SELECT count(*) FROM kv WHERE key >= 't';";
-        if (sqlite3_load_extension(db, CAIRN_SQLITE_EXTENSION, nullptr, &err) != SQLITE_OK ||
-            sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        if (sqlite3_load_extension(db, CAIRN_SQLITE_EXTENSION, nullptr, &err) !=
+                SQLITE_OK ||
+            sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) !=
+                SQLITE_OK) {
           errors[t] = err ? err : "error";
         }
         sqlite3_free(err);
@@ -291,8 +344,9 @@ TEST_F(SqliteVtabTest, ConcurrentConnectionsShareOneStore) {
   for (auto& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(errors[t], "") << "thread " << t;
   Must("CREATE VIRTUAL TABLE kv USING cairn(path='" + store + "')");
-  EXPECT_EQ(Rows("SELECT count(*) FROM kv"),
-            (std::vector<std::string>{"int:" + std::to_string(kThreads * kRounds)}));
+  EXPECT_EQ(
+      Rows("SELECT count(*) FROM kv"),
+      (std::vector<std::string>{"int:" + std::to_string(kThreads * kRounds)}));
 }
 
 // A compact differential run against a native WITHOUT ROWID table (the
@@ -302,8 +356,9 @@ TEST_F(SqliteVtabTest, RandomStatementsMatchANativeTable) {
   CreateTables();
   std::mt19937 rng(20261129);
   auto key = [&] {
-    static const char* keys[] = {"''", "x''", "'a'", "x'61'", "'ab'", "x'6162'", "'b'",
-                                 "x'00'", "'\xc3\xa9'", "'a\x01'", "x'ff'", "'zz'"};
+    static const char* keys[] = {"''",         "x''",     "'a'",   "x'61'",
+                                 "'ab'",       "x'6162'", "'b'",   "x'00'",
+                                 "'\xc3\xa9'", "'a\x01'", "x'ff'", "'zz'"};
     return std::string(keys[rng() % 12]);
   };
   auto value = [&] {
@@ -312,8 +367,10 @@ TEST_F(SqliteVtabTest, RandomStatementsMatchANativeTable) {
   };
   auto both = [&](const std::string& sql_with_t) {
     std::string a = sql_with_t, b = sql_with_t;
-    for (size_t p; (p = a.find("$T")) != std::string::npos;) a.replace(p, 2, "kv");
-    for (size_t p; (p = b.find("$T")) != std::string::npos;) b.replace(p, 2, "nat");
+    for (size_t p; (p = a.find("$T")) != std::string::npos;)
+      a.replace(p, 2, "kv");
+    for (size_t p; (p = b.find("$T")) != std::string::npos;)
+      b.replace(p, 2, "nat");
     return std::make_pair(a, b);
   };
   bool in_txn = false;
@@ -321,15 +378,35 @@ TEST_F(SqliteVtabTest, RandomStatementsMatchANativeTable) {
   for (int op = 0; op < 1500; ++op) {
     std::string sql;
     switch (rng() % 12) {
-      case 0: case 1: sql = "INSERT INTO $T VALUES (" + key() + ", " + value() + ")"; break;
-      case 2: sql = "INSERT INTO $T VALUES (" + key() + ", 1), (" + key() + ", 2)"; break;
-      case 3: sql = "INSERT OR REPLACE INTO $T VALUES (" + key() + ", " + value() + ")"; break;
-      case 4: sql = "UPDATE $T SET value = " + value() + " WHERE key >= " + key(); break;
-      case 5: sql = "UPDATE $T SET key = " + key() + " WHERE key = " + key(); break;
-      case 6: sql = "DELETE FROM $T WHERE key < " + key(); break;
+      case 0:
+      case 1:
+        sql = "INSERT INTO $T VALUES (" + key() + ", " + value() + ")";
+        break;
+      case 2:
+        sql = "INSERT INTO $T VALUES (" + key() + ", 1), (" + key() + ", 2)";
+        break;
+      case 3:
+        sql =
+            "INSERT OR REPLACE INTO $T VALUES (" + key() + ", " + value() + ")";
+        break;
+      case 4:
+        sql = "UPDATE $T SET value = " + value() + " WHERE key >= " + key();
+        break;
+      case 5:
+        sql = "UPDATE $T SET key = " + key() + " WHERE key = " + key();
+        break;
+      case 6:
+        sql = "DELETE FROM $T WHERE key < " + key();
+        break;
       case 7:
-        if (!in_txn) { Must("BEGIN"); in_txn = true; savepoints = 0; }
-        else if (rng() % 2) { Must(rng() % 2 ? "COMMIT" : "ROLLBACK"); in_txn = false; }
+        if (!in_txn) {
+          Must("BEGIN");
+          in_txn = true;
+          savepoints = 0;
+        } else if (rng() % 2) {
+          Must(rng() % 2 ? "COMMIT" : "ROLLBACK");
+          in_txn = false;
+        }
         continue;
       case 8:
         if (in_txn) {
@@ -357,8 +434,10 @@ TEST_F(SqliteVtabTest, RandomStatementsMatchANativeTable) {
     std::string err_a = error_;
     int rc_b = Exec(b);
     ASSERT_EQ(rc_a == SQLITE_OK, rc_b == SQLITE_OK)
-        << "op " << op << ": " << sql << ": cairn '" << err_a << "' native '" << error_ << "'";
-    ASSERT_EQ(Rows("SELECT * FROM kv"), Rows("SELECT * FROM nat")) << "op " << op << ": " << sql;
+        << "op " << op << ": " << sql << ": cairn '" << err_a << "' native '"
+        << error_ << "'";
+    ASSERT_EQ(Rows("SELECT * FROM kv"), Rows("SELECT * FROM nat"))
+        << "op " << op << ": " << sql;
   }
   if (in_txn) Must("COMMIT");
   ASSERT_EQ(Rows("SELECT * FROM kv"), Rows("SELECT * FROM nat"));

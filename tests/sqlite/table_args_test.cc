@@ -13,10 +13,10 @@ bool Parse(std::vector<std::string_view> args, TableArgs* out,
 TEST(TableArgsTest, PathSyncAndCairnOptions) {
   TableArgs a;
   std::string error;
-  ASSERT_TRUE(Parse({"path='/data/kv'", " create_if_missing = 1 ",
-                     "\"cache.capacity_mb\"=64", "sync=0",
-                     "compression=\"snappy\""},
-                    &a, &error))
+  ASSERT_TRUE(
+      Parse({"path='/data/kv'", " create_if_missing = 1 ",
+             "\"cache.capacity_mb\"=64", "sync=0", "compression=\"snappy\""},
+            &a, &error))
       << error;
   EXPECT_EQ(a.path, "/data/kv");
   EXPECT_FALSE(a.sync);

@@ -53,8 +53,8 @@ class RawDb {
   std::unique_ptr<leveldb::DB> db_;
 };
 
-absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path,
-                                         const testing::OptionList& extra = {}) {
+absl::StatusOr<std::unique_ptr<Db>> Open(
+    const std::string& path, const testing::OptionList& extra = {}) {
   Options o;
   o.create_if_missing = true;
   o.cache_capacity_mb = 4;  // small segments: quick to create
@@ -66,7 +66,8 @@ void Fill(const std::string& path, int n, const testing::OptionList& extra) {
   auto db = Open(path, extra);
   ASSERT_TRUE(db.ok()) << db.status();
   for (int i = 0; i < n; ++i) {
-    ASSERT_TRUE((*db)->Put({}, absl::StrCat("k", i), absl::StrCat("v", i)).ok());
+    ASSERT_TRUE(
+        (*db)->Put({}, absl::StrCat("k", i), absl::StrCat("v", i)).ok());
   }
 }
 
@@ -237,8 +238,9 @@ TEST(CorruptionFormatTest, CheckNamesADamagedTableBlockAndItsKeys) {
     auto db = Open(path, opts);
     ASSERT_TRUE(db.ok());
     for (int i = 0; i < 500; ++i) {
-      ASSERT_TRUE((*db)->Put({}, absl::StrCat("k", 1000 + i),
-                             std::string(100, 'a' + i % 26))
+      ASSERT_TRUE((*db)
+                      ->Put({}, absl::StrCat("k", 1000 + i),
+                            std::string(100, 'a' + i % 26))
                       .ok());
     }
   }

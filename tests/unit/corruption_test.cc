@@ -53,7 +53,8 @@ std::string Key(int i) {
 std::string Value(int i, int gen) {
   std::string v = absl::StrCat("value-", i, "-gen", gen, "-");
   size_t len = 60 + static_cast<size_t>((i * 7919 + gen * 31) % 80);
-  while (v.size() < len) v.push_back(static_cast<char>('a' + (v.size() + i) % 26));
+  while (v.size() < len)
+    v.push_back(static_cast<char>('a' + (v.size() + i) % 26));
   return v;
 }
 
@@ -147,12 +148,13 @@ class CorruptionTest : public ::testing::Test {
     EXPECT_FALSE(files.empty()) << "no " << KindName(k) << " file";
     if (files.empty()) return {};
     std::string name = files[(*rng)() % files.size()];
-    std::string what =
-        truncate ? testing::TruncateAtRandom(db + "/" + name, rng)
-                 : testing::FlipRandomBit(db + "/" + name, rng);
-    Outcome o = testing::CheckCopy(db, *history_, Options(false), name,
-                                   absl::StrCat(KindName(k), " ", name, " ", what),
-                                   /*allow_prefix=*/k == FileKind::kWal);
+    std::string what = truncate
+                           ? testing::TruncateAtRandom(db + "/" + name, rng)
+                           : testing::FlipRandomBit(db + "/" + name, rng);
+    Outcome o =
+        testing::CheckCopy(db, *history_, Options(false), name,
+                           absl::StrCat(KindName(k), " ", name, " ", what),
+                           /*allow_prefix=*/k == FileKind::kWal);
     (void)Db::Destroy(db);
     return o;
   }

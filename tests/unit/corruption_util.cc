@@ -56,7 +56,8 @@ class Classifier {
   }
 
   void Wrong(const std::string& message) {
-    if (out_->wrong++ == 0) out_->first_wrong = absl::StrCat(what_, ": ", message);
+    if (out_->wrong++ == 0)
+      out_->first_wrong = absl::StrCat(what_, ": ", message);
   }
   void Other(const absl::Status& s, const std::string& op) {
     ++out_->other_error;
@@ -127,8 +128,8 @@ class Classifier {
                       Describe(seen_[off[i]]).substr(0, 20));
     }
     Wrong(absl::StrCat("the answers match no prefix of the history; ",
-                       off.size(), " keys differ from the final state:",
-                       detail));
+                       off.size(),
+                       " keys differ from the final state:", detail));
   }
 
   // Iterates the whole range (`forward` or backward): every live key Get saw
@@ -251,12 +252,11 @@ Outcome& Outcome::operator+=(const Outcome& o) {
 }
 
 std::string Outcome::ToString() const {
-  return absl::StrCat("corruption at open ", open_corruption,
-                      ", corruption on read ", read_corruption,
-                      ", every answer correct ", clean, " (", tail_lost,
-                      " of them as of an earlier write: torn tail)",
-                      ", wrong answers ", wrong, ", unnamed file ", unnamed,
-                      ", other errors ", other_error);
+  return absl::StrCat(
+      "corruption at open ", open_corruption, ", corruption on read ",
+      read_corruption, ", every answer correct ", clean, " (", tail_lost,
+      " of them as of an earlier write: torn tail)", ", wrong answers ", wrong,
+      ", unnamed file ", unnamed, ", other errors ", other_error);
 }
 
 std::string FlipRandomBit(const std::string& path, std::mt19937* rng) {

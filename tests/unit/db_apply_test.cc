@@ -48,7 +48,8 @@ TEST_F(DbApplyTest, AppliesNewerAndSkipsOlderVersions) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->applied, 1u);
   EXPECT_EQ(GetOrMissing("k"), "remote");
-  EXPECT_EQ(db_->GetRecord({}, "k")->version, (Version{local.hlc + 1000, kPeer}));
+  EXPECT_EQ(db_->GetRecord({}, "k")->version,
+            (Version{local.hlc + 1000, kPeer}));
 }
 
 TEST_F(DbApplyTest, ApplyingTwiceWritesOnce) {
@@ -123,7 +124,8 @@ TEST_F(DbApplyTest, RefusesBadInputAndWritesNothing) {
   EXPECT_NE(s.message().find("operation 1"), std::string_view::npos) << s;
   std::vector<ReceivedOp> bad_delete = {
       ReceivedOp{OpKind::kDelete, Version{10, kPeer}, "d", "value"}};
-  EXPECT_TRUE(absl::IsInvalidArgument(db_->Apply({}, kPeer, bad_delete).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(db_->Apply({}, kPeer, bad_delete).status()));
   EXPECT_EQ(db_->LastSequence(), seq);
   EXPECT_TRUE(absl::IsNotFound(db_->GetRecord({}, "good").status()));
 }
@@ -191,7 +193,7 @@ TEST_F(DbApplyTest, ReadOpLogAtShipsWholeBatchesWithTheirValues) {
   WriteBatch b1;
   b1.Put("a", "a1");
   b1.Put("b", "b1");
-  ASSERT_TRUE(db_->Write({}, b1).ok());  // seq 1, 2
+  ASSERT_TRUE(db_->Write({}, b1).ok());       // seq 1, 2
   ASSERT_TRUE(db_->Put({}, "a", "a2").ok());  // seq 3 supersedes seq 1
   auto snap = db_->GetSnapshot();
   ASSERT_TRUE(snap.ok());
@@ -221,7 +223,8 @@ TEST_F(DbApplyTest, ReadOpLogAtShipsWholeBatchesWithTheirValues) {
 
 TEST_F(DbApplyTest, ScanRecordsIncludesTombstonesAndResumesByKey) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(db_->Put({}, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
+    ASSERT_TRUE(
+        db_->Put({}, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
   }
   ASSERT_TRUE(db_->Delete({}, "k3").ok());
   auto snap = db_->GetSnapshot();
@@ -245,7 +248,8 @@ TEST_F(DbApplyTest, ScanRecordsIncludesTombstonesAndResumesByKey) {
 
 TEST_F(DbApplyTest, WaitForSequenceWakesOnCommitAndHonoursTheDeadline) {
   const uint64_t next = db_->LastSequence() + 1;
-  EXPECT_FALSE(db_->WaitForSequence(next, absl::Now() + absl::Milliseconds(20)));
+  EXPECT_FALSE(
+      db_->WaitForSequence(next, absl::Now() + absl::Milliseconds(20)));
   // A lost wake-up would hold the waiter to its 60 s deadline.
   absl::Time start = absl::Now();
   std::thread waiter([&] {

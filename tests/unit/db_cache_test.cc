@@ -34,7 +34,8 @@ TEST(DbCacheTest, ReadThroughThenHits) {
   EXPECT_EQ(j["total"]["hits"], 1);
   // A reopen with the cache cold (another layout) fills on the first miss.
   db.reset();
-  db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "4"}, {"cache.instances", "2"}});
+  db = OpenDb(dir.Sub("db"),
+              {{"cache.capacity_mb", "4"}, {"cache.instances", "2"}});
   ASSERT_TRUE(db->Get({}, "k", &v).ok());
   ASSERT_TRUE(db->Get({}, "k", &v).ok());
   j = CacheJson(db.get());
@@ -163,8 +164,8 @@ TEST(DbCacheTest, SharedMemoryExhaustedDisablesInstanceNotTheDatabase) {
 
 TEST(DbCacheTest, UsageStaysWithinCapacityUnderChurn) {
   TempDir dir;
-  auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "1"},
-                                   {"cache.instances", "2"}});
+  auto db = OpenDb(dir.Sub("db"),
+                   {{"cache.capacity_mb", "1"}, {"cache.instances", "2"}});
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
     std::string k = "key" + std::to_string(rng() % 8000);
@@ -227,9 +228,10 @@ TEST_P(DbCacheStressTest, ConcurrentStressNeverStale) {
         int local = rng() % kKeysPerWriter, k = w * kKeysPerWriter + local;
         uint64_t n = next[local]++;
         absl::Status s =
-            n % 5 == 0 ? db->Delete({}, key_of(k))
-                       : db->Put({}, key_of(k),
-                                 std::to_string(n) + std::string(rng() % 1500, '.'));
+            n % 5 == 0
+                ? db->Delete({}, key_of(k))
+                : db->Put({}, key_of(k),
+                          std::to_string(n) + std::string(rng() % 1500, '.'));
         if (!s.ok()) ++failures;
         acked[k].store(n, std::memory_order_release);
       }

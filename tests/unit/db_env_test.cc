@@ -22,7 +22,8 @@ Options Defaults() {
 
 TEST(DbEnvTest, InMemoryEnvKeepsDataAcrossReopen) {
   testing::TempDir dir;
-  std::unique_ptr<leveldb::Env> mem(leveldb::NewMemEnv(leveldb::Env::Default()));
+  std::unique_ptr<leveldb::Env> mem(
+      leveldb::NewMemEnv(leveldb::Env::Default()));
   DbEnv env{mem.get(), nullptr};
   {
     auto db = Db::Open(Defaults(), dir.Sub("db"), env);

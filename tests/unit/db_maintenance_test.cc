@@ -49,7 +49,8 @@ TEST(DbMaintenanceTest, CompactionDropsDeletedDataAndSizesFollow) {
   for (int i = 0; i < 3000; i += 2) {
     ASSERT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
   }
-  ASSERT_TRUE(db->CompactRange(std::string_view("k"), std::string_view("l")).ok());
+  ASSERT_TRUE(
+      db->CompactRange(std::string_view("k"), std::string_view("l")).ok());
   sizes = db->ApproximateSizes({{"k", "l"}});
   ASSERT_TRUE(sizes.ok());
   EXPECT_LT((*sizes)[0], whole * 3 / 4);

@@ -41,7 +41,8 @@ std::string Value(int i, int gen = 0) {
 }
 
 void Load(Db* db, int n, int gen = 0) {
-  for (int i = 0; i < n; ++i) ASSERT_TRUE(db->Put({}, Key(i), Value(i, gen)).ok());
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(db->Put({}, Key(i), Value(i, gen)).ok());
 }
 
 void ExpectAll(Db* db, int n, int gen = 0) {
@@ -295,7 +296,8 @@ TEST(DbMigrationTest, BadRequestsAreRefusedWithTheirReason) {
          "99 does not exist");
   expect(db->TransferCache(2, 99).status(), absl::StatusCode::kInvalidArgument,
          "99 does not exist");
-  for (uint32_t id : {0u, 1u, 2u}) ASSERT_TRUE(db->RemoveCacheInstance(id).ok());
+  for (uint32_t id : {0u, 1u, 2u})
+    ASSERT_TRUE(db->RemoveCacheInstance(id).ok());
   expect(db->RemoveCacheInstance(3), absl::StatusCode::kInvalidArgument,
          "last one");
   // Nothing above changed the data.
@@ -397,8 +399,8 @@ TEST(DbMigrationTest, ChangedOptionsStartAFreshLayout) {
     auto db = OpenDb(dir.Sub("db"), kBase);
     ASSERT_TRUE(db->AddCacheInstance(1 << 20).ok());
   }
-  auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "8"},
-                                   {"cache.instances", "2"}});
+  auto db = OpenDb(dir.Sub("db"),
+                   {{"cache.capacity_mb", "8"}, {"cache.instances", "2"}});
   nlohmann::json c = Prop(db.get(), "cairn.cache");
   EXPECT_EQ(c["instances"].size(), 2u);
   EXPECT_EQ(c["epoch"], 3);  // never reused: segments of epoch 2 are stale
@@ -434,7 +436,8 @@ void MigrationUnderLoad(const Opts& opts, int keys) {
       std::mt19937 rng(w + 1);
       std::vector<uint64_t> seq(keys, 0);
       while (!stop.load()) {
-        const int k = static_cast<int>(rng() % (keys / kWriters)) * kWriters + w;
+        const int k =
+            static_cast<int>(rng() % (keys / kWriters)) * kWriters + w;
         const uint64_t s = ++seq[k];
         const bool del = rng() % 8 == 0;
         absl::Status st;
@@ -497,7 +500,8 @@ void MigrationUnderLoad(const Opts& opts, int keys) {
   int changes = 0;
   while (keep_going(changes)) {
     if (ids.size() < 2 || (ids.size() < 5 && rng() % 2 == 0)) {
-      absl::StatusOr<uint32_t> id = db->AddCacheInstance((256 + rng() % 768) << 10);
+      absl::StatusOr<uint32_t> id =
+          db->AddCacheInstance((256 + rng() % 768) << 10);
       ASSERT_TRUE(id.ok()) << id.status();
       ids.push_back(*id);
     } else {

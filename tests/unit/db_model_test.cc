@@ -25,7 +25,9 @@ TEST_P(DbModelTest, MatchesStdMapAcrossReopens) {
   auto value = [&] { return std::string(rng() % 200, 'a' + rng() % 26); };
   for (int step = 0; step < 4000; ++step) {
     switch (rng() % 10) {
-      case 0: case 1: case 2: {
+      case 0:
+      case 1:
+      case 2: {
         std::string k = key(), v = value();
         ASSERT_TRUE(db->Put({}, k, v).ok());
         model[k] = v;
@@ -55,7 +57,9 @@ TEST_P(DbModelTest, MatchesStdMapAcrossReopens) {
         model = std::move(next);
         break;
       }
-      case 5: case 6: case 7: {
+      case 5:
+      case 6:
+      case 7: {
         std::string k = key(), v;
         absl::Status s = db->Get({}, k, &v);
         auto it = model.find(k);

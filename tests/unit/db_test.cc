@@ -150,9 +150,9 @@ TEST_F(DbTest, SecondOpenInSameProcessIsBusyNamingPid) {
   absl::StatusOr<std::unique_ptr<Db>> second = Db::Open(o, dir_.Sub("db"));
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(std::string(second.status().message())
-                .find(std::to_string(getpid())),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(second.status().message()).find(std::to_string(getpid())),
+      std::string::npos)
       << second.status();
   EXPECT_EQ(Db::Destroy(dir_.Sub("db")).code(),
             absl::StatusCode::kFailedPrecondition);
@@ -297,9 +297,8 @@ TEST_F(DbTest, ConcurrentWritersKeepSequencesDenseAndOrdered) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPer; ++i) {
-        ASSERT_TRUE(db_->Put({}, "k" + std::to_string(i % 10),
-                             std::to_string(t))
-                        .ok());
+        ASSERT_TRUE(
+            db_->Put({}, "k" + std::to_string(i % 10), std::to_string(t)).ok());
       }
     });
   }

@@ -90,7 +90,8 @@ TEST(FormatVersionTest, AMalformedVersionIsCorruption) {
   absl::StatusOr<std::unique_ptr<Db>> db = Db::Open(Options(), dir.Sub("db"));
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(absl::IsDataLoss(db.status())) << db.status();
-  EXPECT_NE(std::string(db.status().message()).find("'one'"), std::string::npos);
+  EXPECT_NE(std::string(db.status().message()).find("'one'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -113,15 +113,37 @@ TEST(IteratorTest, MatchesModelUnderRandomOperations) {
       int op = rng() % 6;
       std::string t = RandKey(rng);
       switch (op) {
-        case 0: (*it)->SeekToFirst(); mi.SeekToFirst(); break;
-        case 1: (*it)->SeekToLast(); mi.SeekToLast(); break;
-        case 2: (*it)->Seek(t); mi.Seek(t); break;
-        case 3: (*it)->SeekForPrev(t); mi.SeekForPrev(t); break;
-        case 4: if (mi.valid) { (*it)->Next(); mi.Next(); } break;
-        case 5: if (mi.valid) { (*it)->Prev(); mi.Prev(); } break;
+        case 0:
+          (*it)->SeekToFirst();
+          mi.SeekToFirst();
+          break;
+        case 1:
+          (*it)->SeekToLast();
+          mi.SeekToLast();
+          break;
+        case 2:
+          (*it)->Seek(t);
+          mi.Seek(t);
+          break;
+        case 3:
+          (*it)->SeekForPrev(t);
+          mi.SeekForPrev(t);
+          break;
+        case 4:
+          if (mi.valid) {
+            (*it)->Next();
+            mi.Next();
+          }
+          break;
+        case 5:
+          if (mi.valid) {
+            (*it)->Prev();
+            mi.Prev();
+          }
+          break;
       }
-      ASSERT_EQ((*it)->Valid(), mi.valid) << "round " << round << " step "
-                                          << step << " op " << op;
+      ASSERT_EQ((*it)->Valid(), mi.valid)
+          << "round " << round << " step " << step << " op " << op;
       if (mi.valid) {
         ASSERT_EQ(std::string((*it)->key()), mi.it->first);
         ASSERT_EQ(std::string((*it)->value()), mi.it->second);

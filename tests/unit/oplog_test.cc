@@ -1,7 +1,7 @@
 #include "engine/db.h"
 #include "engine/format.h"
-#include "leveldb/db.h"
 #include "gtest/gtest.h"
+#include "leveldb/db.h"
 #include "tests/unit/test_util.h"
 
 namespace cairn {
@@ -136,9 +136,11 @@ TEST_F(OpLogTest, TrimReportsADamagedEntryAsCorruption) {
   {
     // Damage the entry of sequence 2 behind the engine's back.
     leveldb::DB* raw = nullptr;
-    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.Sub("db"), &raw).ok());
+    ASSERT_TRUE(
+        leveldb::DB::Open(leveldb::Options(), dir_.Sub("db"), &raw).ok());
     std::unique_ptr<leveldb::DB> ldb(raw);
-    ASSERT_TRUE(ldb->Put(leveldb::WriteOptions(), OpLogKey(2), "\x01junk").ok());
+    ASSERT_TRUE(
+        ldb->Put(leveldb::WriteOptions(), OpLogKey(2), "\x01junk").ok());
   }
   // With paranoid_checks (the default) the open itself refuses the newest
   // op-log entries when one is damaged (corruption_format_test.cc); without,

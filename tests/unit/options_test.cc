@@ -45,11 +45,16 @@ TEST(OptionsTest, BadValuesNameOptionAndValueAndLeaveOptionsUnchanged) {
     const char* name;
     const char* value;
   } cases[] = {
-      {"write_buffer_size", "abc"},  {"write_buffer_size", "-1"},
-      {"write_buffer_size", " 100"}, {"write_buffer_size", "12k"},
-      {"write_buffer_size", ""},     {"write_buffer_size", "1"},
-      {"max_key_size", "0"},         {"create_if_missing", "maybe"},
-      {"compression", "zstd"},       {"node_id", "4294967296"},
+      {"write_buffer_size", "abc"},
+      {"write_buffer_size", "-1"},
+      {"write_buffer_size", " 100"},
+      {"write_buffer_size", "12k"},
+      {"write_buffer_size", ""},
+      {"write_buffer_size", "1"},
+      {"max_key_size", "0"},
+      {"create_if_missing", "maybe"},
+      {"compression", "zstd"},
+      {"node_id", "4294967296"},
       {"max_open_files", "99999999999999999999999"},
   };
   for (const auto& c : cases) {

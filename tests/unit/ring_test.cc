@@ -99,8 +99,8 @@ TEST(RingTest, RemovingMovesOnlyTheRemovedInstancesKeys) {
   // Only the removed member loses buckets, and it loses all of them.
   const std::vector<uint32_t> lost = before.BucketsLostTo(*after);
   for (size_t i = 0; i < lost.size(); ++i) {
-    EXPECT_EQ(lost[i], before.members()[i].id == 3 ? before.BucketCounts()[i]
-                                                   : 0u);
+    EXPECT_EQ(lost[i],
+              before.members()[i].id == 3 ? before.BucketCounts()[i] : 0u);
   }
 }
 
@@ -200,8 +200,8 @@ TEST(LayoutTest, RoundTrips) {
 TEST(LayoutTest, EveryDamageIsDataLoss) {
   const std::string good = EncodeLayout(SampleLayout(true));
   // Truncations and single-byte flips anywhere are caught.
-  for (size_t n : {size_t{0}, size_t{3}, size_t{20}, good.size() / 2,
-                   good.size() - 1}) {
+  for (size_t n :
+       {size_t{0}, size_t{3}, size_t{20}, good.size() / 2, good.size() - 1}) {
     absl::StatusOr<Layout> r = DecodeLayout(good.substr(0, n));
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << n;
   }

@@ -65,7 +65,8 @@ TEST(StatusTest, ADatabaseHeldByLevelDbIsBusyNamingThePid) {
   (void)!write(to_child[1], "x", 1);
   int status = 0;
   waitpid(pid, &status, 0);
-  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) close(fd);
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]})
+    close(fd);
 }
 
 }  // namespace

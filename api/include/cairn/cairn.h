@@ -118,8 +118,7 @@ CAIRN_EXPORT void cairn_options_destroy(cairn_options_t* options);
  * options object is then unchanged. */
 CAIRN_EXPORT cairn_status_t cairn_options_set(cairn_options_t* options,
                                               const char* name,
-                                              const char* value,
-                                              char** errmsg);
+                                              const char* value, char** errmsg);
 /* The current value of an option, in canonical form (malloc'd). */
 CAIRN_EXPORT cairn_status_t cairn_options_get(const cairn_options_t* options,
                                               const char* name, char** value,
@@ -157,12 +156,12 @@ CAIRN_EXPORT void cairn_readoptions_set_snapshot(
 /* Iterator bounds: keys >= lower and < upper. The bytes are copied. A NULL
  * key with keylen 0 clears the bound; NULL with keylen > 0 is
  * CAIRN_INVALID_ARGUMENT. */
-CAIRN_EXPORT cairn_status_t cairn_readoptions_set_lower_bound(
-    cairn_readoptions_t* options, const char* key, size_t keylen,
-    char** errmsg);
-CAIRN_EXPORT cairn_status_t cairn_readoptions_set_upper_bound(
-    cairn_readoptions_t* options, const char* key, size_t keylen,
-    char** errmsg);
+CAIRN_EXPORT cairn_status_t
+cairn_readoptions_set_lower_bound(cairn_readoptions_t* options, const char* key,
+                                  size_t keylen, char** errmsg);
+CAIRN_EXPORT cairn_status_t
+cairn_readoptions_set_upper_bound(cairn_readoptions_t* options, const char* key,
+                                  size_t keylen, char** errmsg);
 /* Verify LevelDB block checksums on reads with these options: 1 always, 0
  * never. Unset (the default), reads follow the database's verify_checksums
  * option, which is on: a damaged block is then CAIRN_CORRUPTION, never a
@@ -229,11 +228,11 @@ CAIRN_EXPORT cairn_status_t cairn_get_into(cairn_db_t* db,
  * message in *errmsg (every key's status is still filled in). NULL arrays
  * (with num_keys > 0) or a NULL key or value buffer with a nonzero length
  * are CAIRN_INVALID_ARGUMENT, and then no key is read. */
-CAIRN_EXPORT cairn_status_t cairn_multi_get(
-    cairn_db_t* db, const cairn_readoptions_t* options, size_t num_keys,
-    const char* const* keys, const size_t* keylens, char* const* values,
-    const size_t* valcaps, size_t* vallens, cairn_status_t* statuses,
-    char** errmsg);
+CAIRN_EXPORT cairn_status_t
+cairn_multi_get(cairn_db_t* db, const cairn_readoptions_t* options,
+                size_t num_keys, const char* const* keys, const size_t* keylens,
+                char* const* values, const size_t* valcaps, size_t* vallens,
+                cairn_status_t* statuses, char** errmsg);
 
 /* ---- Atomic write batches ---------------------------------------------- */
 
@@ -265,9 +264,9 @@ CAIRN_EXPORT cairn_status_t cairn_write(cairn_db_t* db,
  * seeing a consistent view (the read options' snapshot, or an implicit one
  * taken at creation). Deleted keys are never shown. A new iterator is not
  * positioned: call a seek first. */
-CAIRN_EXPORT cairn_status_t cairn_iter_create(
-    cairn_db_t* db, const cairn_readoptions_t* options,
-    cairn_iterator_t** iter, char** errmsg);
+CAIRN_EXPORT cairn_status_t
+cairn_iter_create(cairn_db_t* db, const cairn_readoptions_t* options,
+                  cairn_iterator_t** iter, char** errmsg);
 CAIRN_EXPORT void cairn_iter_destroy(cairn_iterator_t* iter);
 CAIRN_EXPORT void cairn_iter_seek_to_first(cairn_iterator_t* iter);
 CAIRN_EXPORT void cairn_iter_seek_to_last(cairn_iterator_t* iter);
@@ -348,8 +347,7 @@ CAIRN_EXPORT cairn_status_t cairn_cache_remove_instance(cairn_db_t* db,
  * id is CAIRN_INVALID_ARGUMENT. */
 CAIRN_EXPORT cairn_status_t cairn_cache_transfer(cairn_db_t* db,
                                                  uint32_t from_id,
-                                                 uint32_t to_id,
-                                                 char** errmsg);
+                                                 uint32_t to_id, char** errmsg);
 
 /* ---- Shared memory (ABI 1.2) ------------------------------------------- */
 
@@ -362,8 +360,7 @@ CAIRN_EXPORT cairn_status_t cairn_cache_transfer(cairn_db_t* db,
  * segments of other Cairn builds. Stores the number removed in *removed
  * when `removed` is not NULL. CAIRN_UNAVAILABLE if /dev/shm cannot be
  * listed. Thread-safe; needs no database. */
-CAIRN_EXPORT cairn_status_t cairn_gc_segments(uint32_t* removed,
-                                              char** errmsg);
+CAIRN_EXPORT cairn_status_t cairn_gc_segments(uint32_t* removed, char** errmsg);
 /* ---- Tools: records with versions, integer properties (ABI 1.2) ----- */
 
 /* What dump/load tools and replication need: every record, tombstones
@@ -411,11 +408,8 @@ CAIRN_EXPORT cairn_status_t cairn_writebatch_delete_versioned(
  *                            "leveldb.num-files-at-level0"
  * Unknown names are CAIRN_NOT_FOUND; a LevelDB property that is not an
  * integer is CAIRN_INVALID_ARGUMENT. On failure *value is 0. */
-CAIRN_EXPORT cairn_status_t cairn_property_int(cairn_db_t* db,
-                                               const char* name,
-                                               uint64_t* value,
-                                               char** errmsg);
-
+CAIRN_EXPORT cairn_status_t cairn_property_int(cairn_db_t* db, const char* name,
+                                               uint64_t* value, char** errmsg);
 
 /* ---- Maintenance and batch sizes (ABI 1.2) ----------------------------- */
 
@@ -429,8 +423,7 @@ CAIRN_EXPORT cairn_status_t cairn_compact_range(cairn_db_t* db,
                                                 const char* start,
                                                 size_t startlen,
                                                 const char* limit,
-                                                size_t limitlen,
-                                                char** errmsg);
+                                                size_t limitlen, char** errmsg);
 /* LevelDB's estimate of the file-system bytes used by the keys in each of
  * `num_ranges` ranges [range_start[i], range_limit[i]), stored in sizes[i].
  * Data written recently (still in the memtable, not yet in a table file)
@@ -455,8 +448,8 @@ CAIRN_EXPORT cairn_status_t cairn_writebatch_append(
     cairn_writebatch_t* dst, const cairn_writebatch_t* src, char** errmsg);
 /* The key and value bytes the batch holds (without Cairn's per-record
  * overhead: version, op-log entry); 0 for NULL. */
-CAIRN_EXPORT size_t cairn_writebatch_approximate_size(
-    const cairn_writebatch_t* batch);
+CAIRN_EXPORT size_t
+cairn_writebatch_approximate_size(const cairn_writebatch_t* batch);
 
 /* ---- Checking a database ----------------------------------------------- */
 
@@ -503,8 +496,7 @@ typedef struct cairn_api_t {
                                                 const char*, size_t, char**);
   cairn_status_t (*readoptions_set_upper_bound)(cairn_readoptions_t*,
                                                 const char*, size_t, char**);
-  void (*readoptions_set_verify_checksums)(cairn_readoptions_t*,
-                                           unsigned char);
+  void (*readoptions_set_verify_checksums)(cairn_readoptions_t*, unsigned char);
   void (*readoptions_set_fill_cache)(cairn_readoptions_t*, unsigned char);
   cairn_writeoptions_t* (*writeoptions_create)(void);
   void (*writeoptions_destroy)(cairn_writeoptions_t*);
@@ -519,8 +511,8 @@ typedef struct cairn_api_t {
   void (*writebatch_destroy)(cairn_writebatch_t*);
   cairn_status_t (*writebatch_put)(cairn_writebatch_t*, const char*, size_t,
                                    const char*, size_t, char**);
-  cairn_status_t (*writebatch_delete)(cairn_writebatch_t*, const char*,
-                                      size_t, char**);
+  cairn_status_t (*writebatch_delete)(cairn_writebatch_t*, const char*, size_t,
+                                      char**);
   void (*writebatch_clear)(cairn_writebatch_t*);
   size_t (*writebatch_count)(const cairn_writebatch_t*);
   cairn_status_t (*write)(cairn_db_t*, const cairn_writeoptions_t*,
@@ -560,8 +552,8 @@ typedef struct cairn_api_t {
                                                 const char*, size_t, uint64_t,
                                                 uint32_t, char**);
   cairn_status_t (*property_int)(cairn_db_t*, const char*, uint64_t*, char**);
-  cairn_status_t (*compact_range)(cairn_db_t*, const char*, size_t,
-                                  const char*, size_t, char**);
+  cairn_status_t (*compact_range)(cairn_db_t*, const char*, size_t, const char*,
+                                  size_t, char**);
   /* ABI 1.2: maintenance and batch sizes (compact_range is above) */
   cairn_status_t (*approximate_sizes)(cairn_db_t*, size_t, const char* const*,
                                       const size_t*, const char* const*,
@@ -577,9 +569,8 @@ typedef struct cairn_api_t {
                              const char*, size_t, char*, size_t, size_t*,
                              char**);
   cairn_status_t (*multi_get)(cairn_db_t*, const cairn_readoptions_t*, size_t,
-                              const char* const*, const size_t*,
-                              char* const*, const size_t*, size_t*,
-                              cairn_status_t*, char**);
+                              const char* const*, const size_t*, char* const*,
+                              const size_t*, size_t*, cairn_status_t*, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

@@ -1,9 +1,8 @@
 #include "db_state.h"
 
 #include <pthread.h>
-#include <unistd.h>
-
 #include <pybind11/pybind11.h>
+#include <unistd.h>
 
 #include "errors.h"
 
@@ -43,8 +42,7 @@ void DbState::SetUnusableError() const {
                  path_.c_str(), static_cast<int>(owner_pid_),
                  static_cast<int>(getpid()));
   } else {
-    PyErr_Format(ClosedErrorClass(), "database '%s' is closed",
-                 path_.c_str());
+    PyErr_Format(ClosedErrorClass(), "database '%s' is closed", path_.c_str());
   }
 }
 

@@ -24,7 +24,8 @@ void LoadErrorClasses() {
   py::module_ errors = py::module_::import("cairn.errors");
   py::tuple table = errors.attr("_BY_STATUS");
   if (table.size() != kStatuses) {
-    throw std::runtime_error("cairn.errors._BY_STATUS does not list every status");
+    throw std::runtime_error(
+        "cairn.errors._BY_STATUS does not list every status");
   }
   for (size_t i = 0; i < kStatuses; ++i) {
     // Kept for the life of the process: the classes outlive every module

@@ -13,9 +13,9 @@
 #include "py_get.h"
 #include "py_iterator.h"
 #include "py_raw_iterator.h"
-#include "read_options.h"
 #include "py_snapshot.h"
 #include "py_write_batch.h"
+#include "read_options.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -41,8 +41,8 @@ PyObject* IteratorNext(PyObject* self) {
 
 IteratorArgs MakeIteratorArgs(py::object start, py::object stop,
                               bool include_start, bool include_stop,
-                              py::object prefix, bool reverse,
-                              bool include_key, bool include_value,
+                              py::object prefix, bool reverse, bool include_key,
+                              bool include_value,
                               const py::object& verify_checksums,
                               const py::object& fill_cache,
                               const py::bytes& db_prefix) {
@@ -73,7 +73,8 @@ const cairn_snapshot_t* SnapshotFor(const DbState* state,
   return snap.CheckedOrThrow();
 }
 
-constexpr const char* kIteratorDoc = R"(Iterates over a key range, in key order (or reverse order).
+constexpr const char* kIteratorDoc =
+    R"(Iterates over a key range, in key order (or reverse order).
 
 start/stop bound the keys (start inclusive and stop exclusive by default;
 see include_start/include_stop); prefix selects the keys that start with it
@@ -88,7 +89,8 @@ the first key >= target. verify_checksums checks block checksums (None: the
 database's default); fill_cache=False keeps a one-off scan from evicting hot
 data (None: True).)";
 
-constexpr const char* kRawIteratorDoc = R"(A raw iterator over every key (LevelDB's Iterator, as plyvel's RawIterator).
+constexpr const char* kRawIteratorDoc =
+    R"(A raw iterator over every key (LevelDB's Iterator, as plyvel's RawIterator).
 
 Not positioned until seek_to_first(), seek_to_last(), seek(target) or
 seek_for_prev(target); valid() tells whether it is on an entry. key(),
@@ -98,14 +100,16 @@ not. verify_checksums / fill_cache as for iterator().)";
 // The keyword arguments of DB.iterator and Snapshot.iterator after
 // `snapshot`-independent ones; _db_prefix is for prefixed views
 // (cairn/_prefixed.py), not part of the documented API.
-#define CAIRN_ITERATOR_KWARGS                                                  \
-  py::kw_only(), "reverse"_a = false, "start"_a = py::none(),                 \
-      "stop"_a = py::none(), "include_start"_a = true,                        \
-      "include_stop"_a = false, "prefix"_a = py::none(),                      \
-      "include_key"_a = true, "include_value"_a = true,                       \
-      "verify_checksums"_a = py::none(), "fill_cache"_a = py::none()
+#define CAIRN_ITERATOR_KWARGS                                       \
+  py::kw_only(), "reverse"_a = false, "start"_a = py::none(),       \
+                 "stop"_a = py::none(), "include_start"_a = true,   \
+                 "include_stop"_a = false, "prefix"_a = py::none(), \
+                 "include_key"_a = true, "include_value"_a = true,  \
+                 "verify_checksums"_a = py::none(),                 \
+                 "fill_cache"_a = py::none()
 
-constexpr const char* kAddCacheInstanceDoc = R"(add_cache_instance(capacity_bytes) -> int
+constexpr const char* kAddCacheInstanceDoc =
+    R"(add_cache_instance(capacity_bytes) -> int
 
 Adds a shared-memory cache instance of capacity_bytes (64 KiB .. 32 GiB, and
 no more than /dev/shm has free) to the cache's consistent-hash ring and
@@ -119,7 +123,8 @@ OverflowError above 2**64 - 1, TypeError for a non-int, NotSupportedError
 when the cache is disabled (cache.capacity_mb = 0), UnavailableError after
 close().)";
 
-constexpr const char* kRemoveCacheInstanceDoc = R"(remove_cache_instance(id) -> None
+constexpr const char* kRemoveCacheInstanceDoc =
+    R"(remove_cache_instance(id) -> None
 
 Removes cache instance `id` from the ring: its items migrate to the other
 instances and its shared-memory segment is freed when the migration ends.
@@ -176,15 +181,17 @@ One process owns a database at a time: opening it elsewhere raises
 BusyError naming the owner's pid. A DB is a context manager and may be used
 from several threads; after os.fork() the child must open its own.)");
   db.def(py::init<const py::object&, bool, bool, const py::object&>(), "path"_a,
-         py::kw_only(), "create_if_missing"_a = false, "error_if_exists"_a = false,
-         "options"_a = py::none())
+         py::kw_only(), "create_if_missing"_a = false,
+         "error_if_exists"_a = false, "options"_a = py::none())
       .def("multi_get", &PyDb::MultiGet, "keys"_a,
-           "multi_get(keys) -> list: the value of each key, or None when missing.\n"
+           "multi_get(keys) -> list: the value of each key, or None when "
+           "missing.\n"
            "Runs without the GIL.")
       .def(
           "write_batch",
           [](PyDb& self, bool sync, bool transaction) {
-            return std::make_unique<PyWriteBatch>(self.state(), sync, transaction);
+            return std::make_unique<PyWriteBatch>(self.state(), sync,
+                                                  transaction);
           },
           py::kw_only(), "sync"_a = false, "transaction"_a = false,
           "A WriteBatch; as a context manager it writes on exit (with "
@@ -195,38 +202,43 @@ from several threads; after os.fork() the child must open its own.)");
              bool include_start, bool include_stop, py::object prefix,
              bool include_key, bool include_value, py::object verify_checksums,
              py::object fill_cache, py::object snapshot, py::bytes db_prefix) {
-            const cairn_snapshot_t* snap = SnapshotFor(self.state().get(), snapshot);
+            const cairn_snapshot_t* snap =
+                SnapshotFor(self.state().get(), snapshot);
             return std::make_unique<PyIterator>(
                 self.state(),
-                MakeIteratorArgs(std::move(start), std::move(stop), include_start,
-                                 include_stop, std::move(prefix), reverse,
-                                 include_key, include_value, verify_checksums,
-                                 fill_cache, db_prefix),
+                MakeIteratorArgs(std::move(start), std::move(stop),
+                                 include_start, include_stop, std::move(prefix),
+                                 reverse, include_key, include_value,
+                                 verify_checksums, fill_cache, db_prefix),
                 snap);
           },
-          CAIRN_ITERATOR_KWARGS, "snapshot"_a = py::none(), "_db_prefix"_a = py::bytes(),
-          kIteratorDoc)
+          CAIRN_ITERATOR_KWARGS, "snapshot"_a = py::none(),
+          "_db_prefix"_a = py::bytes(), kIteratorDoc)
       .def(
           "raw_iterator",
           [](PyDb& self, py::object verify_checksums, py::object fill_cache,
              py::object snapshot, py::bytes db_prefix) {
-            const cairn_snapshot_t* snap = SnapshotFor(self.state().get(), snapshot);
+            const cairn_snapshot_t* snap =
+                SnapshotFor(self.state().get(), snapshot);
             return std::make_unique<PyRawIterator>(
-                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache), snap,
-                std::string(db_prefix));
+                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache),
+                snap, std::string(db_prefix));
           },
-          py::kw_only(), "verify_checksums"_a = py::none(), "fill_cache"_a = py::none(),
-          "snapshot"_a = py::none(), "_db_prefix"_a = py::bytes(), kRawIteratorDoc)
+          py::kw_only(), "verify_checksums"_a = py::none(),
+          "fill_cache"_a = py::none(), "snapshot"_a = py::none(),
+          "_db_prefix"_a = py::bytes(), kRawIteratorDoc)
       .def(
           "__iter__",
           [](PyDb& self) {
-            return std::make_unique<PyIterator>(self.state(), IteratorArgs{}, nullptr);
+            return std::make_unique<PyIterator>(self.state(), IteratorArgs{},
+                                                nullptr);
           },
           "for key, value in db: every entry in key order (db.iterator()).")
       .def(
           "prefixed_db",
           [](py::object self, py::object prefix) {
-            return py::module_::import("cairn._prefixed").attr("PrefixedDB")(self, prefix);
+            return py::module_::import("cairn._prefixed")
+                .attr("PrefixedDB")(self, prefix);
           },
           "prefix"_a,
           "A view of the keys that start with prefix, seen without it "
@@ -282,8 +294,9 @@ from several threads; after os.fork() the child must open its own.)");
 }
 
 void DefineWriteBatch(py::module_& m) {
-  py::class_<PyWriteBatch>(m, "WriteBatch",
-                           "Operations applied atomically by write(); made by DB.write_batch().")
+  py::class_<PyWriteBatch>(
+      m, "WriteBatch",
+      "Operations applied atomically by write(); made by DB.write_batch().")
       .def("put", &PyWriteBatch::Put, "key"_a, "value"_a, "Adds a put.")
       .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
       .def("clear", &PyWriteBatch::Clear, "Drops every operation.")
@@ -293,8 +306,8 @@ void DefineWriteBatch(py::module_& m) {
           [](PyWriteBatch& self, py::handle other) {
             // A prefixed view's batch (cairn/_prefixed.py) wraps a WriteBatch
             // whose keys are already complete.
-            py::object prefixed =
-                py::module_::import("cairn._prefixed").attr("PrefixedWriteBatch");
+            py::object prefixed = py::module_::import("cairn._prefixed")
+                                      .attr("PrefixedWriteBatch");
             py::object batch = py::reinterpret_borrow<py::object>(other);
             if (py::isinstance(other, prefixed)) batch = other.attr("_batch");
             if (!py::isinstance<PyWriteBatch>(batch)) {
@@ -308,19 +321,21 @@ void DefineWriteBatch(py::module_& m) {
           "or not; its keys are taken as they are stored).")
       .def("approximate_size", &PyWriteBatch::ApproximateSize,
            "The key and value bytes the batch holds.")
-      .def("write", &PyWriteBatch::Write,
-           "Applies the batch atomically, then clears it. Runs without the GIL.")
+      .def(
+          "write", &PyWriteBatch::Write,
+          "Applies the batch atomically, then clears it. Runs without the GIL.")
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PyWriteBatch& self, py::handle type, py::handle,
-                          py::handle) {
-        self.Exit(type);
-        return false;
-      });
+      .def("__exit__",
+           [](PyWriteBatch& self, py::handle type, py::handle, py::handle) {
+             self.Exit(type);
+             return false;
+           });
 }
 
 void DefineIterator(py::module_& m) {
-  py::class_<PyIterator> it(m, "Iterator",
-                            "A two-way iterator over a key range; made by DB.iterator().");
+  py::class_<PyIterator> it(
+      m, "Iterator",
+      "A two-way iterator over a key range; made by DB.iterator().");
   it.def("__iter__", [](py::object self) { return self; })
       .def("__next__",
            [](PyIterator& self) {
@@ -335,7 +350,8 @@ void DefineIterator(py::module_& m) {
             if (!item) throw py::stop_iteration();
             return item;
           },
-          "The entry before the cursor (after it with reverse=True), moving the "
+          "The entry before the cursor (after it with reverse=True), moving "
+          "the "
           "cursor back; StopIteration at the start of the range.")
       .def("seek_to_start", &PyIterator::SeekToStart,
            "Moves the cursor before the first entry of the range.")
@@ -348,10 +364,11 @@ void DefineIterator(py::module_& m) {
       .def("close", &PyIterator::Close,
            "Releases the iterator now; using it afterwards raises ClosedError.")
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PyIterator& self, py::handle, py::handle, py::handle) {
-        self.Close();
-        return false;
-      });
+      .def("__exit__",
+           [](PyIterator& self, py::handle, py::handle, py::handle) {
+             self.Close();
+             return false;
+           });
   reinterpret_cast<PyTypeObject*>(it.ptr())->tp_iternext = IteratorNext;
   PyType_Modified(reinterpret_cast<PyTypeObject*>(it.ptr()));
 
@@ -371,15 +388,16 @@ void DefineIterator(py::module_& m) {
       .def("close", &PyRawIterator::Close,
            "Releases the iterator now; using it afterwards raises ClosedError.")
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PyRawIterator& self, py::handle, py::handle, py::handle) {
-        self.Close();
-        return false;
-      });
+      .def("__exit__",
+           [](PyRawIterator& self, py::handle, py::handle, py::handle) {
+             self.Close();
+             return false;
+           });
 }
 
 void DefineSnapshot(py::module_& m) {
-  py::class_<PySnapshot> snapshot(m, "Snapshot",
-                                  "A consistent point-in-time view; made by DB.snapshot().");
+  py::class_<PySnapshot> snapshot(
+      m, "Snapshot", "A consistent point-in-time view; made by DB.snapshot().");
   snapshot
       .def(
           "iterator",
@@ -390,39 +408,43 @@ void DefineSnapshot(py::module_& m) {
             const cairn_snapshot_t* snap = self.CheckedOrThrow();
             return std::make_unique<PyIterator>(
                 self.state(),
-                MakeIteratorArgs(std::move(start), std::move(stop), include_start,
-                                 include_stop, std::move(prefix), reverse,
-                                 include_key, include_value, verify_checksums,
-                                 fill_cache, db_prefix),
+                MakeIteratorArgs(std::move(start), std::move(stop),
+                                 include_start, include_stop, std::move(prefix),
+                                 reverse, include_key, include_value,
+                                 verify_checksums, fill_cache, db_prefix),
                 snap);
           },
           CAIRN_ITERATOR_KWARGS, "_db_prefix"_a = py::bytes(), kIteratorDoc)
       .def(
           "raw_iterator",
-          [](PySnapshot& self, py::object verify_checksums, py::object fill_cache,
-             py::bytes db_prefix) {
+          [](PySnapshot& self, py::object verify_checksums,
+             py::object fill_cache, py::bytes db_prefix) {
             const cairn_snapshot_t* snap = self.CheckedOrThrow();
             return std::make_unique<PyRawIterator>(
-                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache), snap,
-                std::string(db_prefix));
+                self.state(), ReadFlagsOrThrow(verify_checksums, fill_cache),
+                snap, std::string(db_prefix));
           },
-          py::kw_only(), "verify_checksums"_a = py::none(), "fill_cache"_a = py::none(),
-          "_db_prefix"_a = py::bytes(), kRawIteratorDoc)
+          py::kw_only(), "verify_checksums"_a = py::none(),
+          "fill_cache"_a = py::none(), "_db_prefix"_a = py::bytes(),
+          kRawIteratorDoc)
       .def(
           "__iter__",
           [](PySnapshot& self) {
             const cairn_snapshot_t* snap = self.CheckedOrThrow();
-            return std::make_unique<PyIterator>(self.state(), IteratorArgs{}, snap);
+            return std::make_unique<PyIterator>(self.state(), IteratorArgs{},
+                                                snap);
           },
           "for key, value in snapshot: every entry as of the snapshot.")
-      .def("release", &PySnapshot::Release, "Releases the snapshot (idempotent).")
+      .def("release", &PySnapshot::Release,
+           "Releases the snapshot (idempotent).")
       .def("close", &PySnapshot::Release, "Same as release().")
       .def_property_readonly("released", &PySnapshot::released)
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PySnapshot& self, py::handle, py::handle, py::handle) {
-        self.Release();
-        return false;
-      });
+      .def("__exit__",
+           [](PySnapshot& self, py::handle, py::handle, py::handle) {
+             self.Release();
+             return false;
+           });
   AddFastSnapshotMethods(snapshot.ptr());
 }
 
@@ -440,7 +462,8 @@ PYBIND11_MODULE(_cairn, m) {
   DefineWriteBatch(m);
   DefineIterator(m);
   DefineSnapshot(m);
-  for (const char* name : {"DB", "WriteBatch", "Iterator", "RawIterator", "Snapshot"}) {
+  for (const char* name :
+       {"DB", "WriteBatch", "Iterator", "RawIterator", "Snapshot"}) {
     m.attr(name).attr("__module__") = "cairn";
   }
   m.def(
@@ -483,8 +506,9 @@ PYBIND11_MODULE(_cairn, m) {
         "BusyError while it is open; NotFoundError when it does not exist. "
         "options (as for DB) supplies block_size and compression. Runs "
         "without the GIL.");
-  m.def("version", [] { return std::string(cairn_version()); },
-        "The version of the loaded libcairn, e.g. '0.1.0'.");
+  m.def(
+      "version", [] { return std::string(cairn_version()); },
+      "The version of the loaded libcairn, e.g. '0.1.0'.");
   // Test hooks: the status mapping for statuses no call can produce on
   // demand (timeouts, internal errors).
   m.def(
@@ -496,6 +520,8 @@ PYBIND11_MODULE(_cairn, m) {
   m.def("_status_name", [](int status) {
     return std::string(cairn_status_name(static_cast<cairn_status_t>(status)));
   });
-  m.def("abi_version", [] { return py::make_tuple(cairn_abi_major(), cairn_abi_minor()); },
-        "(major, minor) C ABI version of the loaded libcairn.");
+  m.def(
+      "abi_version",
+      [] { return py::make_tuple(cairn_abi_major(), cairn_abi_minor()); },
+      "(major, minor) C ABI version of the loaded libcairn.");
 }

@@ -23,7 +23,8 @@ uint64_t UnsignedArg(const py::handle& obj, const char* name, uint64_t max) {
     throw py::type_error(std::string(name) + " must be an int, not " +
                          Py_TYPE(obj.ptr())->tp_name);
   }
-  py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  py::object index =
+      py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
   if (!index) throw py::error_already_set();
   int overflow = 0;
   const long long small = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
@@ -56,8 +57,8 @@ constexpr uint64_t kMaxId = std::numeric_limits<uint32_t>::max();
 }  // namespace
 
 uint32_t PyDb::AddCacheInstance(const py::handle& capacity_bytes) {
-  const uint64_t capacity = UnsignedArg(
-      capacity_bytes, "capacity_bytes", std::numeric_limits<uint64_t>::max());
+  const uint64_t capacity = UnsignedArg(capacity_bytes, "capacity_bytes",
+                                        std::numeric_limits<uint64_t>::max());
   InFlightCall call(*state_);
   uint32_t id = 0;
   char* err = nullptr;
@@ -83,7 +84,8 @@ void PyDb::RemoveCacheInstance(const py::handle& id) {
 }
 
 void PyDb::Transfer(const py::handle& from_id, const py::handle& to_id) {
-  const auto from = static_cast<uint32_t>(UnsignedArg(from_id, "from_id", kMaxId));
+  const auto from =
+      static_cast<uint32_t>(UnsignedArg(from_id, "from_id", kMaxId));
   const auto to = static_cast<uint32_t>(UnsignedArg(to_id, "to_id", kMaxId));
   InFlightCall call(*state_);
   char* err = nullptr;

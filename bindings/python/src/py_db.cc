@@ -17,7 +17,8 @@ namespace {
 // Option values travel as strings; Python values are spelled the way
 // engine/options.cc parses them.
 std::string OptionValue(const std::string& name, py::handle value) {
-  if (PyBool_Check(value.ptr())) return value.is(py::bool_(true)) ? "true" : "false";
+  if (PyBool_Check(value.ptr()))
+    return value.is(py::bool_(true)) ? "true" : "false";
   if (PyLong_Check(value.ptr()) || PyFloat_Check(value.ptr())) {
     return py::str(value);
   }
@@ -30,7 +31,8 @@ std::string OptionValue(const std::string& name, py::handle value) {
 void SetOption(cairn_options_t* options, const std::string& name,
                const std::string& value) {
   char* err = nullptr;
-  cairn_status_t s = cairn_options_set(options, name.c_str(), value.c_str(), &err);
+  cairn_status_t s =
+      cairn_options_set(options, name.c_str(), value.c_str(), &err);
   if (s != CAIRN_OK) ThrowStatus(s, err);
 }
 
@@ -43,8 +45,9 @@ py::object ParseJson(const std::string& text) {
 void ApplyOptions(cairn_options_t* out, const py::object& options) {
   if (options.is_none()) return;
   if (!PyDict_Check(options.ptr())) {
-    throw py::type_error("options must be a dict of option names to values, not " +
-                         std::string(Py_TYPE(options.ptr())->tp_name));
+    throw py::type_error(
+        "options must be a dict of option names to values, not " +
+        std::string(Py_TYPE(options.ptr())->tp_name));
   }
   for (auto [key, value] : options.cast<py::dict>()) {
     if (!PyUnicode_Check(key.ptr())) {
@@ -57,7 +60,8 @@ void ApplyOptions(cairn_options_t* out, const py::object& options) {
 }
 
 std::string FsPath(const py::object& path) {
-  std::string fs_path = py::module_::import("os").attr("fsencode")(path).cast<std::string>();
+  std::string fs_path =
+      py::module_::import("os").attr("fsencode")(path).cast<std::string>();
   // The C ABI takes a C string: an embedded NUL would silently cut the path.
   if (fs_path.find('\0') != std::string::npos) {
     throw py::value_error("path contains a NUL byte");
@@ -65,15 +69,17 @@ std::string FsPath(const py::object& path) {
   return fs_path;
 }
 
-PyDb::PyDb(const py::object& path, bool create_if_missing,
-           bool error_if_exists, const py::object& options) {
+PyDb::PyDb(const py::object& path, bool create_if_missing, bool error_if_exists,
+           const py::object& options) {
   std::string fs_path = FsPath(path);
   std::string display_path =
       py::module_::import("os").attr("fsdecode")(path).cast<std::string>();
 
   OptionsHolder holder;
-  SetOption(holder.options, "create_if_missing", create_if_missing ? "true" : "false");
-  SetOption(holder.options, "error_if_exists", error_if_exists ? "true" : "false");
+  SetOption(holder.options, "create_if_missing",
+            create_if_missing ? "true" : "false");
+  SetOption(holder.options, "error_if_exists",
+            error_if_exists ? "true" : "false");
   ApplyOptions(holder.options, options);
 
   cairn_db_t* db = nullptr;

@@ -6,8 +6,9 @@
 // except sync puts/deletes, which wait for an fsync. Properties release it
 // because the cache's ("cairn.cache", "cairn.migration", the cache totals in
 // "cairn.stats") wait for the cache's change lock, which an add, remove or
-// transfer holds while it finishes a running migration. get, __contains__, put and delete are raw METH_FASTCALL
-// methods (py_get.cc) to keep pybind11's dispatch off the hot path.
+// transfer holds while it finishes a running migration. get, __contains__, put
+// and delete are raw METH_FASTCALL methods (py_get.cc) to keep pybind11's
+// dispatch off the hot path.
 //
 // Thread safety: any thread may use a DB; close() waits for calls running
 // without the GIL. See db_state.h for close and fork rules.
@@ -73,7 +74,8 @@ class PyDb {
 
   // Maintenance (C ABI 1.2; py_maintenance.cc), each without the GIL.
   // Bounds are bytes-like or None (open end).
-  void CompactRange(const pybind11::object& start, const pybind11::object& stop);
+  void CompactRange(const pybind11::object& start,
+                    const pybind11::object& stop);
   uint64_t ApproximateSize(const pybind11::handle& start,
                            const pybind11::handle& stop);
   pybind11::list ApproximateSizes(const pybind11::args& ranges);

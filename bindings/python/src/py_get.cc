@@ -48,8 +48,9 @@ bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
                int npos, int nrequired, PyObject** out) {
   for (int i = 0; i < nnames; ++i) out[i] = nullptr;
   if (nargs > npos) {
-    PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional arguments (%zd given)",
-                 fn, npos, nargs);
+    PyErr_Format(PyExc_TypeError,
+                 "%s() takes at most %d positional arguments (%zd given)", fn,
+                 npos, nargs);
     return false;
   }
   for (Py_ssize_t i = 0; i < nargs; ++i) out[i] = args[i];
@@ -62,18 +63,21 @@ bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
       if (std::strcmp(kw, names[i]) == 0) slot = i;
     }
     if (slot < 0) {
-      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", fn, kw);
+      PyErr_Format(PyExc_TypeError,
+                   "%s() got an unexpected keyword argument '%s'", fn, kw);
       return false;
     }
     if (out[slot] != nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fn, kw);
+      PyErr_Format(PyExc_TypeError,
+                   "%s() got multiple values for argument '%s'", fn, kw);
       return false;
     }
     out[slot] = args[nargs + k];
   }
   for (int i = 0; i < nrequired; ++i) {
     if (out[i] == nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fn, names[i]);
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fn,
+                   names[i]);
       return false;
     }
   }
@@ -96,7 +100,8 @@ bool ParseGetArgs(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
   static const char* const kNames[] = {"key", "default", "verify_checksums",
                                        "fill_cache"};
   PyObject* parsed[4];
-  if (!ParseArgs("get", args, nargs, kwnames, kNames, 4, 2, 1, parsed)) return false;
+  if (!ParseArgs("get", args, nargs, kwnames, kNames, 4, 2, 1, parsed))
+    return false;
   *key = parsed[0];
   if (parsed[1] != nullptr) *dflt = parsed[1];
   return ParseReadFlag(parsed[2], &flags->verify_checksums) &&
@@ -158,7 +163,8 @@ int DbContains(PyObject* self, PyObject* key) {
   char* value = nullptr;
   size_t len = 0;
   char* err = nullptr;
-  cairn_status_t s = cairn_get(handle, nullptr, k.data(), k.size(), &value, &len, &err);
+  cairn_status_t s =
+      cairn_get(handle, nullptr, k.data(), k.size(), &value, &len, &err);
   cairn_free(value);
   if (s == CAIRN_OK) return 1;
   if (s == CAIRN_NOT_FOUND) {
@@ -205,7 +211,8 @@ PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                 PyObject* kwnames) {
   static const char* const kNames[] = {"key", "value", "sync"};
   PyObject* parsed[3];
-  if (!ParseArgs("put", args, nargs, kwnames, kNames, 3, 2, 2, parsed)) return nullptr;
+  if (!ParseArgs("put", args, nargs, kwnames, kNames, 3, 2, 2, parsed))
+    return nullptr;
   int sync = Flag(parsed[2]);
   if (sync < 0) return nullptr;
   PyDb* db = SelfDb(self);
@@ -214,11 +221,11 @@ PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   BytesArg v;
   if (!k.Init(parsed[0], "key") || !v.Init(parsed[1], "value")) return nullptr;
   char* err = nullptr;
-  cairn_status_t s = RunWrite(*db->state(), sync != 0,
-                              [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
-                                return cairn_put(h, o, k.data(), k.size(), v.data(),
-                                                 v.size(), &err);
-                              });
+  cairn_status_t s = RunWrite(
+      *db->state(), sync != 0,
+      [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
+        return cairn_put(h, o, k.data(), k.size(), v.data(), v.size(), &err);
+      });
   return FinishWrite(s, err, "put");
 }
 
@@ -226,7 +233,8 @@ PyObject* DbDelete(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                    PyObject* kwnames) {
   static const char* const kNames[] = {"key", "sync"};
   PyObject* parsed[2];
-  if (!ParseArgs("delete", args, nargs, kwnames, kNames, 2, 1, 1, parsed)) return nullptr;
+  if (!ParseArgs("delete", args, nargs, kwnames, kNames, 2, 1, 1, parsed))
+    return nullptr;
   int sync = Flag(parsed[1]);
   if (sync < 0) return nullptr;
   PyDb* db = SelfDb(self);
@@ -234,15 +242,17 @@ PyObject* DbDelete(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   BytesArg k;
   if (!k.Init(parsed[0], "key")) return nullptr;
   char* err = nullptr;
-  cairn_status_t s = RunWrite(*db->state(), sync != 0,
-                              [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
-                                return cairn_delete(h, o, k.data(), k.size(), &err);
-                              });
+  cairn_status_t s =
+      RunWrite(*db->state(), sync != 0,
+               [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
+                 return cairn_delete(h, o, k.data(), k.size(), &err);
+               });
   return FinishWrite(s, err, "delete");
 }
 
 PyMethodDef kSnapshotMethods[] = {
-    {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(SnapshotGet)),
+    {"get",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(SnapshotGet)),
      METH_FASTCALL | METH_KEYWORDS,
      "get(key, default=None, *, verify_checksums=None, fill_cache=None)\n"
      "    -> bytes | default\n\n"
@@ -253,7 +263,8 @@ PyMethodDef kSnapshotMethods[] = {
 void AddMethods(PyObject* type_obj, PyMethodDef* defs, size_t n) {
   auto* type = reinterpret_cast<PyTypeObject*>(type_obj);
   for (size_t i = 0; i < n; ++i) {
-    py::object descr = py::reinterpret_steal<py::object>(PyDescr_NewMethod(type, &defs[i]));
+    py::object descr =
+        py::reinterpret_steal<py::object>(PyDescr_NewMethod(type, &defs[i]));
     if (!descr) throw py::error_already_set();
     if (PyObject_SetAttrString(type_obj, defs[i].ml_name, descr.ptr()) != 0) {
       throw py::error_already_set();
@@ -277,7 +288,8 @@ PyMethodDef kFastMethods[] = {
      "put(key, value, *, sync=False) -> None\n\n"
      "Stores value under key. sync=True waits until the write is on disk\n"
      "(it then survives a machine crash, not only a process crash)."},
-    {"delete", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbDelete)),
+    {"delete",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbDelete)),
      METH_FASTCALL | METH_KEYWORDS,
      "delete(key, *, sync=False) -> None\n\n"
      "Deletes key (deleting a missing key is not an error)."},
@@ -302,7 +314,8 @@ PyObject* GetValue(cairn_db_t* db, const cairn_readoptions_t* read_options,
     s = cairn_get(db, read_options, key, keylen, &value, &len, &err);
   }
   if (s == CAIRN_OK) {
-    PyObject* out = PyBytes_FromStringAndSize(value, static_cast<Py_ssize_t>(len));
+    PyObject* out =
+        PyBytes_FromStringAndSize(value, static_cast<Py_ssize_t>(len));
     cairn_free(value);
     return out;
   }

@@ -21,8 +21,7 @@ std::optional<std::string> BytesOrNone(const py::object& obj,
 
 }  // namespace
 
-PyIterator::PyIterator(std::shared_ptr<DbState> state,
-                       const IteratorArgs& args,
+PyIterator::PyIterator(std::shared_ptr<DbState> state, const IteratorArgs& args,
                        const cairn_snapshot_t* snapshot)
     : state_(std::move(state)),
       reverse_(args.reverse),

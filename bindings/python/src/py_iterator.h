@@ -71,10 +71,10 @@ class PyIterator {
  private:
   // Where the cursor is, and where the C iterator sits relative to it.
   enum class Pos {
-    kBeforeStart,   // before the first entry of the range
-    kAfterStop,     // after the last entry
-    kOnFollowing,   // between entries; C iterator on the entry after it
-    kOnPreceding,   // between entries; C iterator on the entry before it
+    kBeforeStart,  // before the first entry of the range
+    kAfterStop,    // after the last entry
+    kOnFollowing,  // between entries; C iterator on the entry after it
+    kOnPreceding,  // between entries; C iterator on the entry before it
   };
 
   // Forward-order steps (next() and prev() of a forward iterator).

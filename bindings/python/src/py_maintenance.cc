@@ -91,7 +91,8 @@ py::list PyDb::ApproximateSizes(const py::args& ranges) {
 
 uint64_t PyDb::ApproximateSize(const py::handle& start,
                                const py::handle& stop) {
-  py::list sizes = ApproximateSizes(py::make_tuple(py::make_tuple(start, stop)));
+  py::list sizes =
+      ApproximateSizes(py::make_tuple(py::make_tuple(start, stop)));
   return sizes[0].cast<uint64_t>();
 }
 

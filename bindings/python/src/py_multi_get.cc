@@ -59,8 +59,8 @@ void FetchMultiGet(cairn_db_t* db, const std::string& arena,
         } else if (s != CAIRN_OK) {
           ThrowStatus(s, err, "multi_get");
         } else {
-          item = PyBytes_FromStringAndSize(value,
-                                           static_cast<Py_ssize_t>(size));
+          item =
+              PyBytes_FromStringAndSize(value, static_cast<Py_ssize_t>(size));
           cairn_free(value);
         }
       }

@@ -35,8 +35,8 @@ void PyWriteBatch::Put(py::handle key, py::handle value) {
   BytesArg v;
   v.InitOrThrow(value.ptr(), "value");
   char* err = nullptr;
-  cairn_status_t s =
-      cairn_writebatch_put(batch_, k.data(), k.size(), v.data(), v.size(), &err);
+  cairn_status_t s = cairn_writebatch_put(batch_, k.data(), k.size(), v.data(),
+                                          v.size(), &err);
   if (s != CAIRN_OK) ThrowStatus(s, err, "write_batch.put");
 }
 
