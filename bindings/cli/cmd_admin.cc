@@ -1,4 +1,4 @@
-// check, compact, destroy.
+// check, compact, destroy, gc.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +103,19 @@ void AddAdminCommands(CLI::App& app, Globals& g) {
       char* err = nullptr;
       Check(cairn_destroy(g.db_path.c_str(), &err), &err,
             "destroy " + g.db_path);
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand(
+        "gc",
+        "Remove your orphaned cache segments from /dev/shm (databases deleted "
+        "without destroy, owner gone); needs no --db");
+    cmd->callback([] {
+      uint32_t removed = 0;
+      char* err = nullptr;
+      Check(cairn_gc_segments(&removed, &err), &err, "gc");
+      printf("removed %u orphaned cache segment%s\n", removed,
+             removed == 1 ? "" : "s");
     });
   }
 }
