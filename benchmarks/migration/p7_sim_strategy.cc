@@ -71,8 +71,9 @@ ReadResult SimStrategy::Read(uint64_t index, std::string_view key) {
   const cairn::cache::FillToken token = owner->BeginFill(key);
   bool ok = false;
   std::string error;
+  thread_local std::string scratch;  // reused per reader thread
   const cairn_bench::GetResult got = backing_->Get(
-      key, /*scratch=*/nullptr,
+      key, &scratch,
       [&](std::string_view v) {
         // There are no writes in this benchmark, so any fixed version will
         // do.
