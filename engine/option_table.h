@@ -25,7 +25,9 @@
 
 namespace cairn {
 
-enum class OptionType { kBool, kUint, kEnum };
+// kString: free text, at most `max` bytes (validated by the layer that
+// uses it, e.g. a peer list).
+enum class OptionType { kBool, kUint, kEnum, kString };
 
 template <typename O>
 struct OptionSpecFor {
@@ -35,7 +37,7 @@ struct OptionSpecFor {
   std::string_view default_value;
   std::string_view doc;
   uint64_t min = 0;           // kUint only
-  uint64_t max = UINT64_MAX;  // kUint only
+  uint64_t max = UINT64_MAX;  // kUint; kString: the longest value
   std::string_view choices;   // kEnum only: "a|b|c"
 };
 
@@ -87,6 +89,7 @@ template <typename O>
       options->*std::get<uint64_t O::*>(spec->field) = p.n;
       break;
     case OptionType::kEnum:
+    case OptionType::kString:
       options->*std::get<std::string O::*>(spec->field) = std::string(value);
       break;
   }
@@ -106,6 +109,7 @@ template <typename O>
     case OptionType::kUint:
       return absl::StrCat(options.*std::get<uint64_t O::*>(spec->field));
     case OptionType::kEnum:
+    case OptionType::kString:
       return options.*std::get<std::string O::*>(spec->field);
   }
   return absl::InternalError("bad option table");
@@ -125,6 +129,7 @@ void OptionsToJsonIn(absl::Span<const OptionSpecFor<O>> table, const O& options,
         (*out)[key] = options.*std::get<uint64_t O::*>(spec.field);
         break;
       case OptionType::kEnum:
+      case OptionType::kString:
         (*out)[key] = options.*std::get<std::string O::*>(spec.field);
         break;
     }

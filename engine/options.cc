@@ -155,6 +155,15 @@ absl::Status ParseValue(OptionType type, std::string_view name,
       }
       return fail(absl::StrCat("one of ", AV(choices)));
     }
+    case OptionType::kString: {
+      if (value.size() > max) {
+        return fail(absl::StrCat("at most ", max, " bytes"));
+      }
+      if (value.find('\0') != std::string_view::npos) {
+        return fail("text without NUL bytes");
+      }
+      return absl::OkStatus();
+    }
   }
   return absl::InternalError("bad option table");
 }
@@ -173,6 +182,9 @@ std::string MarkdownRow(std::string_view name, OptionType type, uint64_t min,
     case OptionType::kEnum:
       type_text = absl::StrCat(
           "one of `", absl::StrReplaceAll(AV(choices), {{"|", "`, `"}}), "`");
+      break;
+    case OptionType::kString:
+      type_text = "text";
       break;
   }
   return absl::StrCat("| `", AV(name), "` | ", type_text, " | `",

@@ -22,12 +22,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "engine/db.h"
 #include "engine/db_env.h"
 #include "engine/db_iterator.h"
 #include "replication/options.h"
 
 namespace cairn::replication {
+
+class Replicator;
+
+// Per-write replication choices (the C ABI's write-option setters).
+enum class ReplicationMode : uint8_t { kDefault = 0, kAsync = 1, kSync = 2 };
+struct ReplicaWrite {
+  ReplicationMode mode = ReplicationMode::kDefault;  // replication.mode
+  uint32_t sync_acks = kSyncAcksDefault;             // replication.sync_acks
+};
 
 class Node {
  public:
@@ -38,18 +48,18 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
+  // Writes commit locally; then, in sync mode, wait for the required peers'
+  // acknowledgements (Timeout/Unavailable past the deadline: the write is
+  // durable here and queued for the peers the message names).
   [[nodiscard]] absl::Status Put(const WriteOptions& wo, std::string_view key,
-                                 std::string_view value) {
-    return db_->Put(wo, key, value);
-  }
+                                 std::string_view value,
+                                 const ReplicaWrite& rw = {});
   [[nodiscard]] absl::Status Delete(const WriteOptions& wo,
-                                    std::string_view key) {
-    return db_->Delete(wo, key);
-  }
+                                    std::string_view key,
+                                    const ReplicaWrite& rw = {});
   [[nodiscard]] absl::Status Write(const WriteOptions& wo,
-                                   const WriteBatch& batch) {
-    return db_->Write(wo, batch);
-  }
+                                   const WriteBatch& batch,
+                                   const ReplicaWrite& rw = {});
   // Records that keep the versions they were given (cairn load): applied
   // version-guarded (Db::Apply), as if received from this node itself, so
   // peers get them through its op log like local writes.
@@ -76,8 +86,23 @@ class Node {
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot() {
     return db_->GetSnapshot();
   }
-  // The engine's properties, and "cairn.options" with both layers' options.
+  // The engine's properties, "cairn.options" with both layers' options and
+  // "cairn.replication" (JSON: this node and every peer's state).
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
+
+  // ---- Peers (FailedPrecondition when replication is off) ----
+  // Adds "id@host:port" at run time; the new peer gets a full resync.
+  [[nodiscard]] absl::Status AddPeer(std::string_view spec);
+  // NotFound for an unknown id.
+  [[nodiscard]] absl::Status RemovePeer(uint32_t id);
+  // Starts a full resync of peer `id` now.
+  [[nodiscard]] absl::Status ResyncPeer(uint32_t id);
+  // Compares anti-entropy digests with every peer now (waiting at most
+  // `timeout`), repairs differing buckets, and returns a JSON report; sets
+  // *all_agree when every peer agreed before repair.
+  [[nodiscard]] absl::StatusOr<std::string> CompareWithPeers(
+      absl::Duration timeout, bool* all_agree);
+  bool replicating() const { return replicator_ != nullptr; }
 
   // The local engine, for calls the node does not intercept (cache
   // instances, maintenance).
@@ -85,11 +110,15 @@ class Node {
   const NodeOptions& options() const { return options_; }
 
  private:
-  Node(const NodeOptions& options, std::unique_ptr<Db> db)
-      : options_(options), db_(std::move(db)) {}
+  Node(const NodeOptions& options, std::unique_ptr<Db> db);
 
+ public:
+  ~Node();
+
+ private:
   const NodeOptions options_;
   std::unique_ptr<Db> db_;
+  std::unique_ptr<Replicator> replicator_;  // null when replication is off
 };
 
 }  // namespace cairn::replication

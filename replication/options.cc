@@ -1,26 +1,319 @@
 #include "replication/options.h"
 
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "boost/asio/ip/address.hpp"
 #include "engine/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace cairn::replication {
 namespace {
 
-// Empty until the replication layer has options to act on; an option is
-// listed here only once the code honours it.
-constexpr absl::Span<const ReplicationOptionSpec> kReplicationOptions = {};
+using R = ReplicationOptions;
+
+const ReplicationOptionSpec kReplicationOptions[] = {
+    {"replication.node_id", OptionType::kUint, &R::node_id, "0",
+     "This node's id among its peers (1..4294967295; also the node id in "
+     "record versions). 0 turns replication off: no socket is opened.",
+     0, UINT32_MAX},
+    {"replication.cluster_id", OptionType::kString, &R::cluster_id, "cairn",
+     "Name of the cluster; a peer with another name is refused at the "
+     "handshake.",
+     0, 255},
+    {"replication.listen", OptionType::kString, &R::listen, "127.0.0.1:0",
+     "host:port the node accepts peers on (port 0: ephemeral, see the "
+     "cairn.replication property). A non-loopback address is refused unless "
+     "replication.secret_file is set.",
+     0, 300},
+    {"replication.peers", OptionType::kString, &R::peers, "",
+     "Comma-separated peers, each id@host:port. Ids must be unique and not "
+     "this node's.",
+     0, 1 << 16},
+    {"replication.secret_file", OptionType::kString, &R::secret_file, "",
+     "File holding the shared secret (mode 0600 or stricter). With it every "
+     "frame carries an HMAC-SHA256 and peers must prove the secret.",
+     0, 4096},
+    {"replication.mode", OptionType::kEnum, &R::mode, "async",
+     "async: a write returns once committed locally; sync: it returns once "
+     "replication.sync_acks peers acknowledged it durably.",
+     0, 0, "async|sync"},
+    {"replication.sync_acks", OptionType::kString, &R::sync_acks, "1",
+     "Acknowledgements a sync write waits for: a count (1..peers), majority "
+     "(of the nodes, this one included) or all.",
+     0, 16},
+    {"replication.sync_timeout_ms", OptionType::kUint, &R::sync_timeout_ms,
+     "1000",
+     "How long a sync write waits for acknowledgements before returning "
+     "CAIRN_TIMEOUT (the write stays durable here and queued for the peers).",
+     1, 3600000},
+    {"replication.batch_max_ops", OptionType::kUint, &R::batch_max_ops,
+     "1024", "Operations per batch sent to a peer (whole write batches are "
+     "never split).",
+     1, 1 << 20},
+    {"replication.batch_max_bytes", OptionType::kUint, &R::batch_max_bytes,
+     "1048576", "Bytes per batch sent to a peer (a larger write batch goes "
+     "alone).",
+     1024, 1ull << 30},
+    {"replication.inflight_max_batches", OptionType::kUint,
+     &R::inflight_max_batches, "16",
+     "Batches sent to a peer and not yet acknowledged; the sender waits past "
+     "it (back-pressure).",
+     1, 4096},
+    {"replication.inflight_max_bytes", OptionType::kUint,
+     &R::inflight_max_bytes, "16777216",
+     "Bytes sent to a peer and not yet acknowledged (bounds memory).", 1024,
+     1ull << 34},
+    {"replication.log_retention_mb", OptionType::kUint, &R::log_retention_mb,
+     "1024",
+     "MiB of op log held for lagging or absent peers; past it the log is "
+     "trimmed and such a peer gets a full resync when it returns.",
+     1, 1 << 24},
+    {"replication.failed_task_policy", OptionType::kString,
+     &R::failed_task_policy, "store",
+     "What happens to operations a peer cannot take: store (keep them and "
+     "replay when it returns), retry:N (give up after N failed attempts; "
+     "anti-entropy repairs the peer later) or discard (skip while the peer is "
+     "tagged failed).",
+     0, 32},
+    {"replication.heartbeat_ms", OptionType::kUint, &R::heartbeat_ms, "500",
+     "Interval of heartbeats to every peer, tagged failed or not.", 10,
+     600000},
+    {"replication.failure_threshold", OptionType::kUint,
+     &R::failure_threshold, "3",
+     "Failed operations and heartbeats (one counter per peer) past which a "
+     "peer is tagged failed.",
+     1, 1000000},
+    {"replication.tag_validity_ms", OptionType::kUint, &R::tag_validity_ms,
+     "5000",
+     "How long a failed tag lasts unless a good heartbeat reply removes it "
+     "first.",
+     1, 86400000},
+    {"replication.connect_timeout_ms", OptionType::kUint,
+     &R::connect_timeout_ms, "2000",
+     "Deadline for connecting to a peer and for a peer's handshake.", 10,
+     600000},
+    {"replication.reconnect_max_ms", OptionType::kUint, &R::reconnect_max_ms,
+     "2000", "Cap of the exponential back-off between reconnects (it starts "
+     "at 10 ms).",
+     10, 600000},
+    {"replication.max_frame_mb", OptionType::kUint, &R::max_frame_mb, "72",
+     "Largest frame accepted from an authenticated peer, MiB (must exceed "
+     "max_value_size).",
+     1, 4095},
+    {"replication.max_connections", OptionType::kUint, &R::max_connections,
+     "64", "Inbound connections served at once; more are closed at accept.",
+     1, 65536},
+    {"replication.resync_rate_mb", OptionType::kUint, &R::resync_rate_mb,
+     "64", "Throttle of a full resync's snapshot stream, MiB/s.", 1,
+     1 << 20},
+    {"replication.digest_interval_ms", OptionType::kUint,
+     &R::digest_interval_ms, "10000",
+     "Interval of anti-entropy digest comparisons with each peer (0: only "
+     "on demand).",
+     0, 86400000},
+    {"replication.digest_buckets", OptionType::kUint, &R::digest_buckets,
+     "1024", "Key-hash buckets of the anti-entropy digest.", 1, 65536},
+    {"replication.tombstone_grace_ms", OptionType::kUint,
+     &R::tombstone_grace_ms, "86400000",
+     "Age past which a tombstone that every peer acknowledged may be purged.",
+     0, 1ull << 40},
+};
 
 bool IsReplicationName(std::string_view name) {
   return absl::StartsWith(AV(name), AV(kReplicationPrefix));
 }
 
+absl::Status Bad(std::string_view option, std::string_view value,
+                 std::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "option ", AV(option), ": ", AV(why), " ('", AV(value), "')"));
+}
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  boost::asio::ip::address a = boost::asio::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
+}
+
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Bad("replication.secret_file", path, "cannot stat the file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Bad("replication.secret_file", path, "not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Bad("replication.secret_file", path,
+               absl::StrCat("permissions too loose (mode ",
+                            absl::StrCat(absl::Hex(st.st_mode & 0777)),
+                            " in hex); chmod 600 it"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return Bad("replication.secret_file", path, "cannot read the file");
+  }
+  std::string secret(absl::StripAsciiWhitespace(ss.str()));
+  if (secret.size() < 16) {
+    return Bad("replication.secret_file", path,
+               "the secret must be at least 16 bytes");
+  }
+  return secret;
+}
+
 }  // namespace
+
+std::string PeerAddress::ToString() const {
+  return absl::StrCat(id, "@", host, ":", port);
+}
+
+absl::Status ParseHostPort(std::string_view text, std::string* host,
+                           uint16_t* port) {
+  absl::string_view t = AV(text);
+  size_t colon = t.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected host:port, got '", t, "'"));
+  }
+  absl::string_view h = t.substr(0, colon);
+  if (absl::ConsumePrefix(&h, "[") && !absl::ConsumeSuffix(&h, "]")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unbalanced [ in '", t, "'"));
+  }
+  uint32_t p = 0;
+  absl::string_view ptext = t.substr(colon + 1);
+  if (ptext.empty() || ptext.size() > 5 ||
+      ptext.find_first_not_of("0123456789") != absl::string_view::npos ||
+      !absl::SimpleAtoi(ptext, &p) || p > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad port in '", t, "'"));
+  }
+  std::string hs(h);
+  if (hs != "localhost") {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(hs, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "host '", hs, "' in '", t,
+          "' is not an IP address (names other than localhost are not "
+          "resolved)"));
+    }
+  }
+  *host = hs;
+  *port = static_cast<uint16_t>(p);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PeerAddress> ParsePeer(std::string_view text) {
+  absl::string_view t = absl::StripAsciiWhitespace(AV(text));
+  size_t at = t.find('@');
+  if (at == absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer '", t, "': expected id@host:port"));
+  }
+  PeerAddress peer;
+  absl::string_view id = t.substr(0, at);
+  if (id.empty() || id.find_first_not_of("0123456789") != absl::string_view::npos ||
+      !absl::SimpleAtoi(id, &peer.id) || peer.id == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "peer '", t, "': the id must be an integer in [1, 4294967295]"));
+  }
+  if (absl::Status s = ParseHostPort(SV(t.substr(at + 1)), &peer.host,
+                                     &peer.port);
+      !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer '", t, "': ", s.message()));
+  }
+  if (peer.port == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer '", t, "': port 0 is not a peer's port"));
+  }
+  return peer;
+}
+
+absl::StatusOr<ReplicationConfig> ValidateReplication(
+    const ReplicationOptions& o) {
+  ReplicationConfig c;
+  c.enabled = o.node_id != 0;
+  if (!c.enabled) {
+    if (!o.peers.empty()) {
+      return Bad("replication.peers", o.peers,
+                 "peers need replication.node_id set (it is 0: replication "
+                 "is off)");
+    }
+    return c;
+  }
+  if (absl::Status s = ParseHostPort(o.listen, &c.listen_host, &c.listen_port);
+      !s.ok()) {
+    return Bad("replication.listen", o.listen, SV(s.message()));
+  }
+  absl::flat_hash_set<uint32_t> ids;
+  for (absl::string_view item : absl::StrSplit(AV(o.peers), ',',
+                                               absl::SkipWhitespace())) {
+    absl::StatusOr<PeerAddress> peer = ParsePeer(SV(item));
+    if (!peer.ok()) {
+      return Bad("replication.peers", o.peers, SV(peer.status().message()));
+    }
+    if (peer->id == o.node_id) {
+      return Bad("replication.peers", o.peers,
+                 absl::StrCat("peer id ", peer->id,
+                              " is this node's own replication.node_id"));
+    }
+    if (!ids.insert(peer->id).second) {
+      return Bad("replication.peers", o.peers,
+                 absl::StrCat("peer id ", peer->id, " appears twice"));
+    }
+    c.peers.push_back(*peer);
+  }
+  if (!o.secret_file.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecret(o.secret_file);
+    if (!secret.ok()) return secret.status();
+    c.secret = *secret;
+  }
+  if (!IsLoopback(c.listen_host) && c.secret.empty()) {
+    return Bad("replication.listen", o.listen,
+               "a non-loopback address needs replication.secret_file (S1: "
+               "peers must authenticate off this machine)");
+  }
+  c.sync_mode = o.mode == "sync";
+  if (o.sync_acks == "majority") {
+    c.sync_acks = kSyncAcksMajority;
+  } else if (o.sync_acks == "all") {
+    c.sync_acks = kSyncAcksAll;
+  } else if (!absl::SimpleAtoi(AV(o.sync_acks), &c.sync_acks) ||
+             c.sync_acks == 0 || c.sync_acks > 1000000) {
+    return Bad("replication.sync_acks", o.sync_acks,
+               "expected a count >= 1, majority or all");
+  }
+  absl::string_view policy = AV(o.failed_task_policy);
+  if (policy == "store") {
+  } else if (policy == "discard") {
+    c.discard_failed = true;
+  } else if (absl::ConsumePrefix(&policy, "retry:") &&
+             absl::SimpleAtoi(policy, &c.retry_limit) && c.retry_limit > 0) {
+  } else {
+    return Bad("replication.failed_task_policy", o.failed_task_policy,
+               "expected store, retry:N (N >= 1) or discard");
+  }
+  return c;
+}
 
 absl::Span<const ReplicationOptionSpec> ReplicationOptionTable() {
   return kReplicationOptions;
 }
-
 absl::Status SetNodeOption(NodeOptions* options, std::string_view name,
                            std::string_view value) {
   if (IsReplicationName(name)) {

@@ -5,9 +5,10 @@
 // the same machinery (engine/option_table.h), so names, defaults, ranges and
 // documentation come from one place and "cairn.options" lists both.
 //
-// This version replicates nothing yet: the table is the seam the
-// replication layer (peers, modes, retention) fills in; a "replication."
-// name is refused as unknown until then.
+// Replication is off until replication.node_id is set: a plain embedded
+// database opens no socket. Values that need more than a type check (peer
+// lists, addresses, the secret file) are checked by ValidateReplication at
+// open, with a message naming the culprit.
 //
 // Plain structs: copy freely; not shared.
 #ifndef CAIRN_REPLICATION_OPTIONS_H_
@@ -15,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,7 +26,71 @@
 
 namespace cairn::replication {
 
-struct ReplicationOptions {};
+struct ReplicationOptions {
+  uint64_t node_id = 0;
+  std::string cluster_id = "cairn";
+  std::string listen = "127.0.0.1:0";
+  std::string peers;
+  std::string secret_file;
+  std::string mode = "async";
+  std::string sync_acks = "1";
+  uint64_t sync_timeout_ms = 1000;
+  uint64_t batch_max_ops = 1024;
+  uint64_t batch_max_bytes = 1 << 20;
+  uint64_t inflight_max_batches = 16;
+  uint64_t inflight_max_bytes = 16 << 20;
+  uint64_t log_retention_mb = 1024;
+  std::string failed_task_policy = "store";
+  uint64_t heartbeat_ms = 500;
+  uint64_t failure_threshold = 3;
+  uint64_t tag_validity_ms = 5000;
+  uint64_t connect_timeout_ms = 2000;
+  uint64_t reconnect_max_ms = 2000;
+  uint64_t max_frame_mb = 72;
+  uint64_t max_connections = 64;
+  uint64_t resync_rate_mb = 64;
+  uint64_t digest_interval_ms = 10000;
+  uint64_t digest_buckets = 1024;
+  uint64_t tombstone_grace_ms = 86400000;
+};
+
+// sync_acks values besides a plain count (0 means "the option's value" in a
+// per-write override).
+inline constexpr uint32_t kSyncAcksDefault = 0;
+inline constexpr uint32_t kSyncAcksMajority = 0xFFFFFFFEu;
+inline constexpr uint32_t kSyncAcksAll = 0xFFFFFFFFu;
+
+// A peer from replication.peers or cairn_peer_add: "id@host:port".
+struct PeerAddress {
+  uint32_t id = 0;
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+// What ValidateReplication derived from the options.
+struct ReplicationConfig {
+  bool enabled = false;
+  std::string listen_host;
+  uint16_t listen_port = 0;
+  std::vector<PeerAddress> peers;
+  std::string secret;        // the secret file's contents, trimmed
+  bool sync_mode = false;    // mode == "sync"
+  uint32_t sync_acks = 1;    // kSyncAcks* from node.h or a count
+  uint32_t retry_limit = 0;  // failed_task_policy retry:N (0: store)
+  bool discard_failed = false;
+};
+
+// "id@host:port" -> PeerAddress; InvalidArgument naming the text.
+[[nodiscard]] absl::StatusOr<PeerAddress> ParsePeer(std::string_view text);
+// "host:port" (host an IPv4/IPv6 literal or "localhost").
+[[nodiscard]] absl::Status ParseHostPort(std::string_view text,
+                                         std::string* host, uint16_t* port);
+// Checks everything a type check cannot: peer ids unique and not our own,
+// addresses parsable, the secret file private (mode 0600 or stricter) and
+// non-empty, a non-loopback listen address only with a secret (S1).
+[[nodiscard]] absl::StatusOr<ReplicationConfig> ValidateReplication(
+    const ReplicationOptions& options);
 
 using ReplicationOptionSpec = OptionSpecFor<ReplicationOptions>;
 
