@@ -309,6 +309,9 @@ class Db {
   // already trimmed. One hold per Db: setting it again moves it.
   [[nodiscard]] absl::Status SetOpLogHold(uint64_t from);
   void ClearOpLogHold();
+  // A hold gives way once the op log's approximate size passes `bytes`
+  // (0: never; the default). Replication sets replication.log_retention_mb.
+  void SetOpLogHoldCap(uint64_t bytes);
   // Blocks until OpLogFirstSequence() >= `first`, the deadline passes or the
   // Db closes; returns whether it got there (waits for the trimmer).
   bool WaitForOpLogTrim(uint64_t first, absl::Time deadline);
@@ -328,6 +331,9 @@ class Db {
   // The canonical (absolute, symlink-free) path of the database directory.
   const std::string& path() const { return path_; }
   uint32_t node_id() const { return node_id_; }
+  // The database's LOG file (null if it could not be opened); for the
+  // layers above, which log beside the engine.
+  leveldb::Logger* info_log() const { return info_log_.get(); }
   const Stats& stats() const { return stats_; }
 
  private:

@@ -43,6 +43,13 @@ absl::Status Db::SetOpLogHold(uint64_t from) { return oplog_->SetHold(from); }
 
 void Db::ClearOpLogHold() { oplog_->ClearHold(); }
 
+void Db::SetOpLogHoldCap(uint64_t bytes) {
+  OpLogRetention retention;
+  retention.retain_ops = options_.oplog_retain_ops;
+  retention.hold_cap_bytes = bytes;
+  oplog_->SetRetention(retention);
+}
+
 bool Db::WaitForOpLogTrim(uint64_t first, absl::Time deadline) {
   return oplog_->WaitForTrimmedTo(first, deadline);
 }

@@ -59,30 +59,37 @@ Node::~Node() {
   replicator_.reset();
 }
 
+template <typename Commit>
+absl::Status Node::Replicated(const ReplicaWrite& rw, Commit commit) {
+  if (replicator_ == nullptr) {
+    CommitInfo info;
+    return commit(&info);
+  }
+  const bool sync = replicator_->BeginWrite(rw);
+  CommitInfo info;
+  absl::Status s = commit(&info);
+  absl::Status r =
+      replicator_->FinishWrite(rw, sync, s.ok() ? info.last_sequence : 0);
+  return s.ok() ? r : s;
+}
+
 absl::Status Node::Put(const WriteOptions& wo, std::string_view key,
                        std::string_view value, const ReplicaWrite& rw) {
-  CommitInfo info;
-  if (absl::Status s = db_->Put(wo, key, value, &info); !s.ok()) return s;
-  if (replicator_ == nullptr) return absl::OkStatus();
-  return replicator_->AwaitWrite(rw, info.last_sequence);
+  return Replicated(rw, [&](CommitInfo* info) {
+    return db_->Put(wo, key, value, info);
+  });
 }
 
 absl::Status Node::Delete(const WriteOptions& wo, std::string_view key,
                           const ReplicaWrite& rw) {
-  CommitInfo info;
-  if (absl::Status s = db_->Delete(wo, key, &info); !s.ok()) return s;
-  if (replicator_ == nullptr) return absl::OkStatus();
-  return replicator_->AwaitWrite(rw, info.last_sequence);
+  return Replicated(
+      rw, [&](CommitInfo* info) { return db_->Delete(wo, key, info); });
 }
 
 absl::Status Node::Write(const WriteOptions& wo, const WriteBatch& batch,
                          const ReplicaWrite& rw) {
-  CommitInfo info;
-  if (absl::Status s = db_->Write(wo, batch, &info); !s.ok()) return s;
-  if (replicator_ == nullptr || info.last_sequence == 0) {
-    return absl::OkStatus();
-  }
-  return replicator_->AwaitWrite(rw, info.last_sequence);
+  return Replicated(
+      rw, [&](CommitInfo* info) { return db_->Write(wo, batch, info); });
 }
 
 absl::StatusOr<std::string> Node::Property(std::string_view name) {

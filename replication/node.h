@@ -111,6 +111,10 @@ class Node {
 
  private:
   Node(const NodeOptions& options, std::unique_ptr<Db> db);
+  // Runs `commit` (a local write) between the replicator's BeginWrite and
+  // FinishWrite.
+  template <typename Commit>
+  absl::Status Replicated(const ReplicaWrite& rw, Commit commit);
 
  public:
   ~Node();

@@ -46,11 +46,16 @@ class Replicator {
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
-  // After a local commit of sequences ..`last_sequence`: returns at once in
-  // async mode; in sync mode waits until the required peers acknowledged it
-  // durably (Timeout or Unavailable, naming the peers, otherwise).
-  [[nodiscard]] absl::Status AwaitWrite(const ReplicaWrite& rw,
-                                        uint64_t last_sequence);
+  // Around every local write: BeginWrite before the commit returns whether
+  // it is a sync write (and counts it, so the batches that carry it are
+  // applied durably and acknowledged at once); FinishWrite after it, with
+  // the commit's last sequence (0 when the commit failed), returns at once
+  // for async writes and otherwise waits until the required peers
+  // acknowledged the write durably (Timeout or Unavailable, naming the
+  // peers, past the deadline).
+  bool BeginWrite(const ReplicaWrite& rw);
+  [[nodiscard]] absl::Status FinishWrite(const ReplicaWrite& rw, bool sync,
+                                         uint64_t last_sequence);
 
   [[nodiscard]] absl::Status AddPeer(std::string_view spec);
   [[nodiscard]] absl::Status RemovePeer(uint32_t id);

@@ -1,0 +1,161 @@
+// Peer: this node's side of replication towards one peer — the task consumer
+// of SPEC C5 for that peer.
+//
+// A thread connects (capped exponential back-off), shakes hands and learns
+// the peer's receive cursor, then reads the op log from the cursor and sends
+// ordered batches (whole write batches, superseded operations and what came
+// from the peer itself left out), several in flight, bounded by
+// replication.inflight_max_batches/bytes (back-pressure: it waits for
+// acknowledgements). A second thread per connection reads acknowledgements,
+// heartbeat replies and digest replies. When the log no longer reaches the
+// cursor (retention trimmed it), or on request, the peer gets a full resync:
+// a throttled snapshot stream, resumable by key, applied version-guarded,
+// after which the log is replayed from the snapshot's sequence (held until
+// then, so a resync never loops).
+//
+// Failure detection is SPEC C3 (failure_detector.h): failed connects,
+// sends, bad replies and missed heartbeat replies count; a good reply clears.
+//
+// Thread-safe. Stop() joins both threads.
+#ifndef CAIRN_REPLICATION_PEER_H_
+#define CAIRN_REPLICATION_PEER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/db.h"
+#include "nlohmann/json.hpp"
+#include "replication/connection.h"
+#include "replication/failure_detector.h"
+#include "replication/options.h"
+
+namespace cairn::replication {
+
+// What a Peer needs from the replicator that owns it.
+class PeerHost {
+ public:
+  virtual ~PeerHost() = default;
+  // A sync writer is waiting: batches are applied durably and acked at once.
+  virtual bool SyncWritersWaiting() const = 0;
+  // An acknowledgement arrived (wakes sync writers).
+  virtual void OnAck() = 0;
+};
+
+class Peer {
+ public:
+  Peer(Db* db, PeerAddress address, const ReplicationOptions& options,
+       const ReplicationConfig& config, HandshakeConfig handshake,
+       PeerHost* host, bool force_resync);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // Before Start(): what the peer acknowledged before a restart.
+  void SeedAcked(uint64_t acked) {
+    acked_.store(acked);
+    durable_acked_.store(acked);
+  }
+  void Start();
+  void Stop();
+
+  uint32_t id() const { return address_.id; }
+  const PeerAddress& address() const { return address_; }
+  // Every operation up to it is applied on the peer (durably).
+  uint64_t acked() const { return acked_.load(std::memory_order_acquire); }
+  uint64_t durable_acked() const {
+    return durable_acked_.load(std::memory_order_acquire);
+  }
+  // The oldest op-log sequence this peer still needs (for the log hold).
+  uint64_t hold_from() const;
+  bool tagged(absl::Time now) { return detector_.IsTagged(now); }
+  bool up() const { return up_.load(); }
+
+  // Starts a full resync at the next opportunity (reconnects now).
+  void RequestResync();
+  // Compares digests with the peer and pushes the records of differing
+  // buckets. Fills `report` (agree, differing_buckets, repaired_records).
+  [[nodiscard]] absl::Status Compare(absl::Duration timeout,
+                                     nlohmann::ordered_json* report);
+  // The peer's entry of the "cairn.replication" property.
+  nlohmann::ordered_json StatusJson() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct InFlight {
+    uint64_t last_sequence;
+    size_t bytes;
+    absl::Time sent;
+  };
+
+  void Run();
+  // One connection's life: stream until it fails or Stop().
+  absl::Status Stream(Connection* conn, const ReceiveCursor& cursor);
+  // Full resync; returns the sequence to continue the log from.
+  absl::StatusOr<uint64_t> Resync(Connection* conn, const ReceiveCursor& cursor);
+  void ReadReplies(Connection* conn);
+  absl::Status SendBatch(Connection* conn, uint64_t* next);
+  void MaybeHeartbeat(Connection* conn) ABSL_LOCKS_EXCLUDED(mu_);
+  // Sleeps up to `d` unless stopping; false once stopping.
+  bool SleepFor(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);
+  void Failed(const absl::Status& why) ABSL_LOCKS_EXCLUDED(mu_);
+  void ApplyPolicy(uint64_t* next) ABSL_LOCKS_EXCLUDED(mu_);
+
+  Db* const db_;
+  const PeerAddress address_;
+  const ReplicationOptions options_;
+  const ReplicationConfig config_;
+  const HandshakeConfig handshake_;
+  PeerHost* const host_;
+  FailureDetector detector_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> up_{false};
+  std::atomic<bool> resyncing_{false};
+  std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> durable_acked_{0};
+  std::atomic<uint64_t> resync_from_{0};  // while resyncing: hold from +1
+  std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<uint64_t> batches_sent_{0};
+  std::atomic<uint64_t> ops_sent_{0};
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar cv_;  // acks, stop, resync requests
+  std::deque<InFlight> inflight_ ABSL_GUARDED_BY(mu_);
+  size_t inflight_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool force_resync_ ABSL_GUARDED_BY(mu_) = false;
+  Connection* conn_ ABSL_GUARDED_BY(mu_) = nullptr;  // the live one
+  bool conn_broken_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t skip_to_ ABSL_GUARDED_BY(mu_) = 0;  // failed_task_policy
+  uint64_t discarded_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t resyncs_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t reconnects_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  absl::Time caught_up_at_ ABSL_GUARDED_BY(mu_);
+  // Heartbeats.
+  uint64_t hb_next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t hb_outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // id, 0 when none
+  absl::Time hb_sent_ ABSL_GUARDED_BY(mu_);
+  absl::Duration rtt_ ABSL_GUARDED_BY(mu_);
+  uint64_t peer_last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // Digest replies by request id.
+  uint64_t digest_next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<uint64_t, std::optional<DigestReply>> digests_
+      ABSL_GUARDED_BY(mu_);
+  nlohmann::ordered_json last_compare_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_compare_at_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cairn::replication
+
+#endif  // CAIRN_REPLICATION_PEER_H_
