@@ -191,9 +191,10 @@ void Connection::Authenticate(
   recv_mac_.direction = send_direction == Direction::kClientToServer
                             ? Direction::kServerToClient
                             : Direction::kClientToServer;
-  // The mac is computed from the sender's point of view.
-  recv_mac_.nonce_local = remote_nonce;
-  recv_mac_.nonce_remote = local_nonce;
+  // Our own point of view (frame.h): the decoder puts the sender's nonce
+  // first.
+  recv_mac_.nonce_local = local_nonce;
+  recv_mac_.nonce_remote = remote_nonce;
   recv_mac_.counter = 0;
   decoder_.Authenticated(max_payload, secret.empty() ? nullptr : &recv_mac_);
 }

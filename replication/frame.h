@@ -15,10 +15,18 @@
 //             direction after authentication and grows by one per frame, so
 //             a replayed, reordered or reflected frame fails its mac.
 //
+// Each endpoint fills its MacStates from its own point of view: nonce_local
+// is its own Hello/Welcome nonce, nonce_remote the peer's, and `direction`
+// the way the frames that state covers travel (the client's encoder and the
+// server's decoder both say kClientToServer). The mac always puts the
+// sending side's nonce first, so the decoder swaps them.
+//
 // FrameDecoder is incremental: feed it whatever bytes arrived, take complete
 // frames out. It never buffers more than one frame (header + cap + mac), and
 // reports the first problem as a Status naming it (the connection is then
-// closed; the decoder is dead). Before authentication the cap is small
+// closed; the decoder is dead): InvalidArgument for a malformed header or a
+// length over the cap, DataLoss for a bad checksum, Unauthenticated for a
+// bad mac. Before authentication the cap is small
 // (kPreAuthMaxPayload): a stranger cannot make us allocate.
 //
 // Not thread-safe: one encoder and one decoder per connection direction.
