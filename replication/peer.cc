@@ -105,8 +105,11 @@ void Peer::Run() {
     absl::StatusOr<std::unique_ptr<Connection>> conn =
         Connection::Connect(address_.host, address_.port,
                             absl::Milliseconds(options_.connect_timeout_ms));
-    absl::StatusOr<Welcome> welcome = conn.status();
-    if (conn.ok()) {
+    absl::StatusOr<Welcome> welcome =
+        absl::UnavailableError("not connected");
+    if (!conn.ok()) {
+      welcome = conn.status();
+    } else {
       {
         absl::MutexLock lock(&mu_);
         if (stopping_.load()) break;

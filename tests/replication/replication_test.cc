@@ -1,0 +1,284 @@
+// Replication between Nodes in one process, over loopback.
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "replication/node.h"
+#include "tests/replication/cluster_util.h"
+
+namespace cairn::replication::testing {
+namespace {
+
+TEST(ReplicationTest, AsyncWritesReachEveryNode) {
+  Cluster c(3);
+  c.Open(1);
+  c.Open(2);
+  c.Open(3);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "k", "v1").ok());
+  ASSERT_TRUE(c.node(2).Put(WriteOptions(), "j", "w2").ok());
+  for (uint32_t id : {1u, 2u, 3u}) {
+    EXPECT_TRUE(WaitFor([&] { return Read(c.node(id), "k") == "v1"; }))
+        << "node " << id << ": " << Read(c.node(id), "k");
+    EXPECT_TRUE(WaitFor([&] { return Read(c.node(id), "j") == "w2"; }))
+        << "node " << id;
+  }
+  ASSERT_TRUE(c.node(3).Delete(WriteOptions(), "k").ok());
+  for (uint32_t id : {1u, 2u}) {
+    EXPECT_TRUE(WaitFor([&] { return Read(c.node(id), "k") == "<NOT_FOUND>"; }))
+        << "node " << id << ": " << Read(c.node(id), "k");
+  }
+  // A batch arrives whole.
+  WriteBatch b;
+  for (int i = 0; i < 50; ++i) b.Put(absl::StrCat("b", i), absl::StrCat(i));
+  ASSERT_TRUE(c.node(1).Write(WriteOptions(), b).ok());
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(3), "b49") == "49"; }));
+  bool agree = false;
+  EXPECT_TRUE(WaitFor([&] {
+    absl::StatusOr<std::string> r =
+        c.node(1).CompareWithPeers(absl::Seconds(5), &agree);
+    return r.ok() && agree;
+  }));
+  nlohmann::json st = c.Status(1);
+  EXPECT_EQ(st["node_id"], 1);
+  EXPECT_EQ(st["peers"].size(), 2u);
+  EXPECT_EQ(c.PeerStatus(1, 2)["state"], "up") << st.dump();
+}
+
+TEST(ReplicationTest, APeerThatWasDownCatchesUpFromItsCursor) {
+  Cluster c(2);
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "before", "1").ok());
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), "before") == "1"; }));
+  const uint64_t resyncs = c.PeerStatus(1, 2)["resyncs"].get<uint64_t>();
+  c.Close(2);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(
+        c.node(1).Put(WriteOptions(), absl::StrCat("k", i), "x").ok());
+  }
+  EXPECT_GT(c.PeerStatus(1, 2)["lag_entries"].get<uint64_t>(), 0u);
+  c.Open(2);
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(2), "k199") == "x"; }));
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(Read(c.node(2), absl::StrCat("k", i)), "x") << i;
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    return c.PeerStatus(1, 2)["lag_entries"].get<uint64_t>() == 0;
+  }));
+  // Replayed from its cursor, not resynced.
+  EXPECT_EQ(c.PeerStatus(1, 2)["resyncs"].get<uint64_t>(), resyncs)
+      << c.Status(1).dump();
+}
+
+TEST(ReplicationTest, SyncWritesWaitForTheAckAndTimeOutNamingThePeer) {
+  Cluster c(2, {{"replication.mode", "sync"},
+                {"replication.sync_timeout_ms", "300"}});
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(1, 2)["state"] == "up"; }));
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "s", "1").ok());
+  // Acknowledged durably: the peer has it already.
+  EXPECT_EQ(Read(c.node(2), "s"), "1");
+  c.Close(2);
+  absl::Status s = c.node(1).Put(WriteOptions(), "t", "2");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(s) || absl::IsUnavailable(s)) << s;
+  EXPECT_NE(s.message().find("durable locally"), std::string_view::npos) << s;
+  EXPECT_NE(s.message().find("node(s) 2"), std::string_view::npos) << s;
+  // Still written here, and delivered once the peer returns.
+  EXPECT_EQ(Read(c.node(1), "t"), "2");
+  c.Open(2);
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(2), "t") == "2"; }));
+  // A per-write override: async on a sync node returns at once.
+  c.Close(2);
+  ReplicaWrite async;
+  async.mode = ReplicationMode::kAsync;
+  EXPECT_TRUE(c.node(1).Put(WriteOptions(), "u", "3", async).ok());
+}
+
+TEST(ReplicationTest, PerWriteSyncOnAnAsyncNode) {
+  Cluster c(3);
+  c.Open(1);
+  c.Open(2);
+  c.Open(3);
+  ReplicaWrite all;
+  all.mode = ReplicationMode::kSync;
+  all.sync_acks = kSyncAcksAll;
+  ASSERT_TRUE(WaitFor([&] {
+    return c.PeerStatus(1, 2)["state"] == "up" &&
+           c.PeerStatus(1, 3)["state"] == "up";
+  }));
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "a", "1", all).ok());
+  EXPECT_EQ(Read(c.node(2), "a"), "1");
+  EXPECT_EQ(Read(c.node(3), "a"), "1");
+  ReplicaWrite four;
+  four.mode = ReplicationMode::kSync;
+  four.sync_acks = 4;
+  absl::Status s = c.node(1).Put(WriteOptions(), "b", "2", four);
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+}
+
+TEST(ReplicationTest, ResyncOnRequestAndAfterTheLogWasTrimmed) {
+  Cluster c(2);
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "a", "1").ok());
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), "a") == "1"; }));
+  const uint64_t resyncs = c.PeerStatus(1, 2)["resyncs"].get<uint64_t>();
+  c.Close(2);
+  // The log is trimmed past node 2's cursor while it is away (as retention
+  // does once the hold passes replication.log_retention_mb).
+  const std::string big(16 << 10, 'v');
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(c.node(1).Put(WriteOptions(), absl::StrCat("big", i), big).ok());
+  }
+  ASSERT_TRUE(c.node(1).engine().TrimOpLog(c.node(1).engine().LastSequence() - 10).ok());
+  c.Open(2);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(WaitFor([&] {
+      return Read(c.node(2), absl::StrCat("big", i)).size() == big.size();
+    })) << "big" << i;
+  }
+  EXPECT_GT(c.PeerStatus(1, 2)["resyncs"].get<uint64_t>(), resyncs);
+  // Writes after the resync flow as usual.
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "after", "1").ok());
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(2), "after") == "1"; }));
+  // An explicit resync.
+  const uint64_t before = c.PeerStatus(1, 2)["resyncs"].get<uint64_t>();
+  ASSERT_TRUE(c.node(1).ResyncPeer(2).ok());
+  EXPECT_TRUE(WaitFor([&] {
+    return c.PeerStatus(1, 2)["resyncs"].get<uint64_t>() > before &&
+           c.PeerStatus(1, 2)["state"] == "up";
+  }));
+  EXPECT_TRUE(absl::IsNotFound(c.node(1).ResyncPeer(9)));
+}
+
+TEST(ReplicationTest, CompareFindsAndRepairsADivergence) {
+  Cluster c(2);
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(2, 1)["state"] == "up"; }));
+  // A record on node 2 that claims to come from node 1: the relay never
+  // sends it back to node 1, so only anti-entropy can find it.
+  ReceivedOp op{OpKind::kPut, Version{(uint64_t{1} << 40), 1}, "ghost", "g"};
+  ASSERT_TRUE(c.node(2).engine().Apply(WriteOptions(), 1, {&op, 1}).ok());
+  EXPECT_EQ(Read(c.node(1), "ghost"), "<NOT_FOUND>");
+  bool agree = true;
+  absl::StatusOr<std::string> report =
+      c.node(2).CompareWithPeers(absl::Seconds(5), &agree);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(agree) << *report;
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(1), "ghost") == "g"; }));
+  EXPECT_TRUE(WaitFor([&] {
+    absl::StatusOr<std::string> r =
+        c.node(2).CompareWithPeers(absl::Seconds(5), &agree);
+    return r.ok() && agree;
+  }));
+}
+
+TEST(ReplicationTest, PeersAddedAndRemovedAtRunTime) {
+  Cluster c(2);
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "x", "1").ok());
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), "x") == "1"; }));
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      c.node(1).AddPeer(absl::StrCat("2@127.0.0.1:", c.port(2)))));
+  EXPECT_TRUE(absl::IsInvalidArgument(c.node(1).AddPeer("1@127.0.0.1:9")));
+  EXPECT_TRUE(absl::IsInvalidArgument(c.node(1).AddPeer("two@127.0.0.1:9")));
+  ASSERT_TRUE(c.node(1).RemovePeer(2).ok());
+  EXPECT_TRUE(absl::IsNotFound(c.node(1).RemovePeer(2)));
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "y", "1").ok());
+  EXPECT_EQ(c.Status(1)["peers"].size(), 0u);
+}
+
+TEST(ReplicationTest, AHandshakeWithTheWrongNodeIsRefused) {
+  Cluster c(2);
+  c.Open(2);
+  // Node 1 believes node 3 listens where node 2 does.
+  c.Open(1, {{"replication.peers", absl::StrCat("3@127.0.0.1:", c.port(2))}});
+  EXPECT_TRUE(WaitFor([&] {
+    std::string e = c.PeerStatus(1, 3)["last_error"];
+    return e.find("is node 2, but the peer list says node 3") !=
+           std::string::npos;
+  })) << c.Status(1).dump();
+}
+
+std::string WriteSecret(const std::string& dir, const std::string& name,
+                        const std::string& secret, mode_t mode) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path) << secret;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+TEST(ReplicationTest, SecretsAuthenticateAndAWrongOneIsRefused) {
+  cairn::testing::TempDir dir;
+  std::string good = WriteSecret(dir.path(), "good", "0123456789abcdef-good", 0600);
+  std::string bad = WriteSecret(dir.path(), "bad", "0123456789abcdef-bad!", 0600);
+  Cluster c(3, {{"replication.secret_file", good}});
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "k", "v").ok());
+  EXPECT_TRUE(WaitFor([&] { return Read(c.node(2), "k") == "v"; }));
+  EXPECT_TRUE(c.Status(1)["authenticated"].get<bool>());
+  c.Open(3, {{"replication.secret_file", bad}});
+  EXPECT_TRUE(WaitFor([&] {
+    std::string e = c.PeerStatus(3, 1)["last_error"];
+    return e.find("secret") != std::string::npos;
+  })) << c.Status(3).dump();
+  EXPECT_EQ(Read(c.node(3), "k"), "<NOT_FOUND>");
+}
+
+TEST(ReplicationOptionsTest, BadOptionsFailTheOpenNamingTheCulprit) {
+  cairn::testing::TempDir dir;
+  auto open = [&](const OptionList& opts) {
+    NodeOptions o;
+    o.engine.create_if_missing = true;
+    for (auto& [k, v] : opts) {
+      absl::Status s = SetNodeOption(&o, k, v);
+      if (!s.ok()) return s;
+    }
+    return Node::Open(o, dir.Sub("db")).status();
+  };
+  struct Case {
+    OptionList opts;
+    std::string expect;
+  } cases[] = {
+      {{{"replication.node_id", "1"},
+        {"replication.peers", "2@127.0.0.1:1,2@127.0.0.1:2"}},
+       "peer id 2 appears twice"},
+      {{{"replication.node_id", "1"}, {"replication.peers", "1@127.0.0.1:1"}},
+       "this node's own replication.node_id"},
+      {{{"replication.node_id", "1"}, {"replication.peers", "2@nowhere:1"}},
+       "not an IP address"},
+      {{{"replication.node_id", "1"}, {"replication.peers", "2@127.0.0.1"}},
+       "expected host:port"},
+      {{{"replication.node_id", "1"}, {"replication.listen", "0.0.0.0:0"}},
+       "needs replication.secret_file"},
+      {{{"replication.node_id", "1"}, {"replication.sync_acks", "most"}},
+       "replication.sync_acks"},
+      {{{"replication.node_id", "1"},
+        {"replication.failed_task_policy", "retry:x"}},
+       "replication.failed_task_policy"},
+      {{{"replication.peers", "2@127.0.0.1:1"}}, "replication.node_id set"},
+  };
+  for (const Case& k : cases) {
+    absl::Status s = open(k.opts);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+    EXPECT_NE(s.message().find(k.expect), std::string_view::npos)
+        << s.message() << " (expected '" << k.expect << "')";
+  }
+  std::string loose =
+      WriteSecret(dir.path(), "loose", "0123456789abcdef-loose", 0644);
+  absl::Status s =
+      open({{"replication.node_id", "1"}, {"replication.secret_file", loose}});
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_NE(s.message().find("permissions too loose"), std::string_view::npos)
+      << s;
+}
+
+}  // namespace
+}  // namespace cairn::replication::testing
