@@ -408,14 +408,21 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
   if (!snap.ok()) return snap.status();
   bool force;
   {
+    // A forced resync starts over once; if it is interrupted, the next
+    // connection resumes it from the receiver's progress.
     absl::MutexLock lock(&mu_);
     force = force_resync_;
+    force_resync_ = false;
   }
   // Resume where the last attempt stopped if the log still reaches back to
   // its start; otherwise start over at this snapshot.
   const bool resume = !force && cursor.resync_in_progress &&
                       cursor.resync_from + 1 >= db_->OpLogFirstSequence();
   const uint64_t from = resume ? cursor.resync_from : (*snap)->sequence();
+  if (resume) {
+    absl::MutexLock lock(&mu_);
+    ++resyncs_resumed_;
+  }
   std::string key = resume ? cursor.resync_resume_key : std::string();
   resync_from_.store(from);
   // Hold the log from the snapshot's sequence on while the stream runs (the
@@ -468,10 +475,6 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
     if (ahead > absl::ZeroDuration() && !SleepFor(ahead)) {
       return absl::CancelledError("stopping");
     }
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    force_resync_ = false;
   }
   // acked_ moves to `from` when the last chunk's ack arrives; until then
   // hold_from() keeps the log from from + 1.
@@ -589,6 +592,7 @@ nlohmann::ordered_json Peer::StatusJson() {
   j["bytes_in_flight"] = inflight_bytes_;
   j["to_be_backed_up"] = lag;
   j["resyncs"] = resyncs_;
+  j["resyncs_resumed"] = resyncs_resumed_;
   j["resync_in_progress"] = resyncing_.load();
   j["discarded"] = discarded_;
   j["connections"] = reconnects_;

@@ -2,7 +2,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -153,6 +155,58 @@ TEST(ReplicationTest, ResyncOnRequestAndAfterTheLogWasTrimmed) {
            c.PeerStatus(1, 2)["state"] == "up";
   }));
   EXPECT_TRUE(absl::IsNotFound(c.node(1).ResyncPeer(9)));
+}
+
+TEST(ReplicationTest, AnInterruptedResyncResumesByKeyUnderConcurrentWrites) {
+  // 1 MiB/s: the 3 MiB stream takes about three seconds.
+  Cluster c(2, {{"replication.resync_rate_mb", "1"},
+                {"replication.batch_max_bytes", "65536"}});
+  c.Open(1);
+  const std::string value(8 << 10, 'r');
+  for (int i = 0; i < 384; ++i) {
+    ASSERT_TRUE(
+        c.node(1).Put(WriteOptions(), absl::StrCat("r", 1000 + i), value).ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load() && i < 100000; ++i) {
+      ASSERT_TRUE(c.node(1)
+                      .Put(WriteOptions(), absl::StrCat("live", i),
+                           absl::StrCat(i))
+                      .ok());
+      written.store(i + 1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  c.Open(2);  // a new peer: a full resync
+  ASSERT_TRUE(WaitFor([&] {
+    return c.PeerStatus(1, 2)["resync_in_progress"] == true;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  c.Close(2);  // mid-stream
+  c.Open(2);
+  EXPECT_TRUE(WaitFor([&] {
+    return c.PeerStatus(1, 2)["resyncs_resumed"].get<uint64_t>() >= 1;
+  })) << c.Status(1).dump();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop.store(true);
+  writer.join();
+  const int n = written.load();
+  for (int i = 0; i < 384; ++i) {
+    ASSERT_TRUE(WaitFor([&] {
+      return Read(c.node(2), absl::StrCat("r", 1000 + i)).size() == value.size();
+    })) << i;
+  }
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(WaitFor([&] {
+      return Read(c.node(2), absl::StrCat("live", i)) == absl::StrCat(i);
+    })) << "live" << i;
+  }
+  bool agree = false;
+  EXPECT_TRUE(WaitFor([&] {
+    return c.node(1).CompareWithPeers(absl::Seconds(5), &agree).ok() && agree;
+  }));
 }
 
 TEST(ReplicationTest, CompareFindsAndRepairsADivergence) {
