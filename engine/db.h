@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -228,6 +229,23 @@ class Db {
   // A snapshot whose sequence() is exact: it is taken between two commits.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot();
 
+  // Tombstone collection (db_tombstones.cc): deletes tombstones whose
+  // version's hlc is < `max_hlc`, at most `max_records` of them, and
+  // returns how many it deleted. A tombstone is deleted only if it is still
+  // exactly that tombstone when the purge commits (the guard runs inside
+  // the write queue, as Apply's does), so a write racing the purge is never
+  // lost; live records are never touched. Writes no op-log entry (a purge
+  // is not replicated: each node collects its own) and drops the keys from
+  // the cache. A purged key reads as never written (GetRecord: NotFound;
+  // include_deleted iterators and ScanRecords skip it), so a replicated
+  // write older than the tombstone would then be applied: the caller
+  // (replication) purges only below what every peer has acknowledged.
+  // Resumable: each call continues the walk over the keys where the last
+  // one stopped, wrapping around; a call that returns less than
+  // `max_records` has visited every key once. Calls are serialised.
+  [[nodiscard]] absl::StatusOr<uint64_t> PurgeTombstones(uint64_t max_hlc,
+                                                         size_t max_records);
+
   // ---- Metadata (peer cursors and similar state) ----
   // A namespace of its own, apart from the engine's metadata and user data.
   // Names are 1..255 bytes. NotFound when absent.
@@ -357,6 +375,16 @@ class Db {
   [[nodiscard]] absl::Status BuildGroup(Writer* const* group, size_t n,
                                         uint64_t* sequence,
                                         leveldb::WriteBatch* batch);
+  struct PurgeCandidates;
+  // Up to `max` tombstones older than `max_hlc` with keys in [from, until)
+  // (until: nullopt means the end), for PurgeTombstones.
+  [[nodiscard]] absl::Status FindTombstones(
+      std::string_view from, const std::optional<std::string>& until,
+      uint64_t max_hlc, size_t max, PurgeCandidates* out);
+  // Commits the purge of `candidates` through the write queue; returns how
+  // many were still those tombstones, and so deleted.
+  [[nodiscard]] absl::StatusOr<uint64_t> CommitPurge(
+      const PurgeCandidates& candidates);
   // Write-through after a commit: newer versions replace cached ones.
   void UpdateCache(const OpView* ops, size_t n, const Version* versions,
                    const bool* applied);
@@ -403,6 +431,7 @@ class Db {
   const std::function<uint64_t()> cache_now_ms_;  // DbEnv::cache_now_ms
   HybridClock clock_;
   Stats stats_;
+  const std::function<void(std::string_view)> sync_point_;  // DbEnv
 
   Mutex write_mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
@@ -416,6 +445,11 @@ class Db {
   // Commit). write_failed_ mirrors it for writes outside the queue.
   absl::Status write_error_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<bool> write_failed_{false};
+
+  // Serialises PurgeTombstones; taken before write_mu_.
+  Mutex purge_mu_ ABSL_ACQUIRED_BEFORE(write_mu_);
+  // Where the next PurgeTombstones resumes its walk ("" = the first key).
+  std::string purge_cursor_ ABSL_GUARDED_BY(purge_mu_);
 };
 
 }  // namespace cairn

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 
 #include "engine/version.h"
 
@@ -31,6 +32,11 @@ struct DbEnv {
   // Monotonic milliseconds for the cache's TTL, shared by every process of
   // the machine; empty means CLOCK_MONOTONIC.
   std::function<uint64_t()> cache_now_ms;
+  // Test hook: called at named points so a test can force a race there
+  // (as CacheTier's sync points do). Empty in production. Points:
+  //   "purge:found"  PurgeTombstones chose tombstones to delete and is
+  //                  about to commit (a write may race it here).
+  std::function<void(std::string_view point)> sync_point;
 };
 
 }  // namespace cairn

@@ -133,7 +133,8 @@ Db::Db(const Options& options, std::string path, const DbEnv& env)
       env_(env.env != nullptr ? env.env : leveldb::Env::Default()),
       cache_invalidates_(options.cache_write_policy == "invalidate"),
       cache_now_ms_(env.cache_now_ms),
-      clock_(env.now) {}
+      clock_(env.now),
+      sync_point_(env.sync_point) {}
 
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options,
                                              const std::string& path,

@@ -44,7 +44,8 @@ std::optional<uint64_t> CacheTotal(const cache::TierTotals& t,
 //   cairn.stats.<counter>  a counter of "cairn.stats" (puts, deletes,
 //                          batches, batch_ops, gets, get_hits, get_misses,
 //                          iterators_created, snapshots_created,
-//                          bytes_written, bytes_read, write_errors), or
+//                          bytes_written, bytes_read, write_errors,
+//                          tombstones_purged), or
 //                          last_sequence, oplog_first_sequence, node_id
 //   cairn.cache.<total>    a cache total (capacity_bytes, used_bytes, items,
 //                          hits, misses, fills, evictions, expirations);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/cache/cache_tier.h"
 #include "engine/db.h"
+#include "engine/db_commit_request.h"
 #include "engine/status.h"
 #include "engine/strings.h"
 #include "leveldb/db.h"
@@ -29,18 +30,6 @@ absl::Status CheckMetadataName(std::string_view name) {
 }
 
 }  // namespace
-
-// One commit's worth of work, handed through the write queue.
-struct Db::CommitRequest {
-  bool replicated = false;  // versions supplied, applied only where newer
-  uint32_t source = 0;      // replicated: the peer the ops came from
-  const OpView* ops = nullptr;
-  size_t n = 0;
-  Version* versions = nullptr;  // local: out, the assigned versions
-  bool* applied = nullptr;      // replicated: out, which ops were newer
-  absl::Span<const MetadataUpdate> metadata;
-  CommitInfo info;  // out
-};
 
 struct Db::Writer {
   CommitRequest* request;
@@ -230,17 +219,56 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
                             leveldb::WriteBatch* lb) {
   // Reused per thread: a put then allocates nothing of its own here.
   thread_local std::string key_buf, value_buf, oplog_buf, stored;
-  // Versions this group writes, for the guard of replicated ops behind
-  // local ones on the same key (built only when the group replicates).
+  // Versions this group writes, for the guard of replicated ops and purges
+  // behind local ones on the same key (built only when the group has any).
   absl::flat_hash_map<std::string_view, Version> pending;
-  bool any_replicated = false;
+  bool any_guarded = false;
   for (size_t g = 0; g < n; ++g) {
-    any_replicated |= group[g]->request->replicated;
+    any_guarded |= group[g]->request->replicated || group[g]->request->purge;
   }
+  // The record LevelDB holds for `key` (the group's earlier writes are not
+  // in it yet): *found false if none. Leaves the data key in key_buf.
+  auto read_stored = [&](std::string_view key, bool* found,
+                         RecordView* rec) -> absl::Status {
+    key_buf.clear();
+    AppendDataKey(&key_buf, key);
+    leveldb::Status s = ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
+    *found = s.ok();
+    if (s.IsNotFound()) return absl::OkStatus();
+    if (!s.ok()) return FromLevelDB(s, "reading a record for the version guard");
+    absl::StatusOr<RecordView> parsed = ParseRecord(stored);
+    if (!parsed.ok()) {
+      return CorruptionError(absl::StrCat(
+          "stored record of a key of ", key.size(),
+          " bytes, read by the version guard: ", parsed.status().message()));
+    }
+    *rec = *parsed;
+    return absl::OkStatus();
+  };
   uint64_t seq = *sequence;
   for (size_t g = 0; g < n; ++g) {
     CommitRequest* r = group[g]->request;
     uint32_t applied = 0;
+    if (r->purge) {
+      // Deletes a tombstone only if it is still the one the purge found: a
+      // write earlier in this group, or committed since, keeps the key.
+      for (size_t i = 0; i < r->n; ++i) {
+        const OpView& op = r->ops[i];
+        r->applied[i] = false;
+        if (pending.contains(op.key)) continue;
+        bool found = false;
+        RecordView rec{};
+        if (absl::Status s = read_stored(op.key, &found, &rec); !s.ok()) {
+          return s;
+        }
+        if (found && rec.kind == OpKind::kDelete &&
+            rec.version == r->versions[i]) {
+          lb->Delete(key_buf);
+          r->applied[i] = true;
+        }
+      }
+      continue;  // no op-log entry, no sequence, no metadata
+    }
     if (r->replicated) {
       for (size_t i = 0; i < r->n; ++i) {
         const OpView& op = r->ops[i];
@@ -249,22 +277,12 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
         if (it != pending.end()) {
           current = it->second;
         } else {
-          key_buf.clear();
-          AppendDataKey(&key_buf, op.key);
-          leveldb::Status s =
-              ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
-          if (s.ok()) {
-            absl::StatusOr<RecordView> rec = ParseRecord(stored);
-            if (!rec.ok()) {
-              return CorruptionError(absl::StrCat(
-                  "stored record of a replicated key (", op.key.size(),
-                  " bytes), read by the version guard: ",
-                  rec.status().message()));
-            }
-            current = rec->version;
-          } else if (!s.IsNotFound()) {
-            return FromLevelDB(s, "reading a record for the version guard");
+          bool found = false;
+          RecordView rec{};
+          if (absl::Status s = read_stored(op.key, &found, &rec); !s.ok()) {
+            return s;
           }
+          if (found) current = rec.version;
         }
         r->applied[i] = op.version > current;
         if (r->applied[i]) {
@@ -276,7 +294,7 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
     } else {
       for (size_t i = 0; i < r->n; ++i) {
         r->versions[i] = Version{clock_.Now(), node_id_};
-        if (any_replicated) pending[r->ops[i].key] = r->versions[i];
+        if (any_guarded) pending[r->ops[i].key] = r->versions[i];
       }
       applied = static_cast<uint32_t>(r->n);
     }

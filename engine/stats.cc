@@ -30,6 +30,8 @@ const char* CounterName(Counter c) {
       return "bytes_read";
     case Counter::kWriteErrors:
       return "write_errors";
+    case Counter::kTombstonesPurged:
+      return "tombstones_purged";
     case Counter::kCount:
       break;
   }

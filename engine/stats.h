@@ -32,6 +32,7 @@ enum class Counter : int {
   kBytesWritten,
   kBytesRead,
   kWriteErrors,
+  kTombstonesPurged,  // Db::PurgeTombstones
   kCount
 };
 

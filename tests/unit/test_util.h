@@ -18,7 +18,8 @@ using OptionList = std::vector<std::pair<std::string, std::string>>;
 // Opens (creating) a database with `options` set by name; a failure is a
 // test failure and returns null.
 std::unique_ptr<Db> OpenTestDb(const std::string& path,
-                               const OptionList& options);
+                               const OptionList& options,
+                               const DbEnv& env = DbEnv());
 
 // Destroys the databases it holds through the engine.
 class TempDir : public BasicTempDir {

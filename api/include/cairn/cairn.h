@@ -399,8 +399,8 @@ CAIRN_EXPORT cairn_status_t cairn_writebatch_delete_versioned(
  *   "cairn.stats.<counter>"  puts, deletes, batches, batch_ops, gets,
  *                            get_hits, get_misses, iterators_created,
  *                            snapshots_created, bytes_written, bytes_read,
- *                            write_errors, last_sequence,
- *                            oplog_first_sequence, node_id
+ *                            write_errors, tombstones_purged,
+ *                            last_sequence, oplog_first_sequence, node_id
  *   "cairn.cache.<total>"    capacity_bytes, used_bytes, items, hits,
  *                            misses, fills, evictions, expirations
  *                            (CAIRN_NOT_SUPPORTED when the cache is off)

@@ -1,0 +1,268 @@
+// Tombstone collection in the engine (Db::PurgeTombstones): what is purged
+// and what is kept, the guard against a write racing the purge, the cache,
+// the op log, and the resumable walk.
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/db.h"
+#include "engine/db_iterator.h"
+#include "gtest/gtest.h"
+#include "tests/unit/test_util.h"
+
+namespace cairn {
+namespace {
+
+constexpr uint64_t kAll = UINT64_MAX;  // a max_hlc every tombstone is below
+
+class DbTombstonesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open(DbEnv env = DbEnv()) {
+    db_.reset();
+    db_ = testing::OpenTestDb(dir_.Sub("db"), {{"node_id", "5"}},
+                              std::move(env));
+    ASSERT_NE(db_, nullptr);
+  }
+  void Put(std::string_view key, std::string_view value) {
+    ASSERT_TRUE(db_->Put({}, key, value).ok());
+  }
+  void Delete(std::string_view key) { ASSERT_TRUE(db_->Delete({}, key).ok()); }
+  // "value", "<deleted>" (a tombstone) or "<absent>" (no record at all).
+  std::string State(std::string_view key) {
+    absl::StatusOr<Record> r = db_->GetRecord({}, key);
+    if (absl::IsNotFound(r.status())) return "<absent>";
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return "<error>";
+    return r->kind == OpKind::kDelete ? "<deleted>" : r->value;
+  }
+  uint64_t Purge(uint64_t max_hlc, size_t max_records) {
+    absl::StatusOr<uint64_t> n = db_->PurgeTombstones(max_hlc, max_records);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(0);
+  }
+  uint64_t PurgedCounter() {
+    return db_->IntProperty("cairn.stats.tombstones_purged").value_or(~0ull);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Db> db_;
+};
+
+TEST_F(DbTombstonesTest, PurgesOnlyTombstonesOlderThanTheBound) {
+  Put("old", "1");
+  Put("young", "2");
+  Put("live", "3");
+  Delete("old");
+  Delete("young");
+  const Version young = db_->GetRecord({}, "young")->version;
+  // "old" was deleted before "young": its hlc is below young's.
+  EXPECT_EQ(Purge(young.hlc, 100), 1u);
+  EXPECT_EQ(State("old"), "<absent>");
+  EXPECT_EQ(State("young"), "<deleted>");  // hlc == max_hlc: kept
+  EXPECT_EQ(db_->GetRecord({}, "young")->version, young);
+  EXPECT_EQ(State("live"), "3");
+  EXPECT_EQ(PurgedCounter(), 1u);
+
+  EXPECT_EQ(Purge(young.hlc + 1, 100), 1u);
+  EXPECT_EQ(State("young"), "<absent>");
+  EXPECT_EQ(PurgedCounter(), 2u);
+  EXPECT_EQ(Purge(0, 100), 0u);
+  EXPECT_EQ(Purge(kAll, 0), 0u);
+}
+
+TEST_F(DbTombstonesTest, NeverPurgesALiveRecord) {
+  Put("a", "1");
+  Delete("b");
+  Put("b", "again");  // the tombstone is overwritten by a live record
+  Delete("c");
+  Put("d", "");  // an empty value is still a live record
+  EXPECT_EQ(Purge(kAll, 100), 1u);
+  EXPECT_EQ(State("a"), "1");
+  EXPECT_EQ(State("b"), "again");
+  EXPECT_EQ(State("c"), "<absent>");
+  EXPECT_EQ(State("d"), "");
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+}
+
+TEST_F(DbTombstonesTest, PurgedTombstonesLeaveIteratorsAndScans) {
+  Put("a", "1");
+  Delete("b");
+  Delete("c");
+  Put("d", "4");
+  const Version c = db_->GetRecord({}, "c")->version;
+  ASSERT_EQ(Purge(c.hlc, 100), 1u);  // b goes, c stays
+  ReadOptions ro;
+  ro.include_deleted = true;
+  auto it = db_->NewIterator(ro);
+  ASSERT_TRUE(it.ok()) << it.status();
+  std::vector<std::string> seen;
+  for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) {
+    seen.push_back(std::string((*it)->key()) +
+                   ((*it)->deleted() ? "(deleted)" : ""));
+  }
+  ASSERT_TRUE((*it)->status().ok()) << (*it)->status();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "c(deleted)", "d"}));
+
+  auto snap = db_->GetSnapshot();
+  ASSERT_TRUE(snap.ok());
+  auto scan = db_->ScanRecords(**snap, "", 100, 1 << 20);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  std::vector<std::string> scanned;
+  for (const KeyedRecord& r : scan->records) scanned.push_back(r.key);
+  EXPECT_EQ(scanned, (std::vector<std::string>{"a", "c", "d"}));
+}
+
+TEST_F(DbTombstonesTest, APutRacingThePurgeIsNeverLost) {
+  // The purge has found the tombstone; a put lands before it commits. The
+  // guard in the write queue must see the put and keep the key.
+  std::function<void()> race;
+  DbEnv env;
+  env.sync_point = [&](std::string_view point) {
+    if (point == "purge:found" && race) std::exchange(race, nullptr)();
+  };
+  Open(env);
+  Delete("k");
+  Delete("other");
+  race = [&] { ASSERT_TRUE(db_->Put({}, "k", "new").ok()); };
+  EXPECT_EQ(Purge(kAll, 100), 1u);  // only "other"
+  EXPECT_EQ(State("k"), "new");
+  std::string v;
+  ASSERT_TRUE(db_->Get({}, "k", &v).ok());
+  EXPECT_EQ(v, "new");
+  EXPECT_EQ(State("other"), "<absent>");
+  EXPECT_EQ(PurgedCounter(), 1u);
+}
+
+TEST_F(DbTombstonesTest, ANewerDeleteRacingThePurgeIsKept) {
+  // The same tombstone key deleted again (a newer version) before the
+  // purge commits: the newer tombstone is not the one the walk found.
+  std::function<void()> race;
+  DbEnv env;
+  env.sync_point = [&](std::string_view point) {
+    if (point == "purge:found" && race) std::exchange(race, nullptr)();
+  };
+  Open(env);
+  Delete("k");
+  const Version found = db_->GetRecord({}, "k")->version;
+  race = [&] { ASSERT_TRUE(db_->Delete({}, "k").ok()); };
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+  absl::StatusOr<Record> r = db_->GetRecord({}, "k");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->kind, OpKind::kDelete);
+  EXPECT_GT(r->version, found);
+  EXPECT_EQ(Purge(kAll, 100), 1u);  // the next round collects it
+  EXPECT_EQ(State("k"), "<absent>");
+}
+
+TEST_F(DbTombstonesTest, ConcurrentWritesDuringPurgesAreNeverLost) {
+  // A writer deletes and re-puts keys while purges run; every key must end
+  // as the writer last left it (a purge may only remove a tombstone that is
+  // still the newest record).
+  constexpr int kKeys = 64;
+  constexpr int kRounds = 40;
+  std::atomic<bool> done{false};
+  std::vector<std::string> last(kKeys);  // the writer's final op per key
+  auto write = [&] {
+    for (int round = 0; round < kRounds; ++round) {
+      for (int k = 0; k < kKeys; ++k) {
+        const std::string key = "k" + std::to_string(k);
+        if ((round + k) % 3 == 0) {
+          ASSERT_TRUE(db_->Put({}, key, std::to_string(round)).ok());
+          last[k] = std::to_string(round);
+        } else {
+          ASSERT_TRUE(db_->Delete({}, key).ok());
+          last[k] = "<deleted>";
+        }
+      }
+    }
+  };
+  std::thread writer([&] {
+    write();
+    done = true;
+  });
+  uint64_t purged = 0;
+  for (int i = 0; i < 100000 && !done.load(); ++i) purged += Purge(kAll, 7);
+  writer.join();
+  for (int k = 0; k < kKeys; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    const std::string state = State(key);
+    if (last[k] == "<deleted>") {
+      EXPECT_TRUE(state == "<deleted>" || state == "<absent>") << key << state;
+    } else {
+      EXPECT_EQ(state, last[k]) << key;
+      std::string v;
+      ASSERT_TRUE(db_->Get({}, key, &v).ok()) << key;  // through the cache
+      EXPECT_EQ(v, last[k]) << key;
+    }
+  }
+  EXPECT_EQ(PurgedCounter(), purged);
+}
+
+TEST_F(DbTombstonesTest, DropsTheKeyFromTheCacheAndWritesNoOpLogEntry) {
+  Put("k", "cached");
+  std::string v;
+  ASSERT_TRUE(db_->Get({}, "k", &v).ok());  // fills the cache
+  Delete("k");
+  const uint64_t seq = db_->LastSequence();
+  ASSERT_EQ(Purge(kAll, 10), 1u);
+  EXPECT_EQ(db_->LastSequence(), seq);
+  auto log = db_->ReadOpLog(1, 10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->size(), 2u);  // the put and the delete, nothing more
+  // The op log still names the delete; shipped as of now it is superseded
+  // (its record is gone).
+  auto snap = db_->GetSnapshot();
+  ASSERT_TRUE(snap.ok());
+  auto batches = db_->ReadOpLogAt(**snap, 1, 10);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(batches->size(), 2u);
+  EXPECT_TRUE((*batches)[1].ops[0].superseded);
+
+  EXPECT_TRUE(absl::IsNotFound(db_->Get({}, "k", &v)));
+  Put("k", "again");
+  ASSERT_TRUE(db_->Get({}, "k", &v).ok());
+  EXPECT_EQ(v, "again");
+  bool clean = false;
+  auto report = db_->Check(&clean);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(clean) << *report;
+  Open();  // the purge is durable
+  EXPECT_EQ(State("k"), "again");
+}
+
+TEST_F(DbTombstonesTest, ResumesWhereTheLastCallStopped) {
+  for (int i = 0; i < 30; ++i) {
+    char key[8];
+    snprintf(key, sizeof(key), "k%02d", i);
+    Delete(key);
+  }
+  EXPECT_EQ(Purge(kAll, 10), 10u);  // k00..k09
+  EXPECT_EQ(State("k09"), "<absent>");
+  EXPECT_EQ(State("k10"), "<deleted>");
+  // A tombstone behind the walk's position is found once the walk wraps.
+  Delete("a");
+  EXPECT_EQ(Purge(kAll, 100), 21u);  // k10..k29, then "a"
+  EXPECT_EQ(State("a"), "<absent>");
+  EXPECT_EQ(State("k29"), "<absent>");
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+  EXPECT_EQ(PurgedCounter(), 31u);
+}
+
+TEST_F(DbTombstonesTest, PurgesMoreThanOneCommitsWorth) {
+  // More tombstones than one purge commit takes (1000): several commits,
+  // one call.
+  WriteBatch b;
+  for (int i = 0; i < 2500; ++i) b.Delete("t" + std::to_string(i));
+  ASSERT_TRUE(db_->Write({}, b).ok());
+  EXPECT_EQ(Purge(kAll, 2400), 2400u);
+  EXPECT_EQ(Purge(kAll, 2400), 100u);
+  EXPECT_EQ(PurgedCounter(), 2500u);
+}
+
+}  // namespace
+}  // namespace cairn
