@@ -13,6 +13,9 @@ namespace cairn::replication {
 namespace {
 
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(10);
+// A version is assigned before its write commits: a write older than this
+// margin at a probe has committed by then.
+constexpr uint64_t kProbeMarginMs = 1000;
 
 size_t OpBytes(const ShippedOp& op) { return op.key.size() + op.value.size() + 24; }
 
@@ -292,6 +295,13 @@ void Peer::MaybeHeartbeat(Connection* conn) {
       hb_outstanding_ = 0;
       missed = true;
     }
+    if (probes_.size() < 64) {
+      const uint64_t now_ms =
+          static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+      probes_.push_back({db_->LastSequence(),
+                         now_ms > kProbeMarginMs ? now_ms - kProbeMarginMs : 0});
+      AdvanceProbes();
+    }
     if (hb_outstanding_ == 0) {
       hb.id = hb_next_id_++;
       hb_outstanding_ = hb.id;
@@ -308,6 +318,14 @@ void Peer::MaybeHeartbeat(Connection* conn) {
     conn_broken_ = true;
     last_error_ = std::string(s.message());
     cv_.SignalAll();
+  }
+}
+
+void Peer::AdvanceProbes() {
+  const uint64_t acked = acked_.load();
+  while (!probes_.empty() && probes_.front().sequence <= acked) {
+    safe_ms_.store(std::max(safe_ms_.load(), probes_.front().ms));
+    probes_.pop_front();
   }
 }
 
@@ -339,6 +357,7 @@ void Peer::ReadReplies(Connection* conn) {
           }
         }
         absl::MutexLock lock(&mu_);
+        AdvanceProbes();
         while (!inflight_.empty() &&
                inflight_.front().last_sequence <= ack->applied) {
           inflight_bytes_ -= inflight_.front().bytes;
@@ -364,6 +383,7 @@ void Peer::ReadReplies(Connection* conn) {
           rtt_ = absl::Now() - hb_sent_;
         }
         peer_last_sequence_ = hb->last_sequence;
+        AdvanceProbes();
       }
       detector_.RecordSuccess(absl::Now());
     } else if (frame->type == FrameType::kDigestReply) {

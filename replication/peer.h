@@ -78,6 +78,10 @@ class Peer {
   // The oldest op-log sequence this peer still needs (for the log hold).
   uint64_t hold_from() const;
   bool tagged(absl::Time now) { return detector_.IsTagged(now); }
+  // Every tombstone this node holds whose version is older than this
+  // (physical milliseconds) has been acknowledged by the peer; 0 until
+  // the first probe is acknowledged (tombstone collection waits for it).
+  uint64_t safe_ms() const { return safe_ms_.load(); }
   bool up() const { return up_.load(); }
 
   // Starts a full resync at the next opportunity (reconnects now).
@@ -102,6 +106,8 @@ class Peer {
   // Full resync; returns the sequence to continue the log from.
   absl::StatusOr<uint64_t> Resync(Connection* conn, const ReceiveCursor& cursor);
   void ReadReplies(Connection* conn);
+  // Moves safe_ms_ past every probe the peer's acknowledgement covers.
+  void AdvanceProbes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SendBatch(Connection* conn, uint64_t* next);
   void MaybeHeartbeat(Connection* conn) ABSL_LOCKS_EXCLUDED(mu_);
   // Sleeps up to `d` unless stopping; false once stopping.
@@ -123,6 +129,7 @@ class Peer {
   std::atomic<uint64_t> acked_{0};
   std::atomic<uint64_t> durable_acked_{0};
   std::atomic<uint64_t> resync_from_{0};  // while resyncing: hold from +1
+  std::atomic<uint64_t> safe_ms_{0};
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<uint64_t> batches_sent_{0};
   std::atomic<uint64_t> ops_sent_{0};
@@ -149,6 +156,13 @@ class Peer {
   absl::Time hb_sent_ ABSL_GUARDED_BY(mu_);
   absl::Duration rtt_ ABSL_GUARDED_BY(mu_);
   uint64_t peer_last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // Tombstone-collection probes: (LastSequence() at a moment, that moment
+  // minus a margin for writes between their version and their commit).
+  struct Probe {
+    uint64_t sequence;
+    uint64_t ms;
+  };
+  std::deque<Probe> probes_ ABSL_GUARDED_BY(mu_);
   // Digest replies by request id.
   uint64_t digest_next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, std::optional<DigestReply>> digests_

@@ -22,6 +22,9 @@ namespace {
 
 constexpr absl::Duration kMaintenanceTick = absl::Milliseconds(100);
 constexpr absl::Duration kPersistInterval = absl::Seconds(1);
+constexpr absl::Duration kPurgeInterval = absl::Seconds(1);
+constexpr size_t kPurgeBatch = 10000;
+constexpr int kHlcLogicalBits = 16;  // engine/version.h HybridClock
 
 std::string AckedName(uint32_t peer) {
   return absl::StrCat("repl.ack.", peer);
@@ -258,6 +261,8 @@ class ReplicatorImpl : public PeerHost {
     j["last_sequence"] = db_->LastSequence();
     j["oplog_first_sequence"] = db_->OpLogFirstSequence();
     j["sync_writers_waiting"] = sync_writers_.load();
+    j["tombstones_purged"] = tombstones_purged_.load();
+    j["tombstone_cutoff_ms"] = tombstone_cutoff_ms_.load();
     j["refused_connections"] = receiver_->refused_connections();
     j["bad_frames"] = receiver_->bad_frames();
     absl::flat_hash_map<uint32_t, Receiver::SenderStats> inbound =
@@ -352,7 +357,29 @@ class ReplicatorImpl : public PeerHost {
     }
   }
 
+  // Tombstone collection: purges tombstones older than the grace period
+  // that every peer has acknowledged (Peer::safe_ms), so a peer that was
+  // down across the purge still receives the delete first.
+  void CollectTombstones() {
+    const uint64_t now_ms =
+        static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+    if (now_ms <= options_.tombstone_grace_ms) return;
+    uint64_t cutoff_ms = now_ms - options_.tombstone_grace_ms;
+    for (const auto& p : Peers()) cutoff_ms = std::min(cutoff_ms, p->safe_ms());
+    if (cutoff_ms == 0) return;
+    absl::StatusOr<uint64_t> purged =
+        db_->PurgeTombstones(cutoff_ms << kHlcLogicalBits, kPurgeBatch);
+    if (purged.ok()) {
+      tombstones_purged_.fetch_add(*purged);
+    } else {
+      InfoLog(db_->info_log(), "cairn replication: tombstone purge: %s",
+              purged.status().ToString().c_str());
+    }
+    tombstone_cutoff_ms_.store(cutoff_ms);
+  }
+
   void Maintain() {
+    absl::Time next_purge = absl::Now() + kPurgeInterval;
     absl::Time next_persist = absl::Now() + kPersistInterval;
     const absl::Duration digest_every =
         absl::Milliseconds(options_.digest_interval_ms);
@@ -371,6 +398,10 @@ class ReplicatorImpl : public PeerHost {
       if (now >= next_persist) {
         PersistAcked();
         next_persist = now + kPersistInterval;
+      }
+      if (now >= next_purge) {
+        CollectTombstones();
+        next_purge = absl::Now() + kPurgeInterval;
       }
       if (options_.digest_interval_ms > 0 && now >= next_digest) {
         // Anti-entropy: compare with every connected peer and push what
@@ -393,6 +424,8 @@ class ReplicatorImpl : public PeerHost {
   std::thread maintenance_;
   std::atomic<int64_t> sync_writers_{0};
   std::atomic<bool> stopped_flag_{false};
+  std::atomic<uint64_t> tombstones_purged_{0};
+  std::atomic<uint64_t> tombstone_cutoff_ms_{0};
   absl::flat_hash_map<uint32_t, uint64_t> persisted_;  // maintenance only
 
   absl::Mutex mu_;

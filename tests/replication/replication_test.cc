@@ -209,6 +209,51 @@ TEST(ReplicationTest, AnInterruptedResyncResumesByKeyUnderConcurrentWrites) {
   }));
 }
 
+// Tombstones go only once every peer acknowledged them: a delete survives a
+// peer that was down across the purge, and nothing comes back to life.
+TEST(ReplicationTest, TombstonesArePurgedOnlyAfterEveryPeerHasThem) {
+  Cluster c(3, {{"replication.tombstone_grace_ms", "0"}});
+  c.Open(1);
+  c.Open(2);
+  c.Open(3);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "doomed", "alive").ok());
+  for (uint32_t id : {2u, 3u}) {
+    ASSERT_TRUE(WaitFor([&] { return Read(c.node(id), "doomed") == "alive"; }));
+  }
+  c.Close(3);
+  ASSERT_TRUE(c.node(1).Delete(WriteOptions(), "doomed").ok());
+  ASSERT_TRUE(
+      WaitFor([&] { return Read(c.node(2), "doomed") == "<NOT_FOUND>"; }));
+  // Node 3 has not acknowledged the delete: the tombstone stays on 1 and 2
+  // (past the probe margin, so a purge would have run by now).
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  for (uint32_t id : {1u, 2u}) {
+    absl::StatusOr<Record> r =
+        c.node(id).engine().GetRecord(ReadOptions(), "doomed");
+    ASSERT_TRUE(r.ok()) << "node " << id << ": " << r.status();
+    EXPECT_EQ(r->kind, OpKind::kDelete);
+  }
+  c.Open(3);  // still holding the live value
+  EXPECT_TRUE(
+      WaitFor([&] { return Read(c.node(3), "doomed") == "<NOT_FOUND>"; }));
+  // Now every peer has it: purged everywhere, and nothing resurrected.
+  for (uint32_t id : {1u, 2u, 3u}) {
+    EXPECT_TRUE(WaitFor([&] {
+      return absl::IsNotFound(
+          c.node(id).engine().GetRecord(ReadOptions(), "doomed").status());
+    })) << "node " << id << " " << c.Status(id).dump();
+  }
+  for (uint32_t id : {1u, 2u, 3u}) {
+    bool agree = false;
+    EXPECT_TRUE(WaitFor([&] {
+      return c.node(id).CompareWithPeers(absl::Seconds(5), &agree).ok() &&
+             agree;
+    }));
+    EXPECT_EQ(Read(c.node(id), "doomed"), "<NOT_FOUND>") << id;
+  }
+  EXPECT_GE(c.Status(1)["tombstones_purged"].get<uint64_t>(), 1u);
+}
+
 TEST(ReplicationTest, CompareFindsAndRepairsADivergence) {
   Cluster c(2);
   c.Open(1);

@@ -1,0 +1,13 @@
+// Prints both layers' option tables as one Markdown table, for the README
+// (scripts/update_readme_options).
+#include <iostream>
+
+#include "engine/options.h"
+#include "replication/options.h"
+
+int main() {
+  std::cout << cairn::OptionsMarkdownTable()
+            << cairn::MarkdownRowsIn(
+                   cairn::replication::ReplicationOptionTable());
+  return 0;
+}
