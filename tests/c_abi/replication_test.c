@@ -267,11 +267,20 @@ static void TestLoopback(void) {
   CheckGet(one, NULL, "w2", "y");
   api->writebatch_destroy(batch);
 
+  /* More acks than there are peers can never be met: the write is durable
+   * here, and the call says so at once instead of acknowledging it. */
+  api->writeoptions_set_sync_acks(wo, 5);
+  CheckStatusMsg(CAIRN_UNAVAILABLE, api->put(one, wo, "t", 1, "local", 5, &err),
+                 &err, "durable locally", NULL);
+  CheckGet(one, NULL, "t", "local");
+  AwaitValue(two, "t", "local");
+
   /* Both nodes hold the same data now: the digests agree. */
   unsigned char agree = 0;
   char* report = NULL;
   CheckOk(api->replication_compare(one, 10000, &agree, &report, &err), &err);
   CheckCondition(report != NULL && report[0] == '{');
+  CheckCondition(strstr(report, "\"agree\":true") != NULL);
   CheckCondition(agree == 1);
   api->free_fn(report);
   agree = 0;

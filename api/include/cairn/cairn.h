@@ -533,8 +533,10 @@ CAIRN_EXPORT cairn_status_t cairn_peer_resync(cairn_db_t* db, uint32_t node_id,
  * `timeout_ms` for their answers, and repairs the buckets that differ.
  * Returns CAIRN_OK when the comparison ran, whatever it found: *all_agree
  * (when not NULL) is 1 when every peer answered and agreed before repair,
- * else 0, and *report (when not NULL) receives JSON (free with cairn_free)
- * with each peer's "agree" and the buckets repaired. Other statuses
+ * else 0, and *report (when not NULL) receives JSON (free with cairn_free):
+ * "agree" (the same verdict) and, per peer, its "id", "agree", the buckets
+ * that differed and were repaired, or the "error" that kept it from
+ * answering. Other statuses
  * (*report NULL, *all_agree 0) when the comparison could not run. */
 CAIRN_EXPORT cairn_status_t cairn_replication_compare(cairn_db_t* db,
                                                       uint32_t timeout_ms,
