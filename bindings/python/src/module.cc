@@ -198,9 +198,11 @@ NotFoundError for an unknown id. Runs without the GIL.)";
 constexpr const char* kCompareDoc = R"(compare(*, timeout_ms=5000) -> dict
 
 Compares anti-entropy digests with every peer now (waiting at most timeout_ms
-for their answers) and repairs the buckets that differ. Returns the report,
-parsed, with 'all_agree': True when every peer answered and agreed before
-repair; disagreement is reported, not raised. Runs without the GIL.)";
+for their answers) and pushes the records of the buckets that differ. Returns
+the report, parsed: 'agree' (True when every peer answered and agreed before
+the repair) and 'peers', each with its 'id', 'agree', 'differing_buckets' and
+'records_pushed', or the 'error' that kept it from answering. Disagreement is
+reported, not raised. Runs without the GIL.)";
 
 void DefineDb(py::module_& m) {
   py::class_<PyDb> db(m, "DB", R"(An open Cairn database.

@@ -68,23 +68,19 @@ void PyDb::ResyncPeer(const py::handle& id) {
 py::object PyDb::Compare(const py::handle& timeout_ms) {
   const auto timeout =
       static_cast<uint32_t>(UnsignedArg(timeout_ms, "timeout_ms", kMaxId));
-  unsigned char agree = 0;
   std::string report;
   PeerCall(*state_, "compare", [&](cairn_db_t* db, char** err) {
     char* text = nullptr;
     cairn_status_t s =
-        cairn_replication_compare(db, timeout, &agree, &text, err);
+        cairn_replication_compare(db, timeout, nullptr, &text, err);
     if (text != nullptr) {
       report.assign(text);
       cairn_free(text);
     }
     return s;
   });
-  py::object parsed = ParseJson(report);
-  if (PyDict_Check(parsed.ptr())) {
-    parsed.cast<py::dict>()["all_agree"] = py::bool_(agree != 0);
-  }
-  return parsed;
+  // The report's "agree" is the verdict the C call's all_agree carries.
+  return ParseJson(report);
 }
 
 }  // namespace cairn::python

@@ -190,11 +190,20 @@ def test_two_nodes_replicate(pair):
     assert one.multi_get([b"w1", b"w2"]) == [b"x", b"y"]
 
     report = one.compare(timeout_ms=10000)
-    assert report["all_agree"] is True
-    assert two.compare(timeout_ms=10000)["all_agree"] is True
+    assert report["agree"] is True
+    assert [p["id"] for p in report["peers"]] == [2]
+    assert two.compare(timeout_ms=10000)["agree"] is True
+
+    # More acks than there are peers can never be met: durable here, and
+    # the call says so at once.
+    with pytest.raises(cairn.UnavailableError, match="durable locally"):
+        one.put(b"t", b"local", replication="sync", sync_acks=5)
+    assert one.get(b"t") == b"local"
+    _await(two, b"t", b"local")
 
     status = one.replication()
-    assert isinstance(status, dict)
+    assert status["enabled"] is True and status["node_id"] == 1
+    assert [p["id"] for p in status["peers"]] == [2]
     one.resync_peer(2)
     one.remove_peer(2)
     with pytest.raises(cairn.NotFoundError):
