@@ -520,8 +520,9 @@ CAIRN_EXPORT void cairn_writeoptions_set_sync_acks(
  * reopen: list it in replication.peers as well. Thread-safe. */
 CAIRN_EXPORT cairn_status_t cairn_peer_add(cairn_db_t* db, const char* spec,
                                            char** errmsg);
-/* Stops replicating to and from peer `node_id` and forgets its cursor. An
- * unknown id is CAIRN_NOT_FOUND. Thread-safe. */
+/* Stops sending this node's writes to peer `node_id`, stops counting it for
+ * sync acknowledgements and forgets its cursor; new connections from it are
+ * refused. An unknown id is CAIRN_NOT_FOUND. Thread-safe. */
 CAIRN_EXPORT cairn_status_t cairn_peer_remove(cairn_db_t* db, uint32_t node_id,
                                               char** errmsg);
 /* Starts a full resync of peer `node_id` now (a snapshot stream applied

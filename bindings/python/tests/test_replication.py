@@ -38,9 +38,11 @@ def _await(db, key, value, seconds=30.0):
 
 def test_keyword_options_map_to_dotted_names(db_path):
     with cairn.DB(db_path, create_if_missing=True, max_key_size=64,
-                  replication_mode="sync", replication_sync_acks="majority",
+                  cache_capacity_mb=4, replication_mode="sync",
+                  replication_sync_acks="majority",
                   options={"replication.sync_timeout_ms": 250}) as db:
         opts = db.property("cairn.options")
+        assert '"cache.capacity_mb":4' in opts.replace(" ", "")
         assert '"replication.mode":"sync"' in opts.replace(" ", "")
         assert '"replication.sync_acks":"majority"' in opts.replace(" ", "")
         assert '"replication.sync_timeout_ms":250' in opts.replace(" ", "")
