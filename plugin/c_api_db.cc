@@ -67,7 +67,8 @@ cairn_status_t cairn_put(cairn_db_t* db, const cairn_writeoptions_t* options,
                   errmsg);
     }
     return Report(db->node->Put(cairn::plugin::ToWriteOptions(options),
-                                {key, keylen}, {value, valuelen}),
+                                {key, keylen}, {value, valuelen},
+                                cairn::plugin::ToReplicaWrite(options)),
                   errmsg);
   });
 }
@@ -82,7 +83,8 @@ cairn_status_t cairn_delete(cairn_db_t* db, const cairn_writeoptions_t* options,
                   errmsg);
     }
     return Report(
-        db->node->Delete(cairn::plugin::ToWriteOptions(options), {key, keylen}),
+        db->node->Delete(cairn::plugin::ToWriteOptions(options), {key, keylen},
+                         cairn::plugin::ToReplicaWrite(options)),
         errmsg);
   });
 }
@@ -127,7 +129,8 @@ cairn_status_t cairn_write(cairn_db_t* db, const cairn_writeoptions_t* options,
       return cairn::plugin::ApplyVersionedBatch(db, options, batch, errmsg);
     }
     return Report(
-        db->node->Write(cairn::plugin::ToWriteOptions(options), batch->batch),
+        db->node->Write(cairn::plugin::ToWriteOptions(options), batch->batch,
+                        cairn::plugin::ToReplicaWrite(options)),
         errmsg);
   });
 }

@@ -109,6 +109,13 @@ static const cairn_api_t kApi = {
     /* ABI 1.2: reads without allocation */
     cairn_get_into,
     cairn_multi_get,
+    /* ABI 1.3: replication */
+    cairn_writeoptions_set_replication_mode,
+    cairn_writeoptions_set_sync_acks,
+    cairn_peer_add,
+    cairn_peer_remove,
+    cairn_peer_resync,
+    cairn_replication_compare,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

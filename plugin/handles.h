@@ -31,6 +31,7 @@ struct cairn_readoptions_t {
 
 struct cairn_writeoptions_t {
   cairn::WriteOptions options;
+  cairn::replication::ReplicaWrite replica;  // ABI 1.3 per-write choices
 };
 
 struct cairn_writebatch_t {
@@ -68,6 +69,11 @@ inline ReadOptions ToPointReadOptions(const cairn_readoptions_t* ro) {
 
 inline WriteOptions ToWriteOptions(const cairn_writeoptions_t* wo) {
   return wo == nullptr ? WriteOptions() : wo->options;
+}
+
+inline replication::ReplicaWrite ToReplicaWrite(
+    const cairn_writeoptions_t* wo) {
+  return wo == nullptr ? replication::ReplicaWrite() : wo->replica;
 }
 
 }  // namespace cairn::plugin

@@ -256,6 +256,42 @@ TEST_F(SqliteVtabTest, BadArgumentsFailTheCreate) {
             (std::vector<std::string>{"int:0"}));
 }
 
+// replication.* names are Cairn options like any other: they reach
+// cairn_options_set and the open, whose messages reach the CREATE. A peer
+// list holds commas, so it must arrive as one quoted value.
+TEST_F(SqliteVtabTest, ReplicationOptionsPassThrough) {
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='t', "
+                 "create_if_missing=1, \"replication.mode\"='maybe')"),
+            SQLITE_OK);
+  EXPECT_NE(error_.find("replication.mode"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("maybe"), std::string::npos) << error_;
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='t', "
+                 "create_if_missing=1, \"replication.node_id\"=1, "
+                 "\"replication.peers\"='2@127.0.0.1:1,x@y')"),
+            SQLITE_OK);
+  EXPECT_NE(error_.find("'x@y'"), std::string::npos) << error_;
+  EXPECT_NE(Exec("CREATE VIRTUAL TABLE t USING cairn(path='t', "
+                 "create_if_missing=1, \"replication.node_id\"=1, "
+                 "\"replication.peers\"='2@127.0.0.1:1,1@127.0.0.1:2')"),
+            SQLITE_OK);
+  EXPECT_NE(error_.find("1@127.0.0.1:2"), std::string::npos) << error_;
+  EXPECT_EQ(Rows("SELECT count(*) FROM sqlite_schema WHERE name = 't'"),
+            (std::vector<std::string>{"int:0"}));
+
+  // A replicating store: the node id and both peers of the list arrived.
+  Must(
+      "CREATE VIRTUAL TABLE r USING cairn(path='r', create_if_missing=1, "
+      "sync=0, \"replication.node_id\"=7, "
+      "\"replication.peers\"='8@127.0.0.1:1,9@127.0.0.1:2')");
+  Must("INSERT INTO r VALUES (x'01', 'one')");
+  std::vector<std::string> rows =
+      Rows("SELECT cairn_property('r', 'cairn.replication')");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows[0].find("\"node_id\":7"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("\"id\":8"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("\"id\":9"), std::string::npos) << rows[0];
+}
+
 TEST_F(SqliteVtabTest, LoadingTheExtensionTwiceKeepsTablesWorking) {
   CreateTables();
   Must("INSERT INTO kv VALUES ('a', 1)");

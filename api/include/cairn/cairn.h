@@ -69,7 +69,7 @@ extern "C" {
  * published signature or struct layout would change (never planned); the
  * minor grows when functions are appended to cairn_api_t. */
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 2
+#define CAIRN_ABI_MINOR 3
 
 typedef enum {
   CAIRN_OK = 0,
@@ -311,6 +311,11 @@ CAIRN_EXPORT void cairn_snapshot_release(cairn_snapshot_t* snapshot);
  *                    "migrating"), items moved lazily / by the mover / by
  *                    transfer, items remaining (estimate), started and
  *                    finished times (ms since the Unix epoch)
+ *   "cairn.replication" JSON: this node's id, mode, listen port
+ *                    ("listen_port") and last sequence, and per peer its
+ *                    state, failure count, acknowledged sequence, lag and
+ *                    digest agreement ({"enabled":false} when
+ *                    replication.node_id is not set)
  *   "leveldb.*"      passed through to LevelDB (e.g. "leveldb.stats")
  * Unknown names are CAIRN_NOT_FOUND. */
 CAIRN_EXPORT cairn_status_t cairn_property(cairn_db_t* db, const char* name,
@@ -466,6 +471,80 @@ cairn_writebatch_approximate_size(const cairn_writebatch_t* batch);
 CAIRN_EXPORT cairn_status_t cairn_check(cairn_db_t* db, char** report,
                                         char** errmsg);
 
+/* ---- Replication (ABI 1.3) --------------------------------------------- */
+
+/* A database replicates when the option replication.node_id is set (the
+ * replication.* options are listed in the README and in
+ * cairn_property(db, "cairn.options")); each write is then also shipped to
+ * the peer nodes, and "cairn.replication" shows how far each peer got.
+ * The calls below choose per write how replication acknowledges it, and
+ * manage peers while the database runs. On a database without replication
+ * the write-option choices are ignored (the write commits locally as
+ * always) and the peer calls fail with CAIRN_INVALID_ARGUMENT, whose message
+ * says replication is off. */
+
+/* Per-write replication mode, for cairn_writeoptions_set_replication_mode. */
+#define CAIRN_REPLICATION_DEFAULT 0 /* the option replication.mode */
+#define CAIRN_REPLICATION_ASYNC 1   /* return once committed locally */
+#define CAIRN_REPLICATION_SYNC 2    /* also wait for the peers' acks */
+
+/* Per-write ack counts for cairn_writeoptions_set_sync_acks, besides a plain
+ * count of peers. */
+#define CAIRN_SYNC_ACKS_DEFAULT 0u /* the option replication.sync_acks */
+#define CAIRN_SYNC_ACKS_MAJORITY 0xFFFFFFFEu /* of the nodes, this one too */
+#define CAIRN_SYNC_ACKS_ALL 0xFFFFFFFFu      /* every peer */
+
+/* How writes with these options replicate (default
+ * CAIRN_REPLICATION_DEFAULT: the database's replication.mode). In sync mode
+ * a write commits locally (durable as its sync flag says), then returns
+ * when the required peers acknowledged holding it durably. Past
+ * replication.sync_timeout_ms it returns CAIRN_TIMEOUT, or
+ * CAIRN_UNAVAILABLE when too few peers are reachable to ever acknowledge;
+ * the write is then durable here and queued for the peers the message
+ * names ("to be backed up"), who get it when they return: do not retry it
+ * as a new write. Any other mode is CAIRN_INVALID_ARGUMENT naming it, and
+ * the options are then unchanged. */
+CAIRN_EXPORT cairn_status_t cairn_writeoptions_set_replication_mode(
+    cairn_writeoptions_t* options, int mode, char** errmsg);
+/* How many peers must acknowledge a sync-mode write: a count (1 or more),
+ * CAIRN_SYNC_ACKS_MAJORITY, CAIRN_SYNC_ACKS_ALL, or CAIRN_SYNC_ACKS_DEFAULT
+ * (the default: the database's replication.sync_acks). Ignored by async
+ * writes. */
+CAIRN_EXPORT void cairn_writeoptions_set_sync_acks(
+    cairn_writeoptions_t* options, uint32_t acks);
+
+/* Adds peer `spec`, "id@host:port" (as in replication.peers), while the
+ * database runs. The new peer gets a full resync, then the op log. A
+ * malformed spec, this node's own id or an id already a peer is
+ * CAIRN_INVALID_ARGUMENT naming it. The peer is not remembered across a
+ * reopen: list it in replication.peers as well. Thread-safe. */
+CAIRN_EXPORT cairn_status_t cairn_peer_add(cairn_db_t* db, const char* spec,
+                                           char** errmsg);
+/* Stops sending this node's writes to peer `node_id`, stops counting it for
+ * sync acknowledgements and forgets its cursor; new connections from it are
+ * refused. An unknown id is CAIRN_NOT_FOUND. Thread-safe. */
+CAIRN_EXPORT cairn_status_t cairn_peer_remove(cairn_db_t* db, uint32_t node_id,
+                                              char** errmsg);
+/* Starts a full resync of peer `node_id` now (a snapshot stream applied
+ * version-guarded while writes go on; progress in "cairn.replication").
+ * Returns without waiting for it. An unknown id is CAIRN_NOT_FOUND. */
+CAIRN_EXPORT cairn_status_t cairn_peer_resync(cairn_db_t* db, uint32_t node_id,
+                                              char** errmsg);
+/* Compares anti-entropy digests with every peer now, waiting at most
+ * `timeout_ms` for their answers, and repairs the buckets that differ.
+ * Returns CAIRN_OK when the comparison ran, whatever it found: *all_agree
+ * (when not NULL) is 1 when every peer answered and agreed before repair,
+ * else 0, and *report (when not NULL) receives JSON (free with cairn_free):
+ * "agree" (the same verdict) and, per peer, its "id", "agree", the buckets
+ * that differed and were repaired, or the "error" that kept it from
+ * answering. Other statuses
+ * (*report NULL, *all_agree 0) when the comparison could not run. */
+CAIRN_EXPORT cairn_status_t cairn_replication_compare(cairn_db_t* db,
+                                                      uint32_t timeout_ms,
+                                                      unsigned char* all_agree,
+                                                      char** report,
+                                                      char** errmsg);
+
 /* ---- Plugin entry point ------------------------------------------------ */
 
 /* Function table for hosts that dlopen() the library. Fields are only ever
@@ -571,6 +650,15 @@ typedef struct cairn_api_t {
   cairn_status_t (*multi_get)(cairn_db_t*, const cairn_readoptions_t*, size_t,
                               const char* const*, const size_t*, char* const*,
                               const size_t*, size_t*, cairn_status_t*, char**);
+  /* ABI 1.3: replication */
+  cairn_status_t (*writeoptions_set_replication_mode)(cairn_writeoptions_t*,
+                                                      int, char**);
+  void (*writeoptions_set_sync_acks)(cairn_writeoptions_t*, uint32_t);
+  cairn_status_t (*peer_add)(cairn_db_t*, const char*, char**);
+  cairn_status_t (*peer_remove)(cairn_db_t*, uint32_t, char**);
+  cairn_status_t (*peer_resync)(cairn_db_t*, uint32_t, char**);
+  cairn_status_t (*replication_compare)(cairn_db_t*, uint32_t, unsigned char*,
+                                        char**, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library

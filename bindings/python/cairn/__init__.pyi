@@ -22,6 +22,8 @@ from .errors import (
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 OptionValue = Union[str, int, float, bool]
+ReplicationMode = Optional[Literal["sync", "async"]]
+SyncAcks = Union[None, int, Literal["majority", "all"]]
 _T = TypeVar("_T")
 
 __version__: str
@@ -34,6 +36,7 @@ class DB:
         create_if_missing: bool = False,
         error_if_exists: bool = False,
         options: Optional[Mapping[str, OptionValue]] = None,
+        **more_options: OptionValue,
     ) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -56,11 +59,33 @@ class DB:
         verify_checksums: Optional[bool] = None,
         fill_cache: Optional[bool] = None,
     ) -> Union[bytes, _T]: ...
-    def put(self, key: BytesLike, value: BytesLike, *, sync: bool = False) -> None: ...
-    def delete(self, key: BytesLike, *, sync: bool = False) -> None: ...
+    def put(
+        self,
+        key: BytesLike,
+        value: BytesLike,
+        *,
+        sync: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> None: ...
+    def delete(
+        self,
+        key: BytesLike,
+        *,
+        sync: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> None: ...
     def multi_get(self, keys: Iterable[BytesLike]) -> list[Optional[bytes]]: ...
     def __contains__(self, key: BytesLike) -> bool: ...
-    def write_batch(self, *, sync: bool = False, transaction: bool = False) -> WriteBatch: ...
+    def write_batch(
+        self,
+        *,
+        sync: bool = False,
+        transaction: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> WriteBatch: ...
     def iterator(
         self,
         *,
@@ -99,6 +124,11 @@ class DB:
     def transfer(self, from_id: int, to_id: int) -> None: ...
     def migration(self) -> dict: ...
     def check(self) -> dict: ...
+    def replication(self) -> dict: ...
+    def add_peer(self, spec: str) -> None: ...
+    def remove_peer(self, id: int) -> None: ...
+    def resync_peer(self, id: int) -> None: ...
+    def compare(self, *, timeout_ms: int = 5000) -> dict: ...
     def close(self) -> None: ...
     def __enter__(self) -> DB: ...
     def __exit__(
@@ -226,9 +256,31 @@ class PrefixedDB:
     ) -> Union[bytes, _T, None]: ...
     def __contains__(self, key: BytesLike) -> bool: ...
     def multi_get(self, keys: Iterable[BytesLike]) -> list[Optional[bytes]]: ...
-    def put(self, key: BytesLike, value: BytesLike, *, sync: bool = False) -> None: ...
-    def delete(self, key: BytesLike, *, sync: bool = False) -> None: ...
-    def write_batch(self, *, sync: bool = False, transaction: bool = False) -> PrefixedWriteBatch: ...
+    def put(
+        self,
+        key: BytesLike,
+        value: BytesLike,
+        *,
+        sync: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> None: ...
+    def delete(
+        self,
+        key: BytesLike,
+        *,
+        sync: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> None: ...
+    def write_batch(
+        self,
+        *,
+        sync: bool = False,
+        transaction: bool = False,
+        replication: ReplicationMode = None,
+        sync_acks: SyncAcks = None,
+    ) -> PrefixedWriteBatch: ...
     def iterator(
         self,
         *,

@@ -67,15 +67,20 @@ class PrefixedDB:
     def multi_get(self, keys):
         return self.db.multi_get([self._key(k) for k in keys])
 
-    def put(self, key, value, *, sync=False):
-        self.db.put(self._key(key), value, sync=sync)
+    def put(self, key, value, *, sync=False, replication=None, sync_acks=None):
+        self.db.put(self._key(key), value, sync=sync, replication=replication,
+                    sync_acks=sync_acks)
 
-    def delete(self, key, *, sync=False):
-        self.db.delete(self._key(key), sync=sync)
+    def delete(self, key, *, sync=False, replication=None, sync_acks=None):
+        self.db.delete(self._key(key), sync=sync, replication=replication,
+                       sync_acks=sync_acks)
 
-    def write_batch(self, *, sync=False, transaction=False):
+    def write_batch(self, *, sync=False, transaction=False, replication=None,
+                    sync_acks=None):
         return PrefixedWriteBatch(
-            self.db.write_batch(sync=sync, transaction=transaction), self.prefix)
+            self.db.write_batch(sync=sync, transaction=transaction,
+                                replication=replication, sync_acks=sync_acks),
+            self.prefix)
 
     def iterator(self, *, snapshot=None, **kwargs):
         return self.db.iterator(snapshot=_unwrap_snapshot(snapshot),

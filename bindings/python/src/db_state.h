@@ -49,6 +49,10 @@ class DbState {
     return fork_epoch_ != g_fork_epoch.load(std::memory_order_relaxed);
   }
   bool closed() const { return db_ == nullptr; }
+  // True when the database replicates (replication.node_id set): its writes
+  // may wait for peers (replication.mode sync), so they release the GIL.
+  bool replicating() const { return replicating_; }
+  void set_replicating(bool replicating) { replicating_ = replicating; }
   const std::string& path() const { return path_; }
 
   // The handle, or nullptr with a Python error set (forked or closed).
@@ -80,6 +84,7 @@ class DbState {
   const pid_t owner_pid_;
   const uint64_t fork_epoch_;
   bool close_started_ = false;  // guarded by the GIL
+  bool replicating_ = false;    // set once, after the open
 
   std::mutex mu_;  // guards in_flight_; held by close() around cairn_close
   std::condition_variable idle_;

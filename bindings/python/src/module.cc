@@ -170,18 +170,62 @@ Damage is reported in the result, not raised: check report['clean']. Raises
 only when the check cannot run (UnavailableError after close(), StorageIOError
 ...). Reads everything; run it on a quiet database. Runs without the GIL.)";
 
+constexpr const char* kReplicationDoc = R"(replication() -> dict
+
+The 'cairn.replication' property, parsed: this node's id, mode, listen_port
+and last sequence, and per peer its state, failure count, acknowledged
+sequence, lag and digest agreement; {'enabled': False} when the database was
+opened without replication_node_id. Runs without the GIL.)";
+
+constexpr const char* kAddPeerDoc = R"(add_peer(spec) -> None
+
+Adds the peer spec, "id@host:port" (as in replication.peers), while the
+database runs; it gets a full resync, then the op log. It is not remembered
+across a reopen (list it in replication.peers too). InvalidArgumentError for a
+malformed spec, this node's id or an id already a peer, and when replication
+is off. Runs without the GIL.)";
+
+constexpr const char* kRemovePeerDoc = R"(remove_peer(id) -> None
+
+Stops replicating to and from peer id. NotFoundError for an unknown id.
+Runs without the GIL.)";
+
+constexpr const char* kResyncPeerDoc = R"(resync_peer(id) -> None
+
+Starts a full resync of peer id now and returns (progress in replication()).
+NotFoundError for an unknown id. Runs without the GIL.)";
+
+constexpr const char* kCompareDoc = R"(compare(*, timeout_ms=5000) -> dict
+
+Compares anti-entropy digests with every peer now (waiting at most timeout_ms
+for their answers) and pushes the records of the buckets that differ. Returns
+the report, parsed: 'agree' (True when every peer answered and agreed before
+the repair) and 'peers', each with its 'id', 'agree', 'differing_buckets' and
+'records_pushed', or the 'error' that kept it from answering. Disagreement is
+reported, not raised. Runs without the GIL.)";
+
 void DefineDb(py::module_& m) {
   py::class_<PyDb> db(m, "DB", R"(An open Cairn database.
 
-DB(path, *, create_if_missing=False, error_if_exists=False, options=None)
+DB(path, *, create_if_missing=False, error_if_exists=False, options=None,
+   **more_options)
 
 options maps Cairn option names to values, e.g. {"max_key_size": 1024}.
+Options may also be given as keywords: a keyword that is not an option name
+has its first '_' read as '.', so replication_node_id=1 sets
+"replication.node_id" (keywords are applied after the options dict).
 Keys and values are bytes (any bytes-like object is accepted; str is not).
 One process owns a database at a time: opening it elsewhere raises
 BusyError naming the owner's pid. A DB is a context manager and may be used
 from several threads; after os.fork() the child must open its own.)");
-  db.def(py::init<const py::object&, bool, bool, const py::object&>(), "path"_a,
-         py::kw_only(), "create_if_missing"_a = false,
+  db.def(py::init([](const py::object& path, bool create_if_missing,
+                     bool error_if_exists, const py::object& options,
+                     const py::kwargs& keyword_options) {
+           return std::make_unique<PyDb>(path, create_if_missing,
+                                         error_if_exists, options,
+                                         keyword_options);
+         }),
+         "path"_a, py::kw_only(), "create_if_missing"_a = false,
          "error_if_exists"_a = false, "options"_a = py::none())
       .def("multi_get", &PyDb::MultiGet, "keys"_a,
            "multi_get(keys) -> list: the value of each key, or None when "
@@ -189,13 +233,17 @@ from several threads; after os.fork() the child must open its own.)");
            "Runs without the GIL.")
       .def(
           "write_batch",
-          [](PyDb& self, bool sync, bool transaction) {
-            return std::make_unique<PyWriteBatch>(self.state(), sync,
-                                                  transaction);
+          [](PyDb& self, bool sync, bool transaction, py::object replication,
+             py::object sync_acks) {
+            return std::make_unique<PyWriteBatch>(
+                self.state(), sync, transaction,
+                ReplicaChoiceOrThrow(replication.ptr(), sync_acks.ptr()));
           },
           py::kw_only(), "sync"_a = false, "transaction"_a = false,
+          "replication"_a = py::none(), "sync_acks"_a = py::none(),
           "A WriteBatch; as a context manager it writes on exit (with "
-          "transaction=True, only if the block did not raise).")
+          "transaction=True, only if the block did not raise). sync, "
+          "replication and sync_acks apply to each write() as to DB.put.")
       .def(
           "iterator",
           [](PyDb& self, bool reverse, py::object start, py::object stop,
@@ -275,6 +323,12 @@ from several threads; after os.fork() the child must open its own.)");
       .def("transfer", &PyDb::Transfer, "from_id"_a, "to_id"_a, kTransferDoc)
       .def("migration", &PyDb::Migration, kMigrationDoc)
       .def("check", &PyDb::Check, kCheckDoc)
+      .def("replication", &PyDb::Replication, kReplicationDoc)
+      .def("add_peer", &PyDb::AddPeer, "spec"_a, kAddPeerDoc)
+      .def("remove_peer", &PyDb::RemovePeer, "id"_a, kRemovePeerDoc)
+      .def("resync_peer", &PyDb::ResyncPeer, "id"_a, kResyncPeerDoc)
+      .def("compare", &PyDb::Compare, py::kw_only(), "timeout_ms"_a = 5000,
+           kCompareDoc)
       .def("close", &PyDb::Close,
            "Closes the database (idempotent). Open iterators and snapshots "
            "become unusable. Runs without the GIL.")

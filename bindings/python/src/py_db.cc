@@ -59,6 +59,35 @@ void ApplyOptions(cairn_options_t* out, const py::object& options) {
   }
 }
 
+namespace {
+
+// Whether `name` is an option this libcairn knows.
+bool IsOption(cairn_options_t* options, const std::string& name) {
+  char* value = nullptr;
+  char* err = nullptr;
+  cairn_status_t s = cairn_options_get(options, name.c_str(), &value, &err);
+  cairn_free(value);
+  cairn_free(err);
+  return s == CAIRN_OK;
+}
+
+}  // namespace
+
+void ApplyKeywordOptions(cairn_options_t* out, const py::dict& options) {
+  for (auto [key, value] : options) {
+    std::string name = key.cast<std::string>();
+    if (!IsOption(out, name)) {
+      std::string dotted = name;
+      if (size_t at = dotted.find('_'); at != std::string::npos) {
+        dotted[at] = '.';
+        if (IsOption(out, dotted)) name = dotted;
+      }
+    }
+    // An unknown name fails here, with the C ABI's message naming it.
+    SetOption(out, name, OptionValue(name, value));
+  }
+}
+
 std::string FsPath(const py::object& path) {
   std::string fs_path =
       py::module_::import("os").attr("fsencode")(path).cast<std::string>();
@@ -70,7 +99,7 @@ std::string FsPath(const py::object& path) {
 }
 
 PyDb::PyDb(const py::object& path, bool create_if_missing, bool error_if_exists,
-           const py::object& options) {
+           const py::object& options, const py::dict& keyword_options) {
   std::string fs_path = FsPath(path);
   std::string display_path =
       py::module_::import("os").attr("fsdecode")(path).cast<std::string>();
@@ -81,6 +110,15 @@ PyDb::PyDb(const py::object& path, bool create_if_missing, bool error_if_exists,
   SetOption(holder.options, "error_if_exists",
             error_if_exists ? "true" : "false");
   ApplyOptions(holder.options, options);
+  ApplyKeywordOptions(holder.options, keyword_options);
+  char* node_id = nullptr;
+  char* ignored = nullptr;
+  const bool replicating =
+      cairn_options_get(holder.options, "replication.node_id", &node_id,
+                        &ignored) == CAIRN_OK &&
+      std::string(node_id) != "0";
+  cairn_free(node_id);
+  cairn_free(ignored);
 
   cairn_db_t* db = nullptr;
   char* err = nullptr;
@@ -91,6 +129,7 @@ PyDb::PyDb(const py::object& path, bool create_if_missing, bool error_if_exists,
   }
   if (s != CAIRN_OK) ThrowStatus(s, err);
   state_ = std::make_shared<DbState>(db, display_path);
+  state_->set_replicating(replicating);
 }
 
 py::list PyDb::MultiGet(const py::iterable& keys) {

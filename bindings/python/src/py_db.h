@@ -40,6 +40,12 @@ struct OptionsHolder {
 // InvalidArgumentError for an unknown name or a bad value.
 void ApplyOptions(cairn_options_t* out, const pybind11::object& options);
 
+// Sets the keyword options of DB(path, **options): a name is used as is
+// when it is an option, else with its first '_' read as '.' (so
+// replication_node_id=1 sets "replication.node_id"); otherwise
+// InvalidArgumentError naming it. Values as for ApplyOptions.
+void ApplyKeywordOptions(cairn_options_t* out, const pybind11::dict& options);
+
 // os.fsencode(path), rejecting embedded NUL bytes (ValueError).
 std::string FsPath(const pybind11::object& path);
 
@@ -49,7 +55,8 @@ void Repair(const pybind11::object& path, const pybind11::object& options);
 class PyDb {
  public:
   PyDb(const pybind11::object& path, bool create_if_missing,
-       bool error_if_exists, const pybind11::object& options);
+       bool error_if_exists, const pybind11::object& options,
+       const pybind11::dict& keyword_options = pybind11::dict());
   PyDb(const PyDb&) = delete;
   PyDb& operator=(const PyDb&) = delete;
 
@@ -79,6 +86,13 @@ class PyDb {
   uint64_t ApproximateSize(const pybind11::handle& start,
                            const pybind11::handle& stop);
   pybind11::list ApproximateSizes(const pybind11::args& ranges);
+
+  // Replication (C ABI 1.3; py_replication.cc). Each runs without the GIL.
+  pybind11::object Replication();  // "cairn.replication", parsed
+  void AddPeer(const std::string& spec);
+  void RemovePeer(const pybind11::handle& id);
+  void ResyncPeer(const pybind11::handle& id);
+  pybind11::object Compare(const pybind11::handle& timeout_ms);
 
   void Close() { state_->Close(); }
   bool closed() const { return state_->closed(); }

@@ -180,12 +180,15 @@ PyObject* DbContainsMethod(PyObject* self, PyObject* key) {
   return r < 0 ? nullptr : PyBool_FromLong(r);
 }
 
-// Runs a write; sync writes release the GIL for their fsync. The status is
-// returned with *err set, as by the C ABI.
+// Runs a write. Writes that may wait release the GIL: sync ones (an
+// fsync), sync-mode replicated ones and every write of a replicating
+// database (whose replication.mode may be sync). The status is returned
+// with *err set, as by the C ABI.
 template <typename F>
-cairn_status_t RunWrite(DbState& state, bool sync, F&& write) {
-  WriteOptions options(sync);
-  if (!sync) {
+cairn_status_t RunWrite(DbState& state, bool sync, const ReplicaChoice& replica,
+                        F&& write) {
+  WriteOptions options(sync, replica);
+  if (!sync && !replica.waits() && !state.replicating()) {
     cairn_db_t* handle = state.Checked();
     if (handle == nullptr) return CAIRN_INTERNAL;  // Python error already set
     return write(handle, options.get());
@@ -209,12 +212,15 @@ PyObject* FinishWrite(cairn_status_t s, char* err, const char* what) {
 
 PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                 PyObject* kwnames) {
-  static const char* const kNames[] = {"key", "value", "sync"};
-  PyObject* parsed[3];
-  if (!ParseArgs("put", args, nargs, kwnames, kNames, 3, 2, 2, parsed))
+  static const char* const kNames[] = {"key", "value", "sync", "replication",
+                                       "sync_acks"};
+  PyObject* parsed[5];
+  if (!ParseArgs("put", args, nargs, kwnames, kNames, 5, 2, 2, parsed))
     return nullptr;
   int sync = Flag(parsed[2]);
   if (sync < 0) return nullptr;
+  ReplicaChoice replica;
+  if (!ParseReplicaChoice(parsed[3], parsed[4], &replica)) return nullptr;
   PyDb* db = SelfDb(self);
   if (db == nullptr) return nullptr;
   BytesArg k;
@@ -222,7 +228,7 @@ PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   if (!k.Init(parsed[0], "key") || !v.Init(parsed[1], "value")) return nullptr;
   char* err = nullptr;
   cairn_status_t s = RunWrite(
-      *db->state(), sync != 0,
+      *db->state(), sync != 0, replica,
       [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
         return cairn_put(h, o, k.data(), k.size(), v.data(), v.size(), &err);
       });
@@ -231,19 +237,22 @@ PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
 
 PyObject* DbDelete(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                    PyObject* kwnames) {
-  static const char* const kNames[] = {"key", "sync"};
-  PyObject* parsed[2];
-  if (!ParseArgs("delete", args, nargs, kwnames, kNames, 2, 1, 1, parsed))
+  static const char* const kNames[] = {"key", "sync", "replication",
+                                       "sync_acks"};
+  PyObject* parsed[4];
+  if (!ParseArgs("delete", args, nargs, kwnames, kNames, 4, 1, 1, parsed))
     return nullptr;
   int sync = Flag(parsed[1]);
   if (sync < 0) return nullptr;
+  ReplicaChoice replica;
+  if (!ParseReplicaChoice(parsed[2], parsed[3], &replica)) return nullptr;
   PyDb* db = SelfDb(self);
   if (db == nullptr) return nullptr;
   BytesArg k;
   if (!k.Init(parsed[0], "key")) return nullptr;
   char* err = nullptr;
   cairn_status_t s =
-      RunWrite(*db->state(), sync != 0,
+      RunWrite(*db->state(), sync != 0, replica,
                [&](cairn_db_t* h, const cairn_writeoptions_t* o) {
                  return cairn_delete(h, o, k.data(), k.size(), &err);
                });
@@ -285,14 +294,23 @@ PyMethodDef kFastMethods[] = {
      "key in db: True when key has a value."},
     {"put", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbPut)),
      METH_FASTCALL | METH_KEYWORDS,
-     "put(key, value, *, sync=False) -> None\n\n"
+     "put(key, value, *, sync=False, replication=None, sync_acks=None)\n"
+     "    -> None\n\n"
      "Stores value under key. sync=True waits until the write is on disk\n"
-     "(it then survives a machine crash, not only a process crash)."},
+     "(it then survives a machine crash, not only a process crash).\n"
+     "replication='sync' also waits until sync_acks peers hold it\n"
+     "(a count, 'majority' or 'all'; None: replication.sync_acks);\n"
+     "'async' does not; None: the database's replication.mode. Past\n"
+     "replication.sync_timeout_ms a sync-mode write raises\n"
+     "OperationTimeout (or UnavailableError): it is durable here and\n"
+     "queued for the peers the message names."},
     {"delete",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbDelete)),
      METH_FASTCALL | METH_KEYWORDS,
-     "delete(key, *, sync=False) -> None\n\n"
-     "Deletes key (deleting a missing key is not an error)."},
+     "delete(key, *, sync=False, replication=None, sync_acks=None)\n"
+     "    -> None\n\n"
+     "Deletes key (deleting a missing key is not an error). sync,\n"
+     "replication and sync_acks: as for put."},
 };
 
 }  // namespace

@@ -9,11 +9,12 @@ namespace py = pybind11;
 namespace cairn::python {
 
 PyWriteBatch::PyWriteBatch(std::shared_ptr<DbState> state, bool sync,
-                           bool transaction)
+                           bool transaction, const ReplicaChoice& replica)
     : state_(std::move(state)),
       batch_(cairn_writebatch_create()),
       sync_(sync),
-      transaction_(transaction) {
+      transaction_(transaction),
+      replica_(replica) {
   state_->CheckedOrThrow();
 }
 
@@ -71,7 +72,7 @@ size_t PyWriteBatch::ApproximateSize() const {
 void PyWriteBatch::Write() {
   CheckNotWriting();
   InFlightCall call(*state_);
-  WriteOptions options(sync_);
+  WriteOptions options(sync_, replica_);
   cairn_status_t s;
   char* err = nullptr;
   writing_ = true;

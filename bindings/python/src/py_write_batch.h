@@ -1,9 +1,9 @@
 // PyWriteBatch: cairn.WriteBatch, operations applied atomically by write().
 //
-// Made by DB.write_batch(sync=, transaction=). As a context manager it
-// writes on leaving the block; with transaction=True nothing is written when
-// the block raised. write() applies the batch (with the GIL released) and
-// clears it, so the batch can be reused.
+// Made by DB.write_batch(sync=, transaction=, replication=, sync_acks=). As a
+// context manager it writes on leaving the block; with transaction=True nothing
+// is written when the block raised. write() applies the batch (with the GIL
+// released) and clears it, so the batch can be reused.
 //
 // One thread at a time: put/delete/clear hold the GIL, and while write() runs
 // without it, other calls on the batch raise cairn.Error.
@@ -16,12 +16,14 @@
 
 #include "cairn/cairn.h"
 #include "db_state.h"
+#include "write_options.h"
 
 namespace cairn::python {
 
 class PyWriteBatch {
  public:
-  PyWriteBatch(std::shared_ptr<DbState> state, bool sync, bool transaction);
+  PyWriteBatch(std::shared_ptr<DbState> state, bool sync, bool transaction,
+               const ReplicaChoice& replica = {});
   ~PyWriteBatch();
   PyWriteBatch(const PyWriteBatch&) = delete;
   PyWriteBatch& operator=(const PyWriteBatch&) = delete;
@@ -45,6 +47,7 @@ class PyWriteBatch {
   cairn_writebatch_t* batch_;
   const bool sync_;
   const bool transaction_;
+  const ReplicaChoice replica_;
   bool writing_ = false;  // guarded by the GIL
 };
 
