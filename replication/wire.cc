@@ -15,9 +15,9 @@ constexpr size_t kMaxClusterIdSize = 255;
 constexpr size_t kMaxErrorReasonSize = 1024;
 constexpr uint32_t kMaxDigestBuckets = 65536;
 constexpr size_t kMaxVarintSize = 10;
-// The smallest encoded WireOp: kind(1) hlc(8) node(4), a one-byte key with
-// its one-byte length, an empty value's one-byte length.
-constexpr size_t kMinWireOpSize = 1 + 8 + 4 + 2 + 1;
+// The smallest encoded WireOp, for bounding counts: kind(1) hlc(8) node(4)
+// and two one-byte lengths (an empty key is refused later, by name).
+constexpr size_t kMinWireOpSize = 1 + 8 + 4 + 1 + 1;
 
 // ---- Encoding --------------------------------------------------------------
 
