@@ -61,12 +61,57 @@ uint64_t Checksum(const char* header, std::string_view payload) {
   return XXH3_64bits_digest(&state);
 }
 
-// The one HMAC provider, fetched once (OpenSSL's fetch is a lookup under a
-// lock; the EVP_MAC itself is immutable and shared across threads).
-EVP_MAC* HmacProvider() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
+// An HMAC-SHA256 context per thread, keyed with the last secret it saw.
+// Fetching the algorithms and keying a fresh context costs microseconds per
+// frame; re-initialising a keyed one reuses its key schedule.
+class ThreadHmac {
+ public:
+  ThreadHmac() = default;
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
+  ~ThreadHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+
+  // Starts a mac under `secret`; false if OpenSSL fails.
+  bool Init(std::string_view secret) {
+    if (ctx_ == nullptr) {
+      mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      ctx_ = mac_ != nullptr ? EVP_MAC_CTX_new(mac_) : nullptr;
+      if (ctx_ == nullptr) return false;
+    }
+    if (keyed_ && secret == secret_) {
+      return EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;
+    }
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    keyed_ = EVP_MAC_init(
+                 ctx_, reinterpret_cast<const unsigned char*>(secret.data()),
+                 secret.size(), params) == 1;
+    if (keyed_) secret_.assign(secret.data(), secret.size());
+    return keyed_;
+  }
+
+  bool Update(const void* data, size_t n) {
+    return EVP_MAC_update(ctx_, static_cast<const unsigned char*>(data), n) ==
+           1;
+  }
+
+  bool Final(std::array<uint8_t, kMacSize>* out) {
+    size_t written = 0;
+    return EVP_MAC_final(ctx_, out->data(), &written, out->size()) == 1 &&
+           written == out->size();
+  }
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  bool keyed_ = false;
+  std::string secret_;
+};
 
 // HMAC-SHA256(secret, direction | counter | sender nonce | receiver nonce |
 // header | payload), streamed so the payload is never copied.
@@ -82,30 +127,14 @@ std::array<uint8_t, kMacSize> FrameMac(std::string_view secret,
   prefix[0] = static_cast<char>(direction);
   PutLe(counter, 8, prefix + 1);
 
+  thread_local ThreadHmac hmac;
   std::array<uint8_t, kMacSize> out{};
-  EVP_MAC* provider = HmacProvider();
-  EVP_MAC_CTX* ctx = provider ? EVP_MAC_CTX_new(provider) : nullptr;
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
-  size_t written = 0;
-  const bool ok =
-      ctx != nullptr &&
-      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()),
-                   secret.size(), params) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(prefix),
-                     sizeof(prefix)) == 1 &&
-      EVP_MAC_update(ctx, sender_nonce.data(), sender_nonce.size()) == 1 &&
-      EVP_MAC_update(ctx, receiver_nonce.data(), receiver_nonce.size()) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(header),
-                     kFrameHeaderSize) == 1 &&
-      EVP_MAC_update(ctx,
-                     reinterpret_cast<const unsigned char*>(payload.data()),
-                     payload.size()) == 1 &&
-      EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1 &&
-      written == out.size();
-  EVP_MAC_CTX_free(ctx);
+  const bool ok = hmac.Init(secret) && hmac.Update(prefix, sizeof(prefix)) &&
+                  hmac.Update(sender_nonce.data(), sender_nonce.size()) &&
+                  hmac.Update(receiver_nonce.data(), receiver_nonce.size()) &&
+                  hmac.Update(header, kFrameHeaderSize) &&
+                  hmac.Update(payload.data(), payload.size()) &&
+                  hmac.Final(&out);
   // OpenSSL failing here means no HMAC at all (a broken installation): an
   // all-zero mac never verifies against a real one, so the peer refuses the
   // frame rather than trusting it.

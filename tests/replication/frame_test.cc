@@ -275,6 +275,22 @@ TEST(FrameTest, WrongSecretFailsTheMac) {
   EXPECT_EQ(st.code(), absl::StatusCode::kUnauthenticated) << st;
 }
 
+TEST(FrameTest, ConnectionsWithDifferentSecretsInterleave) {
+  // One thread serving several connections, each with its own secret.
+  Connection a("secret a"), b("secret b");
+  FrameDecoder at_a, at_b;
+  at_a.Authenticated(1 << 20, &a.server_recv);
+  at_b.Authenticated(1 << 20, &b.server_recv);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(DecodeAll(at_a, Encode(FrameType::kAck, "a", &a.client_send))
+                  .size(),
+              1u);
+    ASSERT_EQ(DecodeAll(at_b, Encode(FrameType::kAck, "b", &b.client_send))
+                  .size(),
+              1u);
+  }
+}
+
 TEST(FrameTest, ReplayedFrameFailsItsMac) {
   Connection c;
   const std::string first = Encode(FrameType::kAck, "one", &c.client_send);
