@@ -88,9 +88,9 @@ class ThreadHmac {
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end()};
-    keyed_ = EVP_MAC_init(
-                 ctx_, reinterpret_cast<const unsigned char*>(secret.data()),
-                 secret.size(), params) == 1;
+    keyed_ = EVP_MAC_init(ctx_,
+                          reinterpret_cast<const unsigned char*>(secret.data()),
+                          secret.size(), params) == 1;
     if (keyed_) secret_.assign(secret.data(), secret.size());
     return keyed_;
   }
@@ -115,14 +115,11 @@ class ThreadHmac {
 
 // HMAC-SHA256(secret, direction | counter | sender nonce | receiver nonce |
 // header | payload), streamed so the payload is never copied.
-std::array<uint8_t, kMacSize> FrameMac(std::string_view secret,
-                                       Direction direction, uint64_t counter,
-                                       const std::array<uint8_t, kNonceSize>&
-                                           sender_nonce,
-                                       const std::array<uint8_t, kNonceSize>&
-                                           receiver_nonce,
-                                       const char* header,
-                                       std::string_view payload) {
+std::array<uint8_t, kMacSize> FrameMac(
+    std::string_view secret, Direction direction, uint64_t counter,
+    const std::array<uint8_t, kNonceSize>& sender_nonce,
+    const std::array<uint8_t, kNonceSize>& receiver_nonce, const char* header,
+    std::string_view payload) {
   char prefix[1 + 8];
   prefix[0] = static_cast<char>(direction);
   PutLe(counter, 8, prefix + 1);
@@ -167,11 +164,11 @@ bool MacEqual(const uint8_t* a, const uint8_t* b, size_t n) {
 
 absl::Status RandomBytes(uint8_t* out, size_t n) {
   while (n > 0) {
-    const int chunk = static_cast<int>(
-        std::min<size_t>(n, static_cast<size_t>(INT_MAX)));
+    const int chunk =
+        static_cast<int>(std::min<size_t>(n, static_cast<size_t>(INT_MAX)));
     if (RAND_bytes(out, chunk) != 1) {
-      return absl::InternalError(absl::StrCat(
-          "RAND_bytes failed to produce ", chunk, " random bytes"));
+      return absl::InternalError(absl::StrCat("RAND_bytes failed to produce ",
+                                              chunk, " random bytes"));
     }
     out += chunk;
     n -= static_cast<size_t>(chunk);
@@ -243,9 +240,9 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   const uint8_t flags = static_cast<uint8_t>(header[kFlagsOffset]);
   const uint64_t length = GetLe(header + kLengthOffset, 4);
   if (magic != kFrameMagic) {
-    error_ = absl::InvalidArgumentError(absl::StrCat(
-        "frame magic 0x", absl::Hex(magic, absl::kZeroPad4),
-        " is not 0x", absl::Hex(kFrameMagic, absl::kZeroPad4)));
+    error_ = absl::InvalidArgumentError(
+        absl::StrCat("frame magic 0x", absl::Hex(magic, absl::kZeroPad4),
+                     " is not 0x", absl::Hex(kFrameMagic, absl::kZeroPad4)));
   } else if (flags != 0) {
     error_ = absl::InvalidArgumentError(
         absl::StrCat("frame flags ", flags, " are not 0 (reserved)"));
@@ -254,9 +251,9 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
         absl::StrCat("frame type ", type, " is unknown (1..",
                      static_cast<int>(FrameType::kMaxKnown), ")"));
   } else if (length > max_payload_) {
-    error_ = absl::InvalidArgumentError(absl::StrCat(
-        "frame length ", length, " over the cap ", max_payload_,
-        mac_ == nullptr ? " (before authentication)" : ""));
+    error_ = absl::InvalidArgumentError(
+        absl::StrCat("frame length ", length, " over the cap ", max_payload_,
+                     mac_ == nullptr ? " (before authentication)" : ""));
   }
   if (!error_.ok()) {
     buffer_.clear();
@@ -266,8 +263,8 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   }
 
   const bool with_mac = MacActive(mac_);
-  const size_t frame_size =
-      kFrameHeaderSize + static_cast<size_t>(length) + (with_mac ? kMacSize : 0);
+  const size_t frame_size = kFrameHeaderSize + static_cast<size_t>(length) +
+                            (with_mac ? kMacSize : 0);
   if (available < frame_size) return std::nullopt;
 
   const std::string_view payload(header + kFrameHeaderSize,
@@ -275,11 +272,11 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   const uint64_t stored = GetLe(header + kChecksumOffset, 8);
   const uint64_t computed = Checksum(header, payload);
   if (stored != computed) {
-    error_ = absl::DataLossError(absl::StrCat(
-        "frame checksum 0x", absl::Hex(stored, absl::kZeroPad16),
-        " does not match its content (0x",
-        absl::Hex(computed, absl::kZeroPad16), "), type ", type, " length ",
-        length));
+    error_ = absl::DataLossError(
+        absl::StrCat("frame checksum 0x", absl::Hex(stored, absl::kZeroPad16),
+                     " does not match its content (0x",
+                     absl::Hex(computed, absl::kZeroPad16), "), type ", type,
+                     " length ", length));
   } else if (with_mac) {
     // The sender's local nonce is our remote one.
     const std::array<uint8_t, kMacSize> expected =

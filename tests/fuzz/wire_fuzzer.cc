@@ -45,18 +45,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return [&limits, decode](std::string_view q) { return decode(q, limits); };
   };
   switch ((data[0] & 0x7f) % 11) {
-    case 0: Check(p, DecodeHello, EncodeHello); break;
-    case 1: Check(p, DecodeWelcome, EncodeWelcome); break;
-    case 2: Check(p, DecodeAuth, EncodeAuth); break;
-    case 3: Check(p, with_limits(DecodeOpBatch), EncodeOpBatch); break;
-    case 4: Check(p, DecodeAck, EncodeAck); break;
-    case 5: Check(p, DecodeHeartbeat, EncodeHeartbeat); break;
-    case 6: Check(p, DecodeDigestRequest, EncodeDigestRequest); break;
-    case 7: Check(p, DecodeDigestReply, EncodeDigestReply); break;
-    case 8: Check(p, with_limits(DecodeSnapshotChunk), EncodeSnapshotChunk);
+    case 0:
+      Check(p, DecodeHello, EncodeHello);
       break;
-    case 9: Check(p, with_limits(DecodeRepair), EncodeRepair); break;
-    case 10: Check(p, DecodeError, EncodeError); break;
+    case 1:
+      Check(p, DecodeWelcome, EncodeWelcome);
+      break;
+    case 2:
+      Check(p, DecodeAuth, EncodeAuth);
+      break;
+    case 3:
+      Check(p, with_limits(DecodeOpBatch), EncodeOpBatch);
+      break;
+    case 4:
+      Check(p, DecodeAck, EncodeAck);
+      break;
+    case 5:
+      Check(p, DecodeHeartbeat, EncodeHeartbeat);
+      break;
+    case 6:
+      Check(p, DecodeDigestRequest, EncodeDigestRequest);
+      break;
+    case 7:
+      Check(p, DecodeDigestReply, EncodeDigestReply);
+      break;
+    case 8:
+      Check(p, with_limits(DecodeSnapshotChunk), EncodeSnapshotChunk);
+      break;
+    case 9:
+      Check(p, with_limits(DecodeRepair), EncodeRepair);
+      break;
+    case 10:
+      Check(p, DecodeError, EncodeError);
+      break;
   }
   return 0;
 }

@@ -126,8 +126,8 @@ TEST(FrameTest, RoundTripWithMacBothWays) {
 
   std::string to_server, to_client;
   for (int i = 0; i < 5; ++i) {
-    to_server += Encode(FrameType::kOpBatch, std::string(i * 1000, 'c'),
-                        &c.client_send);
+    to_server +=
+        Encode(FrameType::kOpBatch, std::string(i * 1000, 'c'), &c.client_send);
     to_client += Encode(FrameType::kAck, std::to_string(i), &c.server_send);
   }
   EXPECT_EQ(c.client_send.counter, 5u);
@@ -173,14 +173,14 @@ TEST(FrameTest, TruncatedFrameFedOneByteAtATimeWaitsThenDecodes) {
     Connection c;
     FrameDecoder d;
     if (with_mac) d.Authenticated(kPreAuthMaxPayload, &c.server_recv);
-    const std::string frame =
-        Encode(FrameType::kOpBatch, std::string(300, 'z'),
-               with_mac ? &c.client_send : nullptr);
+    const std::string frame = Encode(FrameType::kOpBatch, std::string(300, 'z'),
+                                     with_mac ? &c.client_send : nullptr);
     for (size_t i = 0; i + 1 < frame.size(); ++i) {
       d.Feed(&frame[i], 1);
       absl::StatusOr<std::optional<Frame>> f = d.Next();
       ASSERT_TRUE(f.ok()) << "byte " << i << ": " << f.status();
-      ASSERT_FALSE(f->has_value()) << "a frame after only " << i + 1 << " bytes";
+      ASSERT_FALSE(f->has_value())
+          << "a frame after only " << i + 1 << " bytes";
       ASSERT_EQ(d.buffered(), i + 1);
     }
     d.Feed(&frame.back(), 1);
@@ -224,17 +224,17 @@ TEST(FrameTest, ReservedTypesPassTheCodec) {
 
 TEST(FrameTest, EncoderRefusesUnknownTypesAndHugePayloads) {
   std::string out;
-  EXPECT_EQ(FrameEncoder::Encode(static_cast<FrameType>(0), "", nullptr, &out)
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      FrameEncoder::Encode(static_cast<FrameType>(0), "", nullptr, &out).code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FrameEncoder::Encode(static_cast<FrameType>(32), "", nullptr, &out)
                 .code(),
             absl::StatusCode::kInvalidArgument);
   // The size is checked before a byte is read.
   const char one = 'x';
   std::string_view huge(&one, size_t{UINT32_MAX} + 1);
-  absl::Status st = FrameEncoder::Encode(FrameType::kOpBatch, huge, nullptr,
-                                         &out);
+  absl::Status st =
+      FrameEncoder::Encode(FrameType::kOpBatch, huge, nullptr, &out);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("4294967296"), std::string::npos) << st;
   EXPECT_TRUE(out.empty());
@@ -282,12 +282,12 @@ TEST(FrameTest, ConnectionsWithDifferentSecretsInterleave) {
   at_a.Authenticated(1 << 20, &a.server_recv);
   at_b.Authenticated(1 << 20, &b.server_recv);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(DecodeAll(at_a, Encode(FrameType::kAck, "a", &a.client_send))
-                  .size(),
-              1u);
-    ASSERT_EQ(DecodeAll(at_b, Encode(FrameType::kAck, "b", &b.client_send))
-                  .size(),
-              1u);
+    ASSERT_EQ(
+        DecodeAll(at_a, Encode(FrameType::kAck, "a", &a.client_send)).size(),
+        1u);
+    ASSERT_EQ(
+        DecodeAll(at_b, Encode(FrameType::kAck, "b", &b.client_send)).size(),
+        1u);
   }
 }
 
@@ -378,7 +378,8 @@ TEST(FrameTest, BufferStaysWithinOneFrameWhileStreaming) {
   FrameDecoder d;
   size_t pos = 0, decoded = 0, max_buffered = 0;
   while (pos < stream.size()) {
-    const size_t chunk = std::min<size_t>(1 + rng() % 5000, stream.size() - pos);
+    const size_t chunk =
+        std::min<size_t>(1 + rng() % 5000, stream.size() - pos);
     d.Feed(stream.data() + pos, chunk);
     pos += chunk;
     for (;;) {
@@ -408,9 +409,15 @@ TEST(FrameTest, RandomMutationsGiveFramesOrACleanError) {
     std::string s = with_mac ? macd : plain;
     for (int e = 1 + rng() % 4; e > 0; --e) {
       switch (rng() % 3) {
-        case 0: s[rng() % s.size()] ^= static_cast<char>(1 << (rng() % 8)); break;
-        case 1: s.insert(rng() % s.size(), 1, static_cast<char>(rng())); break;
-        case 2: s.erase(rng() % s.size(), 1 + rng() % 8); break;
+        case 0:
+          s[rng() % s.size()] ^= static_cast<char>(1 << (rng() % 8));
+          break;
+        case 1:
+          s.insert(rng() % s.size(), 1, static_cast<char>(rng()));
+          break;
+        case 2:
+          s.erase(rng() % s.size(), 1 + rng() % 8);
+          break;
       }
       if (s.empty()) s = "x";
     }

@@ -221,9 +221,9 @@ TEST(WireTest, CapsAndEnumsAreChecked) {
                 "ErrorFrame: field reason: length 1025 over the cap 1024");
 
   for (uint32_t buckets : {0u, 65537u, UINT32_MAX}) {
-    ExpectInvalid(DecodeDigestRequest(EncodeDigestRequest({1, buckets}))
-                      .status(),
-                  "buckets " + std::to_string(buckets) + " outside 1..65536");
+    ExpectInvalid(
+        DecodeDigestRequest(EncodeDigestRequest({1, buckets})).status(),
+        "buckets " + std::to_string(buckets) + " outside 1..65536");
   }
 
   DigestReply reply;
@@ -253,12 +253,12 @@ TEST(WireTest, OperationsAreChecked) {
                     limits)
           .status(),
       "op 0 field key: length 17 over the cap 16");
-  ExpectInvalid(DecodeOpBatch(batch_with({{OpKind::kPut, {}, "k", ""},
-                                          {OpKind::kPut, {}, "k",
-                                           std::string(33, 'v')}}),
-                              limits)
-                    .status(),
-                "op 1 field value: length 33 over the cap 32");
+  ExpectInvalid(
+      DecodeOpBatch(batch_with({{OpKind::kPut, {}, "k", ""},
+                                {OpKind::kPut, {}, "k", std::string(33, 'v')}}),
+                    limits)
+          .status(),
+      "op 1 field value: length 33 over the cap 32");
   ExpectInvalid(
       DecodeOpBatch(batch_with({{OpKind::kPut, {}, "", ""}}), limits).status(),
       "op 0 field key: empty key");
@@ -267,18 +267,18 @@ TEST(WireTest, OperationsAreChecked) {
           .status(),
       "a delete carries a value of 1 bytes");
   for (uint8_t kind : {0, 3, 255}) {
-    ExpectInvalid(DecodeOpBatch(batch_with({{static_cast<OpKind>(kind), {},
-                                             "k", ""}}),
-                                limits)
-                      .status(),
-                  "kind " + std::to_string(kind) + " is not put");
+    ExpectInvalid(
+        DecodeOpBatch(batch_with({{static_cast<OpKind>(kind), {}, "k", ""}}),
+                      limits)
+            .status(),
+        "kind " + std::to_string(kind) + " is not put");
   }
   // The same caps hold in snapshot chunks and repairs.
   SnapshotChunk chunk;
   chunk.records = {{OpKind::kPut, {}, std::string(17, 'k'), ""}};
-  ExpectInvalid(DecodeSnapshotChunk(EncodeSnapshotChunk(chunk), limits)
-                    .status(),
-                "SnapshotChunk: op 0 field key: length 17");
+  ExpectInvalid(
+      DecodeSnapshotChunk(EncodeSnapshotChunk(chunk), limits).status(),
+      "SnapshotChunk: op 0 field key: length 17");
   Repair repair;
   repair.records.resize(3, {OpKind::kPut, {}, "k", ""});
   ExpectInvalid(DecodeRepair(EncodeRepair(repair), limits).status(),
@@ -353,26 +353,34 @@ std::vector<Codec> AllCodecs() {
   reply.id = 1;
   reply.hashes = {1, 2, 3};
   return {
-      {"Hello", [=](auto p) { return st(DecodeHello(p)); },
+      {"Hello",
+       [=](auto p) { return st(DecodeHello(p)); },
        {EncodeHello(SomeHello()), EncodeHello(Hello())}},
-      {"Welcome", [=](auto p) { return st(DecodeWelcome(p)); },
+      {"Welcome",
+       [=](auto p) { return st(DecodeWelcome(p)); },
        {EncodeWelcome(SomeWelcome()), EncodeWelcome(Welcome())}},
       {"Auth", [=](auto p) { return st(DecodeAuth(p)); }, {EncodeAuth(Auth())}},
-      {"OpBatch", [=](auto p) { return st(DecodeOpBatch(p, limits)); },
+      {"OpBatch",
+       [=](auto p) { return st(DecodeOpBatch(p, limits)); },
        {EncodeOpBatch(SomeOpBatch())}},
       {"Ack", [=](auto p) { return st(DecodeAck(p)); }, {EncodeAck({5, true})}},
-      {"Heartbeat", [=](auto p) { return st(DecodeHeartbeat(p)); },
+      {"Heartbeat",
+       [=](auto p) { return st(DecodeHeartbeat(p)); },
        {EncodeHeartbeat({1, 2, 3})}},
-      {"DigestRequest", [=](auto p) { return st(DecodeDigestRequest(p)); },
+      {"DigestRequest",
+       [=](auto p) { return st(DecodeDigestRequest(p)); },
        {EncodeDigestRequest({1, 64})}},
-      {"DigestReply", [=](auto p) { return st(DecodeDigestReply(p)); },
+      {"DigestReply",
+       [=](auto p) { return st(DecodeDigestReply(p)); },
        {EncodeDigestReply(reply)}},
       {"SnapshotChunk",
        [=](auto p) { return st(DecodeSnapshotChunk(p, limits)); },
        {EncodeSnapshotChunk(SomeChunk())}},
-      {"Repair", [=](auto p) { return st(DecodeRepair(p, limits)); },
+      {"Repair",
+       [=](auto p) { return st(DecodeRepair(p, limits)); },
        {EncodeRepair(repair)}},
-      {"ErrorFrame", [=](auto p) { return st(DecodeError(p)); },
+      {"ErrorFrame",
+       [=](auto p) { return st(DecodeError(p)); },
        {EncodeError({"closing"})}},
   };
 }
