@@ -214,6 +214,7 @@ absl::Status FrameEncoder::Encode(FrameType type, std::string_view payload,
 
 void FrameDecoder::Authenticated(uint32_t max_payload, MacState* mac) {
   max_payload_ = max_payload;
+  authenticated_ = true;
   mac_ = mac;
 }
 
@@ -253,7 +254,7 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   } else if (length > max_payload_) {
     error_ = absl::InvalidArgumentError(
         absl::StrCat("frame length ", length, " over the cap ", max_payload_,
-                     mac_ == nullptr ? " (before authentication)" : ""));
+                     authenticated_ ? "" : " (before authentication)"));
   }
   if (!error_.ok()) {
     buffer_.clear();

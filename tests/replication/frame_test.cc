@@ -351,6 +351,16 @@ TEST(FrameTest, PreAuthCapThenTheRaisedCap) {
   EXPECT_EQ(got[0].payload, big);
   st = FeedExpectingError(after, Header(4, 0, (1 << 16) + 1));
   EXPECT_NE(st.message().find("over the cap 65536"), std::string::npos) << st;
+  EXPECT_EQ(st.message().find("before authentication"), std::string::npos)
+      << st;
+
+  // Authenticated without a secret: the raised cap, no mac.
+  FrameDecoder no_secret;
+  no_secret.Authenticated(1 << 16, nullptr);
+  got = DecodeAll(no_secret, Encode(FrameType::kOpBatch, big));
+  ASSERT_EQ(got.size(), 1u);
+  st = FeedExpectingError(no_secret, Header(4, 0, UINT32_MAX));
+  EXPECT_EQ(st.message(), "frame length 4294967295 over the cap 65536");
 }
 
 TEST(FrameTest, DeadDecoderKeepsItsErrorAndNothingElse) {
