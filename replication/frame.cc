@@ -61,51 +61,77 @@ uint64_t Checksum(const char* header, std::string_view payload) {
   return XXH3_64bits_digest(&state);
 }
 
-// The one HMAC provider, fetched once (OpenSSL's fetch is a lookup under a
-// lock; the EVP_MAC itself is immutable and shared across threads).
-EVP_MAC* HmacProvider() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
+// An HMAC-SHA256 context per thread, keyed with the last secret it saw.
+// Fetching the algorithms and keying a fresh context costs microseconds per
+// frame; re-initialising a keyed one reuses its key schedule.
+class ThreadHmac {
+ public:
+  ThreadHmac() = default;
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
+  ~ThreadHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+
+  // Starts a mac under `secret`; false if OpenSSL fails.
+  bool Init(std::string_view secret) {
+    if (ctx_ == nullptr) {
+      mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      ctx_ = mac_ != nullptr ? EVP_MAC_CTX_new(mac_) : nullptr;
+      if (ctx_ == nullptr) return false;
+    }
+    if (keyed_ && secret == secret_) {
+      return EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;
+    }
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    keyed_ = EVP_MAC_init(ctx_,
+                          reinterpret_cast<const unsigned char*>(secret.data()),
+                          secret.size(), params) == 1;
+    if (keyed_) secret_.assign(secret.data(), secret.size());
+    return keyed_;
+  }
+
+  bool Update(const void* data, size_t n) {
+    return EVP_MAC_update(ctx_, static_cast<const unsigned char*>(data), n) ==
+           1;
+  }
+
+  bool Final(std::array<uint8_t, kMacSize>* out) {
+    size_t written = 0;
+    return EVP_MAC_final(ctx_, out->data(), &written, out->size()) == 1 &&
+           written == out->size();
+  }
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  bool keyed_ = false;
+  std::string secret_;
+};
 
 // HMAC-SHA256(secret, direction | counter | sender nonce | receiver nonce |
 // header | payload), streamed so the payload is never copied.
-std::array<uint8_t, kMacSize> FrameMac(std::string_view secret,
-                                       Direction direction, uint64_t counter,
-                                       const std::array<uint8_t, kNonceSize>&
-                                           sender_nonce,
-                                       const std::array<uint8_t, kNonceSize>&
-                                           receiver_nonce,
-                                       const char* header,
-                                       std::string_view payload) {
+std::array<uint8_t, kMacSize> FrameMac(
+    std::string_view secret, Direction direction, uint64_t counter,
+    const std::array<uint8_t, kNonceSize>& sender_nonce,
+    const std::array<uint8_t, kNonceSize>& receiver_nonce, const char* header,
+    std::string_view payload) {
   char prefix[1 + 8];
   prefix[0] = static_cast<char>(direction);
   PutLe(counter, 8, prefix + 1);
 
+  thread_local ThreadHmac hmac;
   std::array<uint8_t, kMacSize> out{};
-  EVP_MAC* provider = HmacProvider();
-  EVP_MAC_CTX* ctx = provider ? EVP_MAC_CTX_new(provider) : nullptr;
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
-  size_t written = 0;
-  const bool ok =
-      ctx != nullptr &&
-      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()),
-                   secret.size(), params) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(prefix),
-                     sizeof(prefix)) == 1 &&
-      EVP_MAC_update(ctx, sender_nonce.data(), sender_nonce.size()) == 1 &&
-      EVP_MAC_update(ctx, receiver_nonce.data(), receiver_nonce.size()) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(header),
-                     kFrameHeaderSize) == 1 &&
-      EVP_MAC_update(ctx,
-                     reinterpret_cast<const unsigned char*>(payload.data()),
-                     payload.size()) == 1 &&
-      EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1 &&
-      written == out.size();
-  EVP_MAC_CTX_free(ctx);
+  const bool ok = hmac.Init(secret) && hmac.Update(prefix, sizeof(prefix)) &&
+                  hmac.Update(sender_nonce.data(), sender_nonce.size()) &&
+                  hmac.Update(receiver_nonce.data(), receiver_nonce.size()) &&
+                  hmac.Update(header, kFrameHeaderSize) &&
+                  hmac.Update(payload.data(), payload.size()) &&
+                  hmac.Final(&out);
   // OpenSSL failing here means no HMAC at all (a broken installation): an
   // all-zero mac never verifies against a real one, so the peer refuses the
   // frame rather than trusting it.
@@ -138,11 +164,11 @@ bool MacEqual(const uint8_t* a, const uint8_t* b, size_t n) {
 
 absl::Status RandomBytes(uint8_t* out, size_t n) {
   while (n > 0) {
-    const int chunk = static_cast<int>(
-        std::min<size_t>(n, static_cast<size_t>(INT_MAX)));
+    const int chunk =
+        static_cast<int>(std::min<size_t>(n, static_cast<size_t>(INT_MAX)));
     if (RAND_bytes(out, chunk) != 1) {
-      return absl::InternalError(absl::StrCat(
-          "RAND_bytes failed to produce ", chunk, " random bytes"));
+      return absl::InternalError(absl::StrCat("RAND_bytes failed to produce ",
+                                              chunk, " random bytes"));
     }
     out += chunk;
     n -= static_cast<size_t>(chunk);
@@ -188,6 +214,7 @@ absl::Status FrameEncoder::Encode(FrameType type, std::string_view payload,
 
 void FrameDecoder::Authenticated(uint32_t max_payload, MacState* mac) {
   max_payload_ = max_payload;
+  authenticated_ = true;
   mac_ = mac;
 }
 
@@ -214,9 +241,9 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   const uint8_t flags = static_cast<uint8_t>(header[kFlagsOffset]);
   const uint64_t length = GetLe(header + kLengthOffset, 4);
   if (magic != kFrameMagic) {
-    error_ = absl::InvalidArgumentError(absl::StrCat(
-        "frame magic 0x", absl::Hex(magic, absl::kZeroPad4),
-        " is not 0x", absl::Hex(kFrameMagic, absl::kZeroPad4)));
+    error_ = absl::InvalidArgumentError(
+        absl::StrCat("frame magic 0x", absl::Hex(magic, absl::kZeroPad4),
+                     " is not 0x", absl::Hex(kFrameMagic, absl::kZeroPad4)));
   } else if (flags != 0) {
     error_ = absl::InvalidArgumentError(
         absl::StrCat("frame flags ", flags, " are not 0 (reserved)"));
@@ -225,9 +252,9 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
         absl::StrCat("frame type ", type, " is unknown (1..",
                      static_cast<int>(FrameType::kMaxKnown), ")"));
   } else if (length > max_payload_) {
-    error_ = absl::InvalidArgumentError(absl::StrCat(
-        "frame length ", length, " over the cap ", max_payload_,
-        mac_ == nullptr ? " (before authentication)" : ""));
+    error_ = absl::InvalidArgumentError(
+        absl::StrCat("frame length ", length, " over the cap ", max_payload_,
+                     authenticated_ ? "" : " (before authentication)"));
   }
   if (!error_.ok()) {
     buffer_.clear();
@@ -237,8 +264,8 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   }
 
   const bool with_mac = MacActive(mac_);
-  const size_t frame_size =
-      kFrameHeaderSize + static_cast<size_t>(length) + (with_mac ? kMacSize : 0);
+  const size_t frame_size = kFrameHeaderSize + static_cast<size_t>(length) +
+                            (with_mac ? kMacSize : 0);
   if (available < frame_size) return std::nullopt;
 
   const std::string_view payload(header + kFrameHeaderSize,
@@ -246,11 +273,11 @@ absl::StatusOr<std::optional<Frame>> FrameDecoder::Next() {
   const uint64_t stored = GetLe(header + kChecksumOffset, 8);
   const uint64_t computed = Checksum(header, payload);
   if (stored != computed) {
-    error_ = absl::DataLossError(absl::StrCat(
-        "frame checksum 0x", absl::Hex(stored, absl::kZeroPad16),
-        " does not match its content (0x",
-        absl::Hex(computed, absl::kZeroPad16), "), type ", type, " length ",
-        length));
+    error_ = absl::DataLossError(
+        absl::StrCat("frame checksum 0x", absl::Hex(stored, absl::kZeroPad16),
+                     " does not match its content (0x",
+                     absl::Hex(computed, absl::kZeroPad16), "), type ", type,
+                     " length ", length));
   } else if (with_mac) {
     // The sender's local nonce is our remote one.
     const std::array<uint8_t, kMacSize> expected =

@@ -125,6 +125,7 @@ class FrameDecoder {
 
  private:
   uint32_t max_payload_;
+  bool authenticated_ = false;  // Authenticated() was called
   MacState* mac_ = nullptr;
   std::string buffer_;
   size_t pos_ = 0;

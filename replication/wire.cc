@@ -15,9 +15,9 @@ constexpr size_t kMaxClusterIdSize = 255;
 constexpr size_t kMaxErrorReasonSize = 1024;
 constexpr uint32_t kMaxDigestBuckets = 65536;
 constexpr size_t kMaxVarintSize = 10;
-// The smallest encoded WireOp: kind(1) hlc(8) node(4), a one-byte key with
-// its one-byte length, an empty value's one-byte length.
-constexpr size_t kMinWireOpSize = 1 + 8 + 4 + 2 + 1;
+// The smallest encoded WireOp, for bounding counts: kind(1) hlc(8) node(4)
+// and two one-byte lengths (an empty key is refused later, by name).
+constexpr size_t kMinWireOpSize = 1 + 8 + 4 + 1 + 1;
 
 // ---- Encoding --------------------------------------------------------------
 
@@ -26,7 +26,9 @@ void PutFixed(std::string* out, uint64_t v, size_t bytes) {
     out->push_back(static_cast<char>(v >> (8 * i)));
   }
 }
-void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
+void PutU8(std::string* out, uint8_t v) {
+  out->push_back(static_cast<char>(v));
+}
 void PutU32(std::string* out, uint32_t v) { PutFixed(out, v, 4); }
 void PutU64(std::string* out, uint64_t v) { PutFixed(out, v, 8); }
 void PutBool(std::string* out, bool v) { PutU8(out, v ? 1 : 0); }
@@ -89,7 +91,8 @@ class Reader {
     return false;
   }
 
-  bool Check(bool condition, absl::string_view field, absl::string_view problem) {
+  bool Check(bool condition, absl::string_view field,
+             absl::string_view problem) {
     return condition || Fail(field, problem);
   }
 
@@ -98,7 +101,8 @@ class Reader {
     if (remaining() < bytes) return Truncated(field, bytes);
     uint64_t r = 0;
     for (size_t i = 0; i < bytes; ++i) {
-      r |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+      r |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i]))
+           << (8 * i);
     }
     pos_ += bytes;
     *v = r;
@@ -124,7 +128,8 @@ class Reader {
   bool Bool(absl::string_view field, bool* v) {
     uint8_t b;
     if (!U8(field, &b)) return false;
-    if (b > 1) return Fail(field, absl::StrCat("boolean byte ", b, " is not 0 or 1"));
+    if (b > 1)
+      return Fail(field, absl::StrCat("boolean byte ", b, " is not 0 or 1"));
     *v = b == 1;
     return true;
   }
@@ -134,8 +139,8 @@ class Reader {
     uint64_t r = 0;
     for (size_t i = 0; i < kMaxVarintSize; ++i) {
       if (pos_ >= in_.size()) {
-        return Fail(field, absl::StrCat("varint truncated after ", i,
-                                        " bytes"));
+        return Fail(field,
+                    absl::StrCat("varint truncated after ", i, " bytes"));
       }
       const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
       if (i == kMaxVarintSize - 1 && b > 1) {
@@ -386,8 +391,8 @@ absl::StatusOr<Welcome> DecodeWelcome(std::string_view p) {
   // frame's own (pre-authentication) cap bounds it further.
   (void)(r.U32("protocol_version", &m.protocol_version) &&
          r.Bytes("cluster_id", kMaxClusterIdSize, &m.cluster_id) &&
-         r.U32("node_id", &m.node_id) &&
-         r.Bool("has_secret", &m.has_secret) && r.Array("nonce", &m.nonce) &&
+         r.U32("node_id", &m.node_id) && r.Bool("has_secret", &m.has_secret) &&
+         r.Array("nonce", &m.nonce) &&
          r.U64("cursor.applied", &m.cursor.applied) &&
          r.Bool("cursor.resync_in_progress", &m.cursor.resync_in_progress) &&
          r.U64("cursor.resync_from", &m.cursor.resync_from) &&
