@@ -114,7 +114,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(
 }
 
 absl::Status Connection::Send(FrameType type, std::string_view payload) {
-  absl::MutexLock lock(&send_mu_);
+  MutexLock lock(&send_mu_);
   if (shut_down_.load()) return absl::UnavailableError("connection closed");
   std::string buf;
   if (absl::Status s = FrameEncoder::Encode(
@@ -179,7 +179,7 @@ void Connection::Authenticate(
     const std::array<uint8_t, kNonceSize>& remote_nonce,
     uint32_t max_payload) {
   {
-    absl::MutexLock lock(&send_mu_);
+    MutexLock lock(&send_mu_);
     send_mac_.secret = secret;
     send_mac_.direction = send_direction;
     send_mac_.nonce_local = local_nonce;

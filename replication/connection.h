@@ -24,7 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -91,7 +91,7 @@ class Connection {
 
   boost::asio::ip::tcp::socket socket_;
   const std::string remote_;
-  absl::Mutex send_mu_;
+  Mutex send_mu_;
   MacState send_mac_ ABSL_GUARDED_BY(send_mu_);
   bool authenticated_ ABSL_GUARDED_BY(send_mu_) = false;
   // Receive side: one reader at a time, so no lock.

@@ -10,7 +10,7 @@ void FailureDetector::Expire(absl::Time now) {
 }
 
 void FailureDetector::RecordFailure(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Expire(now);
   ++failures_;
   if (!tagged_ && failures_ > threshold_) {
@@ -21,14 +21,14 @@ void FailureDetector::RecordFailure(absl::Time now) {
 }
 
 void FailureDetector::RecordSuccess(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   (void)now;
   tagged_ = false;
   failures_ = 0;
 }
 
 FailureDetector::State FailureDetector::Get(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Expire(now);
   State s;
   s.failures = failures_;

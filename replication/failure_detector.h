@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "absl/time/time.h"
 
 namespace cairn::replication {
@@ -45,7 +45,7 @@ class FailureDetector {
 
   const uint64_t threshold_;
   const absl::Duration validity_;
-  absl::Mutex mu_;
+  Mutex mu_;
   uint64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
   bool tagged_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time tag_expiry_ ABSL_GUARDED_BY(mu_);

@@ -32,7 +32,7 @@ Peer::Peer(Db* db, PeerAddress address, const ReplicationOptions& options,
       host_(host),
       detector_(options.failure_threshold,
                 absl::Milliseconds(options.tag_validity_ms)) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   force_resync_ = force_resync;
   caught_up_at_ = absl::Now();
 }
@@ -45,7 +45,7 @@ void Peer::Start() {
 
 void Peer::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_.store(true);
     if (conn_ != nullptr) conn_->Shutdown();
     cv_.SignalAll();
@@ -56,19 +56,19 @@ void Peer::Stop() {
 uint64_t Peer::hold_from() const {
   uint64_t from = acked() + 1;
   if (resyncing_.load()) from = std::min(from, resync_from_.load() + 1);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return std::max(from, skip_to_);
 }
 
 void Peer::RequestResync() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   force_resync_ = true;
   if (conn_ != nullptr) conn_->Shutdown();
   cv_.SignalAll();
 }
 
 bool Peer::SleepFor(absl::Duration d) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const absl::Time deadline = absl::Now() + d;
   while (!stopping_.load()) {
     if (cv_.WaitWithDeadline(&mu_, deadline)) break;
@@ -78,13 +78,13 @@ bool Peer::SleepFor(absl::Duration d) {
 
 void Peer::Failed(const absl::Status& why) {
   detector_.RecordFailure(absl::Now());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++consecutive_failures_;
   last_error_ = std::string(why.message());
 }
 
 void Peer::ApplyPolicy(uint64_t* next) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const uint64_t last = db_->LastSequence();
   bool give_up = false;
   if (config_.discard_failed) {
@@ -114,7 +114,7 @@ void Peer::Run() {
       welcome = conn.status();
     } else {
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         if (stopping_.load()) break;
         conn_ = conn->get();
         conn_broken_ = false;
@@ -124,7 +124,7 @@ void Peer::Run() {
     if (!welcome.ok()) {
       Failed(welcome.status());
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         conn_ = nullptr;
       }
       uint64_t next = 0;
@@ -135,7 +135,7 @@ void Peer::Run() {
     }
     detector_.RecordSuccess(absl::Now());
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       consecutive_failures_ = 0;
       ++reconnects_;
       hb_outstanding_ = 0;
@@ -148,7 +148,7 @@ void Peer::Run() {
     (*conn)->Shutdown();
     reader.join();
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       conn_ = nullptr;
       inflight_.clear();
       inflight_bytes_ = 0;
@@ -171,7 +171,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
   uint64_t next = cursor.applied + 1;
   bool force;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     force = force_resync_;
   }
   const bool trimmed = next < db_->OpLogFirstSequence();
@@ -184,7 +184,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
   absl::Time last_heartbeat = absl::Now();
   while (!stopping_.load()) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (force_resync_) return absl::AbortedError("resync requested");
       if (conn_broken_) return absl::UnavailableError(last_error_);
       // Back-pressure: wait while the pipeline is full.
@@ -203,7 +203,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       last_heartbeat = absl::Now();
     }
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (inflight_.size() >= options_.inflight_max_batches ||
           inflight_bytes_ >= options_.inflight_max_bytes) {
         continue;
@@ -269,7 +269,7 @@ absl::Status Peer::SendBatch(Connection* conn, uint64_t* next) {
   out.sync = host_->SyncWritersWaiting();
   std::string payload = EncodeOpBatch(out);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     inflight_.push_back({out.last_sequence, payload.size(), absl::Now()});
     inflight_bytes_ += payload.size();
   }
@@ -287,7 +287,7 @@ void Peer::MaybeHeartbeat(Connection* conn) {
   Heartbeat hb;
   bool missed = false;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     const absl::Duration interval = absl::Milliseconds(options_.heartbeat_ms);
     if (hb_outstanding_ != 0 &&
         absl::Now() - hb_sent_ > std::max(2 * interval, absl::Seconds(1))) {
@@ -314,7 +314,7 @@ void Peer::MaybeHeartbeat(Connection* conn) {
   hb.last_sequence = db_->LastSequence();
   if (absl::Status s = conn->Send(FrameType::kHeartbeat, EncodeHeartbeat(hb));
       !s.ok()) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     conn_broken_ = true;
     last_error_ = std::string(s.message());
     cv_.SignalAll();
@@ -356,7 +356,7 @@ void Peer::ReadReplies(Connection* conn) {
                  !durable_acked_.compare_exchange_weak(d, ack->applied)) {
           }
         }
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         AdvanceProbes();
         while (!inflight_.empty() &&
                inflight_.front().last_sequence <= ack->applied) {
@@ -377,7 +377,7 @@ void Peer::ReadReplies(Connection* conn) {
         break;
       }
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         if (hb->id == hb_outstanding_) {
           hb_outstanding_ = 0;
           rtt_ = absl::Now() - hb_sent_;
@@ -392,7 +392,7 @@ void Peer::ReadReplies(Connection* conn) {
         why = d.status();
         break;
       }
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto it = digests_.find(d->id);
       if (it != digests_.end()) it->second = std::move(*d);
       cv_.SignalAll();
@@ -410,7 +410,7 @@ void Peer::ReadReplies(Connection* conn) {
       break;
     }
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   conn_broken_ = true;
   if (!why.ok()) last_error_ = std::string(why.message());
   conn->Shutdown();
@@ -421,7 +421,7 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
                                       const ReceiveCursor& cursor) {
   resyncing_.store(true);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++resyncs_;
   }
   absl::StatusOr<std::shared_ptr<Snapshot>> snap = db_->GetSnapshot();
@@ -430,7 +430,7 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
   {
     // A forced resync starts over once; if it is interrupted, the next
     // connection resumes it from the receiver's progress.
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     force = force_resync_;
     force_resync_ = false;
   }
@@ -440,7 +440,7 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
                       cursor.resync_from + 1 >= db_->OpLogFirstSequence();
   const uint64_t from = resume ? cursor.resync_from : (*snap)->sequence();
   if (resume) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++resyncs_resumed_;
   }
   std::string key = resume ? cursor.resync_resume_key : std::string();
@@ -461,7 +461,7 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
   for (;;) {
     if (stopping_.load()) return absl::CancelledError("stopping");
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (conn_broken_) return absl::UnavailableError(last_error_);
     }
     absl::StatusOr<RecordScan> scan = db_->ScanRecords(
@@ -509,7 +509,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   uint64_t id;
   Connection* conn;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     conn = conn_;
     if (conn == nullptr || !up_.load()) {
       return absl::UnavailableError(
@@ -527,7 +527,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   absl::StatusOr<Digest> mine = ComputeDigest(db_, buckets);
   DigestReply theirs;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     while (sent.ok() && !digests_[id].has_value() && !conn_broken_ &&
            !stopping_.load()) {
       if (cv_.WaitWithDeadline(&mu_, deadline)) break;
@@ -569,7 +569,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   j["local_sequence"] = mine->sequence;
   j["peer_sequence"] = theirs.sequence;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     last_compare_ = j;
     last_compare_at_ = absl::Now();
   }
@@ -584,7 +584,7 @@ nlohmann::ordered_json Peer::StatusJson() {
   nlohmann::ordered_json j;
   j["id"] = address_.id;
   j["address"] = absl::StrCat(address_.host, ":", address_.port);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::string state = up_.load() ? (resyncing_.load() ? "resyncing" : "up")
                                  : (fd.tagged ? "tagged-failed" : "connecting");
   if (up_.load() && fd.tagged) state = "tagged-failed";

@@ -31,7 +31,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "absl/time/time.h"
 #include "engine/db.h"
 #include "nlohmann/json.hpp"
@@ -135,8 +135,8 @@ class Peer {
   std::atomic<uint64_t> ops_sent_{0};
   std::thread thread_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar cv_;  // acks, stop, resync requests
+  mutable Mutex mu_;
+  CondVar cv_;  // acks, stop, resync requests
   std::deque<InFlight> inflight_ ABSL_GUARDED_BY(mu_);
   size_t inflight_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool force_resync_ ABSL_GUARDED_BY(mu_) = false;

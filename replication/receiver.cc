@@ -18,6 +18,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+constexpr size_t kMaxWelcomeResumeKey = 1024;
+
 std::string EncodeU64(uint64_t v) {
   std::string s(8, '\0');
   std::memcpy(s.data(), &v, 8);
@@ -119,7 +121,7 @@ void Receiver::Stop() {
   if (accept_thread_.joinable()) accept_thread_.join();
   std::list<std::unique_ptr<Session>> sessions;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto& s : sessions_) s->conn->Shutdown();
     sessions.swap(sessions_);
     by_sender_.clear();
@@ -147,7 +149,7 @@ void Receiver::AcceptLoop() {
     pollfd pfd{acceptor_.native_handle(), POLLIN, 0};
     int r = ::poll(&pfd, 1, 100);
     if (r <= 0) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       Reap();
       continue;
     }
@@ -158,7 +160,7 @@ void Receiver::AcceptLoop() {
     if (ec) continue;
     std::string who =
         absl::StrCat(remote.address().to_string(), ":", remote.port());
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     Reap();
     if (sessions_.size() >= config_.max_connections) {
       refused_.fetch_add(1);
@@ -176,10 +178,10 @@ void Receiver::AcceptLoop() {
   }
 }
 
-absl::Mutex& Receiver::SenderMutex(uint32_t sender) {
-  absl::MutexLock lock(&mu_);
+Mutex& Receiver::SenderMutex(uint32_t sender) {
+  MutexLock lock(&mu_);
   auto& m = sender_mu_[sender];
-  if (m == nullptr) m = std::make_unique<absl::Mutex>();
+  if (m == nullptr) m = std::make_unique<Mutex>();
   return *m;
 }
 
@@ -193,7 +195,14 @@ void Receiver::Serve(Session* session) {
               "this endpoint serves replication peers only");
         }
         if (absl::Status s = config_.admit(h.node_id); !s.ok()) return s;
-        return LoadReceiveCursor(db_, h.node_id);
+        absl::StatusOr<ReceiveCursor> c = LoadReceiveCursor(db_, h.node_id);
+        // The Welcome travels before authentication, under its 4 KiB cap: a
+        // prefix of the resume key sorts at or before it, so resuming there
+        // only re-sends a few records (applied version-guarded).
+        if (c.ok() && c->resync_resume_key.size() > kMaxWelcomeResumeKey) {
+          c->resync_resume_key.resize(kMaxWelcomeResumeKey);
+        }
+        return c;
       });
   if (!hello.ok()) {
     refused_.fetch_add(1);
@@ -205,7 +214,7 @@ void Receiver::Serve(Session* session) {
   }
   const uint32_t sender = hello->node_id;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     session->sender = sender;
     auto it = by_sender_.find(sender);
     if (it != by_sender_.end() && it->second != session) {
@@ -249,7 +258,7 @@ void Receiver::Serve(Session* session) {
             sender, conn->remote().c_str(), why.ToString().c_str());
   }
   conn->Shutdown();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = by_sender_.find(sender);
   if (it != by_sender_.end() && it->second == session) {
     by_sender_.erase(it);
@@ -310,7 +319,7 @@ absl::Status Receiver::ApplyBatch(Session* session, uint32_t sender,
   Ack ack;
   ack.durable = batch->sync;
   {
-    absl::MutexLock apply_lock(&SenderMutex(sender));
+    MutexLock apply_lock(&SenderMutex(sender));
     absl::StatusOr<ReceiveCursor> cursor = LoadReceiveCursor(db_, sender);
     if (!cursor.ok()) return cursor.status();
     if (batch->last_sequence <= cursor->applied) {
@@ -331,7 +340,7 @@ absl::Status Receiver::ApplyBatch(Session* session, uint32_t sender,
             "applying a batch from node ", sender, ": ", r.status().message()));
       }
       ack.applied = batch->last_sequence;
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       SenderStats& st = stats_[sender];
       ++st.batches;
       st.ops_applied += r->applied;
@@ -346,7 +355,7 @@ absl::Status Receiver::ApplyChunk(Session* session, uint32_t sender,
                                   const std::string& payload) {
   absl::StatusOr<SnapshotChunk> chunk = DecodeSnapshotChunk(payload, limits_);
   if (!chunk.ok()) return chunk.status();
-  absl::MutexLock apply_lock(&SenderMutex(sender));
+  MutexLock apply_lock(&SenderMutex(sender));
   std::vector<ReceivedOp> ops = ToReceived(chunk->records);
   const std::string cursor_name = ReceiveCursorName(sender);
   const std::string resync_name = ResyncStateName(sender);
@@ -372,7 +381,7 @@ absl::Status Receiver::ApplyChunk(Session* session, uint32_t sender,
         r.status().message()));
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     SenderStats& st = stats_[sender];
     st.ops_applied += r->applied;
     st.ops_skipped += r->skipped;
@@ -394,7 +403,7 @@ absl::Status Receiver::ApplyRepair(uint32_t sender,
     return absl::UnavailableError(absl::StrCat(
         "applying a repair from node ", sender, ": ", r.status().message()));
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   SenderStats& st = stats_[sender];
   st.ops_applied += r->applied;
   st.ops_skipped += r->skipped;
@@ -402,7 +411,7 @@ absl::Status Receiver::ApplyRepair(uint32_t sender,
 }
 
 absl::flat_hash_map<uint32_t, Receiver::SenderStats> Receiver::Stats() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 

@@ -27,7 +27,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "engine/db.h"
 #include "replication/connection.h"
@@ -93,7 +93,7 @@ class Receiver {
                           const std::string& payload);
   absl::Status ApplyRepair(uint32_t sender, const std::string& payload);
   void Reap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Mutex& SenderMutex(uint32_t sender) ABSL_LOCKS_EXCLUDED(mu_);
+  Mutex& SenderMutex(uint32_t sender) ABSL_LOCKS_EXCLUDED(mu_);
 
   Db* const db_;
   const Config config_;
@@ -105,12 +105,12 @@ class Receiver {
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> bad_frames_{0};
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::list<std::unique_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, Session*> by_sender_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, SenderStats> stats_ ABSL_GUARDED_BY(mu_);
   // One applier per sender at a time, so its cursor only moves forward.
-  absl::flat_hash_map<uint32_t, std::unique_ptr<absl::Mutex>> sender_mu_
+  absl::flat_hash_map<uint32_t, std::unique_ptr<Mutex>> sender_mu_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/mutex.h"
 #include "engine/info_log.h"
 #include "engine/strings.h"
 #include "nlohmann/json.hpp"
@@ -61,7 +61,7 @@ class ReplicatorImpl : public PeerHost {
     rc.idle_timeout = std::max(absl::Milliseconds(6 * options_.heartbeat_ms),
                                absl::Seconds(5));
     rc.admit = [this](uint32_t id) -> absl::Status {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (peers_.contains(id)) return absl::OkStatus();
       return absl::PermissionDeniedError(absl::StrCat(
           "node ", id, " is not a peer of node ", options_.node_id));
@@ -71,7 +71,7 @@ class ReplicatorImpl : public PeerHost {
     if (!receiver.ok()) return receiver.status();
     receiver_ = std::move(*receiver);
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       for (const PeerAddress& p : config_.peers) AddLocked(p, false);
     }
     UpdateHold();
@@ -86,7 +86,7 @@ class ReplicatorImpl : public PeerHost {
 
   void Stop() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (stopped_) return;
       stopped_ = true;
       stopped_flag_.store(true);
@@ -98,7 +98,7 @@ class ReplicatorImpl : public PeerHost {
     if (receiver_ != nullptr) receiver_->Stop();
     PersistAcked();
     {
-      absl::MutexLock lock(&ack_mu_);
+      MutexLock lock(&ack_mu_);
       ack_cv_.SignalAll();
     }
   }
@@ -108,7 +108,7 @@ class ReplicatorImpl : public PeerHost {
     return config_.sync_mode || sync_writers_.load() > 0;
   }
   void OnAck() override {
-    absl::MutexLock lock(&ack_mu_);
+    MutexLock lock(&ack_mu_);
     ack_cv_.SignalAll();
   }
 
@@ -144,7 +144,7 @@ class ReplicatorImpl : public PeerHost {
     }
     const absl::Time deadline =
         absl::Now() + absl::Milliseconds(options_.sync_timeout_ms);
-    absl::MutexLock lock(&ack_mu_);
+    MutexLock lock(&ack_mu_);
     for (;;) {
       uint32_t acked = 0;
       uint32_t available = 0;
@@ -189,7 +189,7 @@ class ReplicatorImpl : public PeerHost {
       return absl::InvalidArgumentError(absl::StrCat(
           "peer '", AV(spec), "' has this node's own id ", options_.node_id));
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (peers_.contains(p->id)) {
       return absl::AlreadyExistsError(
           absl::StrCat("node ", p->id, " is already a peer"));
@@ -201,7 +201,7 @@ class ReplicatorImpl : public PeerHost {
   absl::Status RemovePeer(uint32_t id) {
     std::shared_ptr<Peer> peer;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto it = peers_.find(id);
       if (it == peers_.end()) {
         return absl::NotFoundError(absl::StrCat("node ", id, " is not a peer"));
@@ -309,7 +309,7 @@ class ReplicatorImpl : public PeerHost {
   }
 
   std::vector<std::shared_ptr<Peer>> Peers() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     std::vector<std::shared_ptr<Peer>> out;
     for (auto& [id, p] : peers_) out.push_back(p);
     std::sort(out.begin(), out.end(),
@@ -318,7 +318,7 @@ class ReplicatorImpl : public PeerHost {
   }
 
   std::shared_ptr<Peer> Find(uint32_t id) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = peers_.find(id);
     return it == peers_.end() ? nullptr : it->second;
   }
@@ -386,7 +386,7 @@ class ReplicatorImpl : public PeerHost {
     absl::Time next_digest = absl::Now() + digest_every;
     for (;;) {
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         stop_cv_.WaitWithTimeout(&mu_, kMaintenanceTick);
         if (stopped_) {
           stopped_flag_.store(true);
@@ -428,14 +428,14 @@ class ReplicatorImpl : public PeerHost {
   std::atomic<uint64_t> tombstone_cutoff_ms_{0};
   absl::flat_hash_map<uint32_t, uint64_t> persisted_;  // maintenance only
 
-  absl::Mutex mu_;
-  absl::CondVar stop_cv_;
+  Mutex mu_;
+  CondVar stop_cv_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<uint32_t, std::shared_ptr<Peer>> peers_
       ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex ack_mu_;
-  absl::CondVar ack_cv_;
+  Mutex ack_mu_;
+  CondVar ack_cv_;
 };
 
 absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Start(
