@@ -502,8 +502,11 @@ CAIRN_EXPORT cairn_status_t cairn_check(cairn_db_t* db, char** report,
  * CAIRN_UNAVAILABLE when too few peers are reachable to ever acknowledge;
  * the write is then durable here and queued for the peers the message
  * names ("to be backed up"), who get it when they return: do not retry it
- * as a new write. Any other mode is CAIRN_INVALID_ARGUMENT naming it, and
- * the options are then unchanged. */
+ * as a new write. Batches of records with given versions
+ * (cairn_writebatch_put_versioned) never wait: they replicate
+ * asynchronously whatever the mode. A mode other than the three
+ * CAIRN_REPLICATION_* values is CAIRN_INVALID_ARGUMENT naming it, and the
+ * options are then unchanged. */
 CAIRN_EXPORT cairn_status_t cairn_writeoptions_set_replication_mode(
     cairn_writeoptions_t* options, int mode, char** errmsg);
 /* How many peers must acknowledge a sync-mode write: a count (1 or more),

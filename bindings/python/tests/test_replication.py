@@ -212,9 +212,8 @@ def test_two_nodes_replicate(pair):
         one.remove_peer(2)
 
 
-def test_sync_writes_from_threads_release_the_gil(pair):
-    """Sync-mode writes wait for the peer without the GIL: writers on
-    several threads make progress together and every write arrives."""
+def test_sync_writes_from_threads(pair):
+    """Sync-mode writers on several threads: every write arrives."""
     import threading
 
     one, two = pair
@@ -237,3 +236,48 @@ def test_sync_writes_from_threads_release_the_gil(pair):
     assert errors == []
     assert all(two.get(b"t%d-%d" % (t, i)) == b"v"
                for t in range(4) for i in range(20))
+
+
+def test_sync_write_timeout_waits_without_the_gil(tmp_dir):
+    """A sync write to a peer that never answers raises OperationTimeout
+    (a TimeoutError) after replication.sync_timeout_ms, durable locally;
+    meanwhile other Python threads run."""
+    import socket
+    import threading
+
+    # A loopback port nobody listens on (the peer is never up) and a
+    # failure threshold the test never reaches (the peer is never tagged,
+    # so the write waits for the deadline rather than failing at once).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = cairn.DB(os.path.join(tmp_dir, "node1"), create_if_missing=True,
+                  replication_node_id=1,
+                  replication_peers=f"2@127.0.0.1:{port}",
+                  replication_failure_threshold=1000000,
+                  replication_sync_timeout_ms=400)
+    ticks = [0]
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks[0] += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        before = ticks[0]
+        started = time.monotonic()
+        with pytest.raises(cairn.OperationTimeout, match="to be backed up"):
+            db.put(b"k", b"v", replication="sync")
+        assert time.monotonic() - started >= 0.35
+        assert ticks[0] - before >= 5  # the ticker ran during the wait
+        assert db.get(b"k") == b"v"  # durable locally
+        with pytest.raises(TimeoutError):
+            db.delete(b"k", replication="sync", sync_acks=1)
+        assert db.get(b"k") is None
+    finally:
+        stop.set()
+        t.join(10)
+        db.close()
