@@ -68,6 +68,9 @@ cmake --build cmake-build >>cmake.log 2>&1 || { cat cmake.log; fail "building wi
 
 command -v cairn | grep -q '^/usr/bin/cairn$' || fail "cairn is not /usr/bin/cairn"
 cairn --version | grep -q "^cairn $version" || fail "cairn --version: $(cairn --version)"
+# The example removes its database: the installed tool makes the one the
+# tool's and the Python module's reads below use.
+cairn --db "$db" put --create hello world || fail "cairn put --create hello world"
 cairn --db "$db" get hello | grep -q '^world$' || fail "cairn get hello"
 if command -v sqlite3 >/dev/null; then
   sqlite3 :memory: ".load libcairn_sqlite" "select 1;" >/dev/null 2>&1 ||
