@@ -24,8 +24,8 @@ class DbTombstonesTest : public ::testing::Test {
   void SetUp() override { Open(); }
   void Open(DbEnv env = DbEnv()) {
     db_.reset();
-    db_ = testing::OpenTestDb(dir_.Sub("db"), {{"node_id", "5"}},
-                              std::move(env));
+    db_ =
+        testing::OpenTestDb(dir_.Sub("db"), {{"node_id", "5"}}, std::move(env));
     ASSERT_NE(db_, nullptr);
   }
   void Put(std::string_view key, std::string_view value) {
@@ -192,12 +192,11 @@ TEST_F(DbTombstonesTest, ConcurrentWritesDuringPurgesAreNeverLost) {
         absl::StatusOr<Record> r = db_->GetRecord({}, key_of(k));
         std::string v;
         absl::Status s = db_->Get({}, key_of(k), &v);
-        const bool ok =
-            put[k] ? r.ok() && r->value == std::to_string(round) && s.ok() &&
-                         v == std::to_string(round)
-                   : (absl::IsNotFound(r.status()) ||
-                      (r.ok() && r->kind == OpKind::kDelete)) &&
-                         absl::IsNotFound(s);
+        const bool ok = put[k] ? r.ok() && r->value == std::to_string(round) &&
+                                     s.ok() && v == std::to_string(round)
+                               : (absl::IsNotFound(r.status()) ||
+                                  (r.ok() && r->kind == OpKind::kDelete)) &&
+                                     absl::IsNotFound(s);
         if (!ok) {
           lost.push_back(key_of(k) + " in round " + std::to_string(round) +
                          ": record " + r.status().ToString() + ", get " +
