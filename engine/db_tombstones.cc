@@ -127,8 +127,8 @@ absl::StatusOr<uint64_t> Db::PurgeTombstones(uint64_t max_hlc,
     std::string from = stretch.from;
     for (;;) {
       PurgeCandidates candidates;
-      const size_t want = std::min<uint64_t>(max_records - purged,
-                                             kPurgeBatchRecords);
+      const size_t want =
+          std::min<uint64_t>(max_records - purged, kPurgeBatchRecords);
       if (absl::Status s =
               FindTombstones(from, stretch.until, max_hlc, want, &candidates);
           !s.ok()) {

@@ -235,7 +235,9 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
     leveldb::Status s = ldb_->Get(leveldb::ReadOptions(), key_buf, &stored);
     *found = s.ok();
     if (s.IsNotFound()) return absl::OkStatus();
-    if (!s.ok()) return FromLevelDB(s, "reading a record for the version guard");
+    if (!s.ok()) {
+      return FromLevelDB(s, "reading a record for the version guard");
+    }
     absl::StatusOr<RecordView> parsed = ParseRecord(stored);
     if (!parsed.ok()) {
       return CorruptionError(absl::StrCat(

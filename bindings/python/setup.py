@@ -6,6 +6,11 @@ from a virtual environment made with --system-site-packages:
     python3 -m venv --system-site-packages venv
     venv/bin/pip install ./bindings/python
 
+pip runs this in the source directory; every build output (build/,
+cairn.egg-info) goes elsewhere so the checkout stays clean: under
+$CAIRN_BUILD_DIR/python-pip when that is set, else in a temporary directory
+removed when the build ends.
+
 The extension is compiled against one of (the first found):
   1. $CAIRN_BUILD_DIR: a Cairn CMake build tree (its plugin/libcairn.so.1 is
      copied into the package, which then loads it from beside itself);
@@ -14,11 +19,13 @@ The extension is compiled against one of (the first found):
      it is not in a system directory.
 """
 
+import atexit
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import tempfile
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
@@ -68,6 +75,22 @@ def find_cairn():
 INCLUDES, LIBDIRS, RPATHS, BUNDLE, VERSION = find_cairn()
 
 
+def output_dir():
+    """Where setuptools writes its build tree and egg-info: never the source
+    directory (pip builds in place, and a checkout must stay clean)."""
+    build_dir = os.environ.get("CAIRN_BUILD_DIR")
+    if build_dir:
+        out = pathlib.Path(build_dir).resolve() / "python-pip"
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    out = pathlib.Path(tempfile.mkdtemp(prefix="cairn-pip-"))
+    atexit.register(shutil.rmtree, out, True)
+    return out
+
+
+OUT = output_dir()
+
+
 class BuildExt(build_ext):
     """Always recompiles (a build left from another libcairn must not be
     reused) and copies the build tree's libcairn.so.1 beside the
@@ -102,6 +125,9 @@ setup(
         ),
     ],
     cmdclass={"build_ext": BuildExt},
+    # Command-line options (pip's own --egg-base, for one) still win.
+    options={"build": {"build_base": str(OUT / "build")},
+             "egg_info": {"egg_base": str(OUT)}},
     python_requires=">=3.9",
     zip_safe=False,
 )

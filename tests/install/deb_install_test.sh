@@ -24,6 +24,9 @@ done
 tmp=$(mktemp -d)
 installed=no
 cleanup() {
+  # A failed run still removes its database's shared-memory segments.
+  [ -d "$tmp/example-db" ] && command -v cairn >/dev/null &&
+    cairn --db "$tmp/example-db" destroy --yes >/dev/null 2>&1
   [ "$installed" = yes ] &&
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $packages >/dev/null 2>&1
   rm -rf "$tmp"
@@ -68,6 +71,9 @@ cmake --build cmake-build >>cmake.log 2>&1 || { cat cmake.log; fail "building wi
 
 command -v cairn | grep -q '^/usr/bin/cairn$' || fail "cairn is not /usr/bin/cairn"
 cairn --version | grep -q "^cairn $version" || fail "cairn --version: $(cairn --version)"
+# The example removes its database: the installed tool makes the one the
+# tool's and the Python module's reads below use.
+cairn --db "$db" put --create hello world || fail "cairn put --create hello world"
 cairn --db "$db" get hello | grep -q '^world$' || fail "cairn get hello"
 if command -v sqlite3 >/dev/null; then
   sqlite3 :memory: ".load libcairn_sqlite" "select 1;" >/dev/null 2>&1 ||
@@ -75,13 +81,29 @@ if command -v sqlite3 >/dev/null; then
     fail "sqlite3 cannot load the installed extension"
 fi
 if [ "$with_python" = ON ]; then
-  (cd / && env -u PYTHONPATH /usr/bin/python3 -c "
-import cairn, sys
+  # The package's module, with only Debian's dist-packages on the path
+  # (-S: no site directories but the one added here).
+  (cd / && env -u PYTHONPATH /usr/bin/python3 -S -c "
+import site, sys
+site.addsitedir('/usr/lib/python3/dist-packages')
+import cairn
 assert cairn.__file__.startswith('/usr/lib/python3/dist-packages/'), cairn.__file__
 with cairn.DB(sys.argv[1]) as db:
     assert db.get(b'hello') == b'world'
 print('python3-cairn:', cairn.version(), cairn.__file__)
-" "$db") || fail "import cairn"
+" "$db") || fail "import cairn from /usr/lib/python3/dist-packages"
+  # And what a user gets: a plain import must find the same module. A .pth
+  # file in another site directory (e.g. one an old scripts/build-python
+  # wrote into /usr/local) can put another copy first.
+  found=$(cd / && env -u PYTHONPATH /usr/bin/python3 -c \
+    'import cairn; print(cairn.__file__)') || fail "import cairn"
+  case $found in
+    /usr/lib/python3/dist-packages/*) ;;
+    *) fail "/usr/bin/python3 imports cairn from $found, not the package; \
+path entries from: $(grep -l "$(dirname "$(dirname "$found")")" \
+      /usr/local/lib/python3*/dist-packages/*.pth \
+      /usr/lib/python3/dist-packages/*.pth 2>/dev/null | tr '\n' ' ')" ;;
+  esac
 fi
 cairn --db "$db" destroy --yes || fail "cairn destroy"
 echo "deb_install_test: OK"
