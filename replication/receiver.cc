@@ -19,6 +19,8 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 constexpr size_t kMaxWelcomeResumeKey = 1024;
+constexpr size_t kMaxGroupFrames = 64;
+constexpr size_t kMaxGroupBytes = 8 << 20;
 
 std::string EncodeU64(uint64_t v) {
   std::string s(8, '\0');
@@ -243,7 +245,32 @@ void Receiver::Serve(Session* session) {
       why = frame.status();
       break;
     }
-    if (absl::Status s = Handle(session, *frame); !s.ok()) {
+    absl::Status s;
+    if (frame->type == FrameType::kOpBatch) {
+      // Batches already here are applied together: one LevelDB write and
+      // one acknowledgement for all of them, so a receiver that falls
+      // behind catches up in larger steps.
+      std::vector<Frame> group;
+      size_t bytes = frame->payload.size();
+      group.push_back(std::move(*frame));
+      std::optional<Frame> other;
+      while (group.size() < kMaxGroupFrames && bytes < kMaxGroupBytes) {
+        absl::StatusOr<Frame> more = conn->Receive(absl::InfinitePast());
+        if (!more.ok()) break;  // nothing more buffered (or a bad frame,
+                                // which the next Receive reports again)
+        if (more->type != FrameType::kOpBatch) {
+          other = std::move(*more);
+          break;
+        }
+        bytes += more->payload.size();
+        group.push_back(std::move(*more));
+      }
+      s = ApplyBatches(session, session->sender, group);
+      if (s.ok() && other.has_value()) s = Handle(session, *other);
+    } else {
+      s = Handle(session, *frame);
+    }
+    if (!s.ok()) {
       why = s;
       if (absl::IsInvalidArgument(s)) {
         bad_frames_.fetch_add(1);
@@ -272,7 +299,7 @@ absl::Status Receiver::Handle(Session* session, const Frame& frame) {
   const uint32_t sender = session->sender;
   switch (frame.type) {
     case FrameType::kOpBatch:
-      return ApplyBatch(session, sender, frame.payload);
+      return ApplyBatches(session, sender, {frame});
     case FrameType::kSnapshotChunk:
       return ApplyChunk(session, sender, frame.payload);
     case FrameType::kRepair:
@@ -307,30 +334,46 @@ absl::Status Receiver::Handle(Session* session, const Frame& frame) {
   }
 }
 
-absl::Status Receiver::ApplyBatch(Session* session, uint32_t sender,
-                                  const std::string& payload) {
-  absl::StatusOr<OpBatch> batch = DecodeOpBatch(payload, limits_);
-  if (!batch.ok()) return batch.status();
-  if (batch->last_sequence < batch->first_sequence) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "op batch from node ", sender, " ends (", batch->last_sequence,
-        ") before it starts (", batch->first_sequence, ")"));
+absl::Status Receiver::ApplyBatches(Session* session, uint32_t sender,
+                                    const std::vector<Frame>& frames) {
+  std::vector<OpBatch> batches;
+  batches.reserve(frames.size());
+  for (const Frame& f : frames) {
+    absl::StatusOr<OpBatch> batch = DecodeOpBatch(f.payload, limits_);
+    if (!batch.ok()) return batch.status();
+    if (batch->last_sequence < batch->first_sequence) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "op batch from node ", sender, " ends (", batch->last_sequence,
+          ") before it starts (", batch->first_sequence, ")"));
+    }
+    batches.push_back(std::move(*batch));
   }
   Ack ack;
-  ack.durable = batch->sync;
   {
     MutexLock apply_lock(&SenderMutex(sender));
     absl::StatusOr<ReceiveCursor> cursor = LoadReceiveCursor(db_, sender);
     if (!cursor.ok()) return cursor.status();
-    if (batch->last_sequence <= cursor->applied) {
-      // A replay of what is already here.
-      ack.applied = cursor->applied;
-    } else {
+    // The batches that arrived together go in one atomic apply (each is a
+    // whole set of write batches, in order); replays of what is already
+    // here are left out.
+    std::vector<ReceivedOp> ops;
+    uint64_t last = cursor->applied;
+    bool sync = false;
+    for (const OpBatch& b : batches) {
+      sync = sync || b.sync;
+      if (b.last_sequence <= last) continue;
+      for (const WireOp& op : b.ops) {
+        ops.push_back(ReceivedOp{op.kind, op.version, op.key, op.value});
+      }
+      last = b.last_sequence;
+    }
+    ack.durable = sync;
+    ack.applied = last;
+    if (last > cursor->applied) {
       WriteOptions wo;
-      wo.sync = batch->sync;
-      std::vector<ReceivedOp> ops = ToReceived(batch->ops);
+      wo.sync = sync;
       const std::string name = ReceiveCursorName(sender);
-      const std::string value = EncodeU64(batch->last_sequence);
+      const std::string value = EncodeU64(last);
       MetadataUpdate meta[] = {{name, value}};
       absl::StatusOr<ApplyResult> r = db_->Apply(wo, sender, ops, meta);
       if (!r.ok()) {
@@ -339,13 +382,12 @@ absl::Status Receiver::ApplyBatch(Session* session, uint32_t sender,
         return absl::UnavailableError(absl::StrCat(
             "applying a batch from node ", sender, ": ", r.status().message()));
       }
-      ack.applied = batch->last_sequence;
       MutexLock lock(&mu_);
       SenderStats& st = stats_[sender];
-      ++st.batches;
+      st.batches += batches.size();
       st.ops_applied += r->applied;
       st.ops_skipped += r->skipped;
-      st.applied_sequence = batch->last_sequence;
+      st.applied_sequence = last;
     }
   }
   return session->conn->Send(FrameType::kAck, EncodeAck(ack));

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -87,8 +88,9 @@ class Receiver {
   void Serve(Session* session);
   // Applies one received frame; an error closes the connection.
   absl::Status Handle(Session* session, const Frame& frame);
-  absl::Status ApplyBatch(Session* session, uint32_t sender,
-                          const std::string& payload);
+  // Applies consecutive op batches as one (see Serve).
+  absl::Status ApplyBatches(Session* session, uint32_t sender,
+                            const std::vector<Frame>& frames);
   absl::Status ApplyChunk(Session* session, uint32_t sender,
                           const std::string& payload);
   absl::Status ApplyRepair(uint32_t sender, const std::string& payload);

@@ -407,7 +407,10 @@ class ReplicatorImpl : public PeerHost {
         // Anti-entropy: compare with every connected peer and push what
         // differs (the peer does the same the other way).
         for (const auto& p : Peers()) {
-          if (!p->up()) continue;
+          // Only a peer that holds everything sent so far: while it catches
+          // up every bucket differs, and pushing them all would resend the
+          // database.
+          if (!p->up() || p->acked() < db_->LastSequence()) continue;
           nlohmann::ordered_json r;
           (void)p->Compare(absl::Seconds(10), &r);
         }
