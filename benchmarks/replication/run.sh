@@ -98,7 +98,9 @@ start_redis() {  # $1 name, $2 port, then extra arguments
     --dir "${work}/${name}" --logfile "${work}/${name}/redis.log" "$@" &
   pids+=($!)
 }
-start_redis master "${master_port}"
+# No delay before a full sync (Redis 7 waits 5 s for more replicas by
+# default): the benchmark detaches and attaches the replica between cases.
+start_redis master "${master_port}" --repl-diskless-sync-delay 0
 wait_port "${master_port}"
 start_redis replica "${replica_port}" --replicaof 127.0.0.1 "${master_port}"
 wait_port "${replica_port}"
