@@ -1,6 +1,13 @@
 #include "cairn_nodes.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -27,17 +34,9 @@ int FindListenPort(const nlohmann::json& j) {
   return -1;
 }
 
-}  // namespace
-
-OptionList BaseOptions() {
-  // Cairn's defaults (a 64 MiB cache, write policy "update"), created fresh.
-  return {{"create_if_missing", "true"}};
-}
-
-std::unique_ptr<CairnNode> CairnNode::Open(const std::string& path,
-                                           const OptionList& options,
-                                           cairn_status_t* status,
-                                           std::string* error) {
+// The database at `path`, or null with *status and *error.
+cairn_db_t* OpenDb(const std::string& path, const OptionList& options,
+                   cairn_status_t* status, std::string* error) {
   cairn_options_t* o = cairn_options_create();
   char* err = nullptr;
   for (const auto& [name, value] : options) {
@@ -53,13 +52,61 @@ std::unique_ptr<CairnNode> CairnNode::Open(const std::string& path,
   cairn_db_t* db = nullptr;
   const cairn_status_t s = cairn_open(o, path.c_str(), &db, &err);
   cairn_options_destroy(o);
+  *status = s;
   if (s != CAIRN_OK) {
-    *status = s;
     *error = "cairn_open " + path + ": " + TakeError(s, err);
     return nullptr;
   }
-  *status = CAIRN_OK;
+  return db;
+}
+
+#if CAIRN_ABI_MINOR < 3
+// A port nothing listens on now (the kernel's pick for 127.0.0.1:0).
+bool FreePort(int* port, std::string* error) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  const bool ok =
+      fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  if (fd >= 0) close(fd);
+  if (!ok) {
+    *error = std::string("cannot pick a free port: ") + strerror(errno);
+    return false;
+  }
+  *port = ntohs(addr.sin_port);
+  return true;
+}
+#endif
+
+}  // namespace
+
+OptionList BaseOptions() {
+  // Cairn's defaults (a 64 MiB cache, write policy "update"), created fresh.
+  return {{"create_if_missing", "true"}};
+}
+
+std::unique_ptr<CairnNode> CairnNode::Open(const std::string& path,
+                                           const OptionList& options,
+                                           cairn_status_t* status,
+                                           std::string* error) {
+  cairn_db_t* db = OpenDb(path, options, status, error);
+  if (db == nullptr) return nullptr;
   return std::unique_ptr<CairnNode>(new CairnNode(db, path));
+}
+
+void CairnNode::Close() {
+  cairn_close(db_);
+  db_ = nullptr;
+}
+
+bool CairnNode::Reopen(const OptionList& options, std::string* error) {
+  Close();
+  cairn_status_t status;
+  db_ = OpenDb(path_, options, &status, error);
+  return db_ != nullptr;
 }
 
 CairnNode::~CairnNode() {
@@ -137,25 +184,26 @@ bool Put(cairn_db_t* db, const cairn_writeoptions_t* wo, std::string_view key,
 
 bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
               cairn_status_t* status, std::string* error) {
-  const auto options_for = [&](int id, const std::string& peers) {
+  const auto options_for = [&](int id, const std::string& peers, int port) {
     OptionList o = BaseOptions();
     o.emplace_back("replication.node_id", std::to_string(id));
-    o.emplace_back("replication.listen", "127.0.0.1:0");
+    o.emplace_back("replication.listen",
+                   "127.0.0.1:" + std::to_string(port));
     if (!peers.empty()) o.emplace_back("replication.peers", peers);
     o.insert(o.end(), extra.begin(), extra.end());
     return o;
   };
-  int port2 = 0;
-  pair->second = CairnNode::Open(dir + "/node2", options_for(2, ""), status,
-                                 error);
+#if CAIRN_ABI_MINOR >= 3
+  // Both learn the other's port at run time and add it as a peer, as a
+  // host adding a node would.
+  int port1 = 0, port2 = 0;
+  pair->second = CairnNode::Open(dir + "/node2", options_for(2, "", 0),
+                                 status, error);
   if (pair->second == nullptr || !pair->second->ListenPort(&port2, error)) {
     return false;
   }
-#if CAIRN_ABI_MINOR >= 3
-  // Both ways, learned at run time, as a host adding a node would.
-  pair->first = CairnNode::Open(dir + "/node1", options_for(1, ""), status,
-                                error);
-  int port1 = 0;
+  pair->first = CairnNode::Open(dir + "/node1", options_for(1, "", 0),
+                                status, error);
   if (pair->first == nullptr || !pair->first->ListenPort(&port1, error)) {
     return false;
   }
@@ -172,13 +220,26 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
       return false;
     }
   }
+  pair->second_reopen =
+      options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2);
 #else
-  // Before ABI 1.3 (no cairn_peer_add): node 1 lists node 2 at open; node 2
-  // only receives.
+  // Before ABI 1.3 (no cairn_peer_add): two free ports chosen up front (a
+  // race with other programs binding them is possible, and then fails
+  // the open), each node listing the other at open.
+  int port1 = 0, port2 = 0;
+  if (!FreePort(&port1, error) || !FreePort(&port2, error)) return false;
+  pair->second = CairnNode::Open(
+      dir + "/node2", options_for(2, "1@127.0.0.1:" + std::to_string(port1),
+                                  port2),
+      status, error);
+  if (pair->second == nullptr) return false;
   pair->first = CairnNode::Open(
-      dir + "/node1", options_for(1, "2@127.0.0.1:" + std::to_string(port2)),
+      dir + "/node1", options_for(1, "2@127.0.0.1:" + std::to_string(port2),
+                                  port1),
       status, error);
   if (pair->first == nullptr) return false;
+  pair->second_reopen =
+      options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2);
 #endif
   // The probe: replication works end to end before anything is measured.
   const std::string probe = "probe-" + dir;

@@ -4,8 +4,9 @@
 //
 // The pair: nodes 1 and 2 listen on 127.0.0.1:0, learn each other's port
 // from the "cairn.replication" property ("listen_port") and add each other
-// with cairn_peer_add (ABI 1.3). A probe written on node 1 must become
-// readable on node 2 before the pair is handed out.
+// with cairn_peer_add (ABI 1.3; built against an older header: two ports
+// picked up front and listed in replication.peers). A probe written on
+// node 1 must become readable on node 2 before the pair is handed out.
 //
 // A CairnNode closes its database and destroys it (directory and shared-
 // memory segments) when destroyed, on every path out of the benchmark.
@@ -42,6 +43,12 @@ class CairnNode {
   cairn_db_t* db() const { return db_; }
   const std::string& path() const { return path_; }
 
+  // Closes the database, keeping it (no other call until Reopen).
+  void Close();
+  // Closes the database if open, keeping it, and opens it again with
+  // `options`. On failure the node stays closed.
+  bool Reopen(const OptionList& options, std::string* error);
+
   bool Property(const char* name, std::string* value, std::string* error);
   // The replication listener's port ("cairn.replication", "listen_port").
   bool ListenPort(int* port, std::string* error);
@@ -55,7 +62,7 @@ class CairnNode {
 
  private:
   CairnNode(cairn_db_t* db, std::string path) : db_(db), path_(std::move(path)) {}
-  cairn_db_t* db_;
+  cairn_db_t* db_;  // null only after a failed Reopen
   const std::string path_;
   char buf_[256];
 };
@@ -66,6 +73,9 @@ OptionList BaseOptions();
 struct NodePair {
   std::unique_ptr<CairnNode> first;   // node 1: written to
   std::unique_ptr<CairnNode> second;  // node 2: its peer
+  // Node 2's options for a reopen on the same port, node 1 listed as its
+  // peer (a peer added at run time is not remembered across a reopen).
+  OptionList second_reopen;
 };
 
 // Opens nodes 1 and 2 under `dir` with `extra` options on both, wires them

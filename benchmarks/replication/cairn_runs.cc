@@ -1,5 +1,6 @@
 #include "cairn_runs.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -56,36 +57,42 @@ bool PutThroughput(CairnNode* node, double seconds, uint64_t key_base,
   return true;
 }
 
-bool StreamRate(NodePair* pair, uint64_t records, int batch,
-                uint64_t key_base, StreamRun* out, std::string* error) {
+// Writes records [key_base, key_base + records) to `db` in write batches.
+bool WriteBatches(cairn_db_t* db, uint64_t records, int batch,
+                  uint64_t key_base, std::string* error) {
   cairn_writebatch_t* wb = cairn_writebatch_create();
   char key[kKeyBytes], value[kValueBytes];
   char* err = nullptr;
-  const Clock::time_point start = Clock::now();
-  for (uint64_t n = 0; n < records;) {
+  cairn_status_t s = CAIRN_OK;
+  const char* what = "";
+  for (uint64_t n = 0; s == CAIRN_OK && n < records;) {
     cairn_writebatch_clear(wb);
-    for (int i = 0; i < batch && n < records; ++i, ++n) {
+    for (int i = 0; s == CAIRN_OK && i < batch && n < records; ++i, ++n) {
       FormatKey(key_base + n, key);
       FormatValue(key_base + n, 0, value);
-      cairn_status_t s =
-          cairn_writebatch_put(wb, key, kKeyBytes, value, kValueBytes, &err);
-      if (s == CAIRN_OK) continue;
-      *error = std::string("cairn_writebatch_put: ") + (err ? err : "");
-      cairn_free(err);
-      cairn_writebatch_destroy(wb);
-      return false;
+      s = cairn_writebatch_put(wb, key, kKeyBytes, value, kValueBytes, &err);
+      what = "cairn_writebatch_put";
     }
-    const cairn_status_t s = cairn_write(pair->first->db(), nullptr, wb, &err);
-    if (s != CAIRN_OK) {
-      *error = std::string("cairn_write: ") + cairn_status_name(s) + ": " +
-               (err ? err : "");
-      cairn_free(err);
-      cairn_writebatch_destroy(wb);
-      return false;
+    if (s == CAIRN_OK) {
+      s = cairn_write(db, nullptr, wb, &err);
+      what = "cairn_write";
     }
   }
-  const Clock::time_point written = Clock::now();
   cairn_writebatch_destroy(wb);
+  if (s == CAIRN_OK) return true;
+  *error = std::string(what) + ": " + cairn_status_name(s) + ": " +
+           (err != nullptr ? err : "");
+  cairn_free(err);
+  return false;
+}
+
+bool StreamRate(NodePair* pair, uint64_t records, int batch,
+                uint64_t key_base, StreamRun* out, std::string* error) {
+  const Clock::time_point start = Clock::now();
+  if (!WriteBatches(pair->first->db(), records, batch, key_base, error)) {
+    return false;
+  }
+  const Clock::time_point written = Clock::now();
   // Records are sent in order: the last one readable means all are.
   Clock::time_point caught_up;
   if (!pair->second->WaitFor(RecordKey(key_base + records - 1), kPollPause,
@@ -99,6 +106,36 @@ bool StreamRate(NodePair* pair, uint64_t records, int batch,
   out->stream_per_sec =
       static_cast<double>(records) / SecondsBetween(start, caught_up);
   out->tail_ms = SecondsBetween(written, caught_up) * 1e3;
+  return true;
+}
+
+bool ReplayRate(NodePair* pair, uint64_t records, int batch,
+                uint64_t key_base, ReplayRun* out, std::string* error) {
+  if (records < 2) {
+    *error = "replay: needs at least 2 records";
+    return false;
+  }
+  // Closed, not destroyed: node 1 keeps node 2's cursor and log.
+  pair->second->Close();
+  if (!WriteBatches(pair->first->db(), records, batch, key_base, error) ||
+      !pair->second->Reopen(pair->second_reopen, error)) {
+    return false;
+  }
+  const Clock::time_point opened = Clock::now();
+  Clock::time_point first, last;
+  if (!pair->second->WaitFor(RecordKey(key_base), kPollPause,
+                             kReplicationTimeout, &first) ||
+      !pair->second->WaitFor(RecordKey(key_base + records - 1), kPollPause,
+                             kReplicationTimeout, &last)) {
+    *error = "replay: the peer did not catch up within 60 s of its reopen";
+    return false;
+  }
+  out->records = records;
+  // At least one poll interval: first and last may come in one batch.
+  out->stream_per_sec =
+      static_cast<double>(records - 1) /
+      std::max(SecondsBetween(first, last), 1e-6 * kPollPause.count());
+  out->reconnect_ms = SecondsBetween(opened, first) * 1e3;
   return true;
 }
 
@@ -192,10 +229,16 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
   return true;
 }
 
-bool SyncLatency(CairnNode* node, int writers, double seconds,
-                 uint64_t key_base, std::vector<uint64_t>* ns,
+bool SyncLatency(CairnNode* node, bool per_write, int writers,
+                 double seconds, uint64_t key_base, std::vector<uint64_t>* ns,
                  std::string* error) {
-#if CAIRN_ABI_MINOR >= 3
+#if CAIRN_ABI_MINOR < 3
+  if (per_write) {
+    *error = "per-write sync mode needs the C ABI 1.3 (this header is 1." +
+             std::to_string(CAIRN_ABI_MINOR) + ")";
+    return false;
+  }
+#endif
   std::mutex mu;
   std::condition_variable cv;
   bool go = false;
@@ -206,14 +249,18 @@ bool SyncLatency(CairnNode* node, int writers, double seconds,
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
       cairn_writeoptions_t* wo = cairn_writeoptions_create();
-      char* err = nullptr;
-      const cairn_status_t s = cairn_writeoptions_set_replication_mode(
-          wo, CAIRN_REPLICATION_SYNC, &err);
-      cairn_writeoptions_set_sync_acks(wo, 1);
-      if (s != CAIRN_OK) {
-        errors[t] = std::string("set_replication_mode: ") + (err ? err : "");
-        cairn_free(err);
+#if CAIRN_ABI_MINOR >= 3
+      if (per_write) {
+        char* err = nullptr;
+        const cairn_status_t s = cairn_writeoptions_set_replication_mode(
+            wo, CAIRN_REPLICATION_SYNC, &err);
+        cairn_writeoptions_set_sync_acks(wo, 1);
+        if (s != CAIRN_OK) {
+          errors[t] = std::string("set_replication_mode: ") + (err ? err : "");
+          cairn_free(err);
+        }
       }
+#endif
       {
         std::unique_lock<std::mutex> lock(mu);
         cv.wait(lock, [&] { return go; });
@@ -249,12 +296,6 @@ bool SyncLatency(CairnNode* node, int writers, double seconds,
     ns->insert(ns->end(), samples[t].begin(), samples[t].end());
   }
   return true;
-#else
-  (void)node, (void)writers, (void)seconds, (void)key_base, (void)ns;
-  *error = "sync-mode writes need the C ABI 1.3 (this header is 1." +
-           std::to_string(CAIRN_ABI_MINOR) + ")";
-  return false;
-#endif
 }
 
 }  // namespace cairn_repl

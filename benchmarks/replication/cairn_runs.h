@@ -4,6 +4,8 @@
 //                  and without a peer)
 //   StreamRate     records written as fast as possible (write batches) until
 //                  the peer holds the last one (P5 stream)
+//   ReplayRate     the same records replayed to a peer that was down while
+//                  they were written (the stream alone)
 //   PacedLag       puts at a fixed rate; for one write per millisecond, the
 //                  time from its commit to its being readable on the peer
 //                  (P5 lag)
@@ -45,6 +47,17 @@ struct StreamRun {
 bool StreamRate(NodePair* pair, uint64_t records, int batch,
                 uint64_t key_base, StreamRun* out, std::string* error);
 
+struct ReplayRun {
+  uint64_t records = 0;
+  double stream_per_sec = 0;  // the peer's first record .. its last
+  double reconnect_ms = 0;    // node 2 open .. its first record
+};
+// Closes node 2, writes `records` on node 1 (batches), reopens node 2 on its
+// port and times its catch-up from the log: the stream alone, not bounded
+// by the writer.
+bool ReplayRate(NodePair* pair, uint64_t records, int batch,
+                uint64_t key_base, ReplayRun* out, std::string* error);
+
 struct LagRun {
   double target_per_sec = 0;
   double achieved_per_sec = 0;
@@ -58,10 +71,12 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
               uint64_t key_base, LagRun* out, std::string* error);
 
 // `writers` threads, each putting new keys in sync mode with 1 ack for
-// `seconds`; *ns gets every put's latency. False with "needs ABI 1.3" when
-// built against an older header.
-bool SyncLatency(CairnNode* node, int writers, double seconds,
-                 uint64_t key_base, std::vector<uint64_t>* ns,
+// `seconds`; *ns gets every put's latency. With `per_write`, each write
+// asks for sync mode through its write options (ABI 1.3: false with a
+// message when built against an older header); otherwise the node must
+// have been opened with replication.mode=sync.
+bool SyncLatency(CairnNode* node, bool per_write, int writers,
+                 double seconds, uint64_t key_base, std::vector<uint64_t>* ns,
                  std::string* error);
 
 }  // namespace cairn_repl

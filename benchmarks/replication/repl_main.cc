@@ -145,6 +145,10 @@ double Median(std::vector<double> v) {
                       : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// Sync-mode writes ask for it per write (ABI 1.3), or go to a pair opened
+// with replication.mode=sync.
+constexpr bool kPerWriteSync = CAIRN_ABI_MINOR >= 3;
+
 class Bench {
  public:
   explicit Bench(Flags flags) : f_(std::move(flags)) {}
@@ -170,6 +174,14 @@ class Bench {
     if (pair_.first != nullptr && (!Stream() || !Lag())) return 1;
     if (!Sync()) return 1;
     out_["load_after"] = LoadAverage();
+    if (pair_.first != nullptr) {
+      // Node 1's view of its peer after everything: batches, bytes, acks.
+      std::string status, error;
+      if (!pair_.first->Property("cairn.replication", &status, &error)) {
+        return Fail(error);
+      }
+      out_["cairn_replication_status"] = json::parse(status, nullptr, false);
+    }
     std::ofstream file(f_.out);
     file << out_.dump(2) << "\n";
     if (!file) return Fail("cannot write " + f_.out);
@@ -194,13 +206,22 @@ class Bench {
     single_ = CairnNode::Open(f_.dir + "/single", BaseOptions(), &status,
                               &error);
     if (single_ == nullptr) return Failed(error);
-    if (!OpenPair(f_.dir + "/pair", {}, &pair_, &status, &error)) {
+    // Node 1 retries a closed peer within 100 ms (the replay run).
+    const OptionList extra = {{"replication.reconnect_max_ms", "100"}};
+    if (!OpenPair(f_.dir + "/pair", extra, &pair_, &status, &error)) {
       pair_ = NodePair();  // closes and destroys what was opened
       if (status != CAIRN_NOT_SUPPORTED) return Failed("pair: " + error);
       // The replicator is not built yet: measure the rest.
       out_["replication_unavailable"] = error;
       fprintf(stderr, "cairn_repl_bench: no replication: %s\n",
               error.c_str());
+    } else if (!kPerWriteSync) {
+      // Without the per-write setters, a second pair in sync mode.
+      OptionList sync = extra;
+      sync.emplace_back("replication.mode", "sync");
+      if (!OpenPair(f_.dir + "/sync", sync, &sync_pair_, &status, &error)) {
+        return Failed("sync pair: " + error);
+      }
     }
     if (f_.redis_master_port != 0) {
       redis_ = RedisAnchor::Connect(f_.redis_master_port,
@@ -289,6 +310,7 @@ class Bench {
 
   bool Stream() {
     out_["stream"] = json::array();
+    out_["replay"] = json::array();
     for (int round = 0; round < f_.rounds; ++round) {
       StreamRun s;
       std::string error;
@@ -303,6 +325,17 @@ class Bench {
                                 {"write_per_sec", s.write_per_sec},
                                 {"stream_per_sec", s.stream_per_sec},
                                 {"tail_ms", s.tail_ms}});
+      ReplayRun r;
+      if (!ReplayRate(&pair_, f_.stream_records, f_.stream_batch,
+                      NextKeyBase(), &r, &error)) {
+        return Failed(error);
+      }
+      fprintf(stderr, "round %d replay %12.0f records/s (reconnect %.0f ms)\n",
+              round, r.stream_per_sec, r.reconnect_ms);
+      out_["replay"].push_back({{"round", round},
+                                {"records", r.records},
+                                {"stream_per_sec", r.stream_per_sec},
+                                {"reconnect_ms", r.reconnect_ms}});
     }
     return true;
   }
@@ -342,10 +375,12 @@ class Bench {
     // Per (system, clients): every sample of every round.
     std::map<std::pair<std::string, int>, std::vector<uint64_t>> samples;
     std::vector<std::string> systems;
-    if (pair_.first != nullptr && CAIRN_ABI_MINOR >= 3) {
+    CairnNode* sync_node =
+        kPerWriteSync ? pair_.first.get() : sync_pair_.first.get();
+    if (sync_node != nullptr) {
       systems.push_back("cairn_sync");
-    } else if (pair_.first != nullptr) {
-      out_["sync_unavailable"] = "sync-mode writes need the C ABI 1.3";
+      out_["sync_mode_by"] =
+          kPerWriteSync ? "write options (ABI 1.3)" : "replication.mode=sync";
     }
     if (redis_ != nullptr) systems.push_back("redis_wait");
     std::mt19937 rng(6);
@@ -357,8 +392,8 @@ class Bench {
           std::vector<uint64_t>* ns = &samples[{system, clients}];
           const bool ok =
               system == "cairn_sync"
-                  ? SyncLatency(pair_.first.get(), clients, f_.sync_seconds,
-                                NextKeyBase(), ns, &error)
+                  ? SyncLatency(sync_node, kPerWriteSync, clients,
+                                f_.sync_seconds, NextKeyBase(), ns, &error)
                   : RedisState(true, &error) && redis_->Flush(&error) &&
                         redis_->SetWaitLatency(clients, f_.sync_seconds,
                                                NextKeyBase(), ns, &error);
@@ -385,6 +420,7 @@ class Bench {
   uint64_t key_base_ = 0;
   std::unique_ptr<CairnNode> single_;
   NodePair pair_;
+  NodePair sync_pair_;  // only without per-write sync mode
   std::unique_ptr<RedisAnchor> redis_;
   // run.sh starts the replica following the master; whether it is online
   // yet is unknown until the first Attach.
