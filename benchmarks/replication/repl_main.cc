@@ -8,12 +8,16 @@
 //      Each round runs every case once, in a shuffled order, so drift on a
 //      shared machine hits all alike; the report takes medians over rounds.
 //   P5 stream: N records written in batches as fast as possible, until the
-//      peer holds the last.
+//      peer holds the last ("live"); and N records written while the peer
+//      is closed, then replayed to it when it reopens, timed from its first
+//      record to its last ("replay": the stream alone).
 //   P5 lag: puts at --lag-fraction of the median replicated put rate; the
 //      lag of one write per millisecond (commit to readable on the peer),
 //      every sample in --lag-csv for the plot.
 //   P6: sync-mode puts (1 ack) with 1, 4 and 16 concurrent writers beside
-//      Redis SET + WAIT 1 0 with as many clients.
+//      Redis SET + WAIT 1 0 with as many clients. Sync mode is asked for per
+//      write (C ABI 1.3); built against an older header, the writes go to a
+//      second pair opened with replication.mode=sync.
 //
 // The two Cairn nodes live in this process, each with its own database,
 // cache and replicator threads; the peer's apply work shares the machine's
@@ -23,7 +27,7 @@
 //   [--redis-master-port=P --redis-replica-port=P] [--seconds=S]
 //   [--rounds=R] [--pipeline=N] [--stream-records=N] [--stream-batch=N]
 //   [--lag-seconds=S] [--lag-fraction=F] [--sync-seconds=S]
-//   [--clients=1,4,16]
+//   [--clients=1,4,16] [--cairn-option=NAME=VALUE ...]
 //        cairn_repl_bench --gc   (removes orphaned cache segments, for
 //                                 run.sh's cleanup after a failed run)
 // Without Redis ports the Redis cases are skipped. A build whose replicator
@@ -68,6 +72,7 @@ struct Flags {
   double lag_fraction = 0.5;
   double sync_seconds = 1.0;
   std::vector<int> clients = {1, 4, 16};
+  OptionList cairn_options;  // --cairn-option=name=value, on every node
 };
 
 [[noreturn]] void Usage(const std::string& what) {
@@ -98,7 +103,11 @@ Flags ParseFlags(int argc, char** argv) {
       else if (name == "lag-seconds") f.lag_seconds = std::stod(v);
       else if (name == "lag-fraction") f.lag_fraction = std::stod(v);
       else if (name == "sync-seconds") f.sync_seconds = std::stod(v);
-      else if (name == "clients") {
+      else if (name == "cairn-option") {
+        const size_t at = v.find('=');
+        if (at == std::string::npos || at == 0) throw std::invalid_argument(v);
+        f.cairn_options.emplace_back(v.substr(0, at), v.substr(at + 1));
+      } else if (name == "clients") {
         f.clients.clear();
         std::stringstream in(v);
         for (std::string c; std::getline(in, c, ',');) {
@@ -167,7 +176,11 @@ class Bench {
                       {"key_bytes", 16},
                       {"value_bytes", 100},
                       {"cairn_abi", std::to_string(cairn_abi_major()) + "." +
-                                        std::to_string(cairn_abi_minor())}};
+                                        std::to_string(cairn_abi_minor())},
+                      {"cairn_options", json::object()}};
+    for (const auto& [name, value] : f_.cairn_options) {
+      out_["config"]["cairn_options"][name] = value;
+    }
     out_["load_before"] = LoadAverage();
     if (!Setup()) return 1;
     if (!Throughput()) return 1;
@@ -203,11 +216,15 @@ class Bench {
   bool Setup() {
     cairn_status_t status;
     std::string error;
-    single_ = CairnNode::Open(f_.dir + "/single", BaseOptions(), &status,
-                              &error);
+    OptionList single = BaseOptions();
+    single.insert(single.end(), f_.cairn_options.begin(),
+                  f_.cairn_options.end());
+    single_ = CairnNode::Open(f_.dir + "/single", single, &status, &error);
     if (single_ == nullptr) return Failed(error);
     // Node 1 retries a closed peer within 100 ms (the replay run).
-    const OptionList extra = {{"replication.reconnect_max_ms", "100"}};
+    OptionList extra = {{"replication.reconnect_max_ms", "100"}};
+    extra.insert(extra.end(), f_.cairn_options.begin(),
+                 f_.cairn_options.end());
     if (!OpenPair(f_.dir + "/pair", extra, &pair_, &status, &error)) {
       pair_ = NodePair();  // closes and destroys what was opened
       if (status != CAIRN_NOT_SUPPORTED) return Failed("pair: " + error);

@@ -254,7 +254,11 @@ def main():
              load_line(data), "",
              f"Cairn C ABI {data['config']['cairn_abi']}; "
              f"{data.get('redis', 'no Redis')}; 16-byte keys, 100-byte "
-             "values, new keys in every run.", ""]
+             "values, new keys in every run; Cairn options beyond the "
+             "defaults: "
+             + (", ".join(f"`{k}={v}`" for k, v in
+                          data["config"].get("cairn_options", {}).items())
+                or "none") + ".", ""]
     if not replicating:
         lines += ["**Replication not measured**: "
                   f"{data['replication_unavailable']}", ""]

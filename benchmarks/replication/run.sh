@@ -10,7 +10,9 @@
 # Options: --binary PATH (a built cairn_repl_bench; default: build it in
 # build-release/), --results DIR (default benchmarks/results/replication).
 # Environment overrides: SECONDS_PER_RUN, ROUNDS, PIPELINE, STREAM_RECORDS,
-# LAG_SECONDS, SYNC_SECONDS, CLIENTS (e.g. "1,4,16").
+# LAG_SECONDS, SYNC_SECONDS, CLIENTS (e.g. "1,4,16"), CAIRN_OPTIONS (Cairn
+# options for every node, "name=value" separated by spaces, e.g.
+# "replication.digest_interval_ms=0").
 #
 # Starts two redis-servers on 127.0.0.1 with free ephemeral ports, in a
 # temporary directory, without persistence (save "", appendonly no): a
@@ -46,6 +48,8 @@ else
         --lag-seconds="${LAG_SECONDS:-10}" --sync-seconds="${SYNC_SECONDS:-1}"
         --clients="${CLIENTS:-1,4,16}")
 fi
+
+for option in ${CAIRN_OPTIONS:-}; do args+=(--cairn-option="${option}"); done
 
 if [ -z "${binary}" ]; then
   build="${root}/build-release"
