@@ -178,13 +178,16 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
     }
   });
 
-  // Ticks of 1 ms: each writes what the rate owes so far, and the tick's
-  // last write is the sample.
+  // Ticks of 1 ms: each writes what the rate owes so far. The last write
+  // of each millisecond is a sample, also when the writer is behind (a
+  // stalled engine) and a tick's writes take longer than a tick.
   char key[kKeyBytes], value[kValueBytes];
   uint64_t n = 0;
   bool ok = true;
+  bool stop = false;
   const Clock::time_point deadline = start + Seconds(seconds);
-  for (Clock::time_point tick = start; tick < deadline;
+  Clock::time_point last_sample = start;
+  for (Clock::time_point tick = start; ok && !stop && tick < deadline;
        tick += std::chrono::milliseconds(1)) {
     std::this_thread::sleep_until(tick);
     {
@@ -193,8 +196,7 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
     }
     const uint64_t due =
         static_cast<uint64_t>(per_sec * SecondsBetween(start, Clock::now()));
-    if (due <= n) continue;
-    for (; n < due; ++n) {
+    while (n < due) {
       FormatKey(key_base + n, key);
       FormatValue(key_base + n, 0, value);
       if (!Put(pair->first->db(), nullptr, {key, kKeyBytes},
@@ -202,14 +204,20 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
         ok = false;
         break;
       }
+      ++n;
+      const Clock::time_point committed = Clock::now();
+      stop = committed >= deadline;
+      if (n == due || stop ||
+          committed - last_sample >= std::chrono::milliseconds(1)) {
+        last_sample = committed;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          queue.push_back({key_base + n - 1, committed});
+        }
+        cv.notify_one();
+      }
+      if (stop) break;
     }
-    if (!ok) break;
-    const Clock::time_point committed = Clock::now();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      queue.push_back({key_base + n - 1, committed});
-    }
-    cv.notify_one();
   }
   const Clock::time_point end = Clock::now();
   {
