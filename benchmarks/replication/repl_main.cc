@@ -30,9 +30,8 @@
 //   [--clients=1,4,16] [--cairn-option=NAME=VALUE ...]
 //        cairn_repl_bench --gc   (removes orphaned cache segments, for
 //                                 run.sh's cleanup after a failed run)
-// Without Redis ports the Redis cases are skipped. A build whose replicator
-// is not there yet (cairn_open says CAIRN_NOT_SUPPORTED) records that and
-// measures the rest; any other failure exits 1.
+// Without Redis ports the Redis cases are skipped. Any failure exits 1
+// (after closing and destroying the databases).
 #include <cairn/cairn.h>
 
 #include <algorithm>
@@ -182,28 +181,28 @@ class Bench {
       out_["config"]["cairn_options"][name] = value;
     }
     out_["load_before"] = LoadAverage();
-    if (!Setup()) return 1;
-    if (!Throughput()) return 1;
-    if (pair_.first != nullptr && (!Stream() || !Lag())) return 1;
-    if (!Sync()) return 1;
+    const bool ok = Setup() && Throughput() && Stream() && Lag() && Sync();
     out_["load_after"] = LoadAverage();
     if (pair_.first != nullptr) {
       // Node 1's view of its peer after everything: batches, bytes, acks.
       std::string status, error;
-      if (!pair_.first->Property("cairn.replication", &status, &error)) {
-        return Fail(error);
+      if (pair_.first->Property("cairn.replication", &status, &error)) {
+        out_["cairn_replication_status"] =
+            json::parse(status, nullptr, false);
       }
-      out_["cairn_replication_status"] = json::parse(status, nullptr, false);
     }
+    // Written also after a failure ("error"), for what was measured.
+    if (!ok) out_["error"] = first_error_;
     std::ofstream file(f_.out);
     file << out_.dump(2) << "\n";
     if (!file) return Fail("cannot write " + f_.out);
-    return 0;
+    return ok ? 0 : 1;
   }
 
  private:
   int Fail(const std::string& what) {
     fprintf(stderr, "cairn_repl_bench: %s\n", what.c_str());
+    if (first_error_.empty()) first_error_ = what;
     return 1;
   }
   bool Failed(const std::string& what) {
@@ -226,13 +225,9 @@ class Bench {
     extra.insert(extra.end(), f_.cairn_options.begin(),
                  f_.cairn_options.end());
     if (!OpenPair(f_.dir + "/pair", extra, &pair_, &status, &error)) {
-      pair_ = NodePair();  // closes and destroys what was opened
-      if (status != CAIRN_NOT_SUPPORTED) return Failed("pair: " + error);
-      // The replicator is not built yet: measure the rest.
-      out_["replication_unavailable"] = error;
-      fprintf(stderr, "cairn_repl_bench: no replication: %s\n",
-              error.c_str());
-    } else if (!kPerWriteSync) {
+      return Failed("pair: " + error);
+    }
+    if (!kPerWriteSync) {
       // Without the per-write setters, a second pair in sync mode.
       OptionList sync = extra;
       sync.emplace_back("replication.mode", "sync");
@@ -305,8 +300,7 @@ class Bench {
   }
 
   bool Throughput() {
-    std::vector<std::string> cases = {"cairn_single"};
-    if (pair_.first != nullptr) cases.push_back("cairn_replicated");
+    std::vector<std::string> cases = {"cairn_single", "cairn_replicated"};
     if (redis_ != nullptr) {
       const std::string p = "_p" + std::to_string(f_.pipeline);
       for (const char* who : {"redis_alone", "redis_replica"}) {
@@ -388,17 +382,37 @@ class Bench {
     return true;
   }
 
+  // Writes a marker on node 1 and waits (60 s) until node 2 has it;
+  // records the wait as out_[name].
+  bool Drain(const char* name) {
+    std::string error;
+    const std::string marker = RecordKey(NextKeyBase());
+    const Clock::time_point start = Clock::now();
+    Clock::time_point seen;
+    if (!Put(pair_.first->db(), nullptr, marker, "drain", &error)) {
+      return Failed(error);
+    }
+    if (!pair_.second->WaitFor(marker, std::chrono::microseconds(50),
+                               std::chrono::milliseconds(60000), &seen)) {
+      return Failed(std::string(name) + ": the peer did not catch up in 60 s");
+    }
+    out_[name] = SecondsBetween(start, seen) * 1e3;
+    return true;
+  }
+
   bool Sync() {
     // Per (system, clients): every sample of every round.
     std::map<std::pair<std::string, int>, std::vector<uint64_t>> samples;
+    std::map<std::pair<std::string, int>, uint64_t> timeouts;
+    // Whatever the earlier runs left in flight reaches the peer first, so
+    // that sync writes do not wait behind an async backlog.
+    if (!Drain("sync_drain_ms")) return false;
     std::vector<std::string> systems;
     CairnNode* sync_node =
         kPerWriteSync ? pair_.first.get() : sync_pair_.first.get();
-    if (sync_node != nullptr) {
-      systems.push_back("cairn_sync");
-      out_["sync_mode_by"] =
-          kPerWriteSync ? "write options (ABI 1.3)" : "replication.mode=sync";
-    }
+    systems.push_back("cairn_sync");
+    out_["sync_mode_by"] =
+        kPerWriteSync ? "write options (ABI 1.3)" : "replication.mode=sync";
     if (redis_ != nullptr) systems.push_back("redis_wait");
     std::mt19937 rng(6);
     for (int round = 0; round < f_.rounds; ++round) {
@@ -410,7 +424,8 @@ class Bench {
           const bool ok =
               system == "cairn_sync"
                   ? SyncLatency(sync_node, kPerWriteSync, clients,
-                                f_.sync_seconds, NextKeyBase(), ns, &error)
+                                f_.sync_seconds, NextKeyBase(), ns,
+                                &timeouts[{system, clients}], &error)
                   : RedisState(true, &error) && redis_->Flush(&error) &&
                         redis_->SetWaitLatency(clients, f_.sync_seconds,
                                                NextKeyBase(), ns, &error);
@@ -427,6 +442,7 @@ class Bench {
       json row = LatencyJson(s);
       row["system"] = key.first;
       row["clients"] = key.second;
+      row["timeouts"] = timeouts[key];
       out_["sync"].push_back(row);
     }
     return true;
@@ -434,6 +450,7 @@ class Bench {
 
   const Flags f_;
   json out_;
+  std::string first_error_;
   uint64_t key_base_ = 0;
   std::unique_ptr<CairnNode> single_;
   NodePair pair_;

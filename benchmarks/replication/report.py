@@ -8,8 +8,7 @@ same run, and sync-mode latencies beside Redis's SET + WAIT 1 0 with as many
 clients, as a ratio (Cairn over Redis: below 1 means Cairn is faster).
 
 Usage: report.py RESULT.json --output REPORT.md [--plot LAG.png] [--strict]
---strict exits 1 if a case is missing (Cairn alone, Redis, and — unless the
-build has no replicator yet — every replication row).
+--strict exits 1 if a case is missing.
 """
 import argparse
 import csv
@@ -64,7 +63,7 @@ def load_line(data):
             "redis-servers).")
 
 
-def throughput_section(data, med, problems, replicating):
+def throughput_section(data, med, problems):
     cfg = data["config"]
     p = cfg["pipeline"]
     lines = [f"## P5 — put throughput with one peer vs alone "
@@ -76,7 +75,7 @@ def throughput_section(data, med, problems, replicating):
     repl = med.get("cairn_replicated")
     if single is None:
         problems.append("no cairn_single run")
-    if replicating and repl is None:
+    if repl is None:
         problems.append("no cairn_replicated run")
     r = ratio(repl, single)
     goal = None if r is None else r >= P5_RATIO
@@ -118,10 +117,10 @@ def throughput_section(data, med, problems, replicating):
     return lines
 
 
-def stream_section(data, problems, replicating):
+def stream_section(data, problems):
     runs = data.get("stream", [])
     replays = data.get("replay", [])
-    if replicating and (not runs or not replays):
+    if not runs or not replays:
         problems.append("no stream or replay runs")
     if not runs:
         return []
@@ -148,9 +147,9 @@ def stream_section(data, problems, replicating):
             "to the last — the stream alone.", ""]
 
 
-def lag_section(data, plot, problems, replicating):
+def lag_section(data, plot, problems):
     lag = data.get("lag")
-    if replicating and lag is None:
+    if lag is None:
         problems.append("no lag run")
     if lag is None:
         return []
@@ -204,7 +203,7 @@ def draw_lag(csv_path, plot, lag):
     return True
 
 
-def sync_section(data, problems, replicating):
+def sync_section(data, problems):
     rows = {(r["system"], r["clients"]): r for r in data.get("sync", [])}
     clients = data["config"]["clients"]
     lines = [f"## P6 — sync mode with one peer (1 ack) beside Redis SET + "
@@ -215,13 +214,16 @@ def sync_section(data, problems, replicating):
                   f"{data['sync_mode_by']}; latency is that of cairn_put, "
                   "Redis's that of SET and WAIT 1 0 sent together (one "
                   "round trip).", ""]
-    lines += ["| writers | Cairn p50 | Cairn p99 | Redis p50 | Redis p99 | "
-              "Cairn/Redis p50 | goal p50 ≤ 100 µs |",
-              "|---|---|---|---|---|---|---|"]
+    if "sync_drain_ms" in data:
+        lines += [f"Before these runs the peer caught up with the earlier "
+                  f"ones in {data['sync_drain_ms']:.0f} ms.", ""]
+    lines += ["| writers | Cairn p50 | Cairn p99 | Cairn timeouts | Redis p50 "
+              "| Redis p99 | Cairn/Redis p50 | goal p50 ≤ 100 µs |",
+              "|---|---|---|---|---|---|---|---|"]
     for c in clients:
         cairn = rows.get(("cairn_sync", c))
         redis = rows.get(("redis_wait", c))
-        if replicating and cairn is None:
+        if cairn is None:
             problems.append(f"no Cairn sync run with {c} writers")
         if "redis" in data and redis is None:
             problems.append(f"no Redis WAIT run with {c} clients")
@@ -230,6 +232,8 @@ def sync_section(data, problems, replicating):
         lines.append(
             f"| {c} | {fmt(cp50, 1)} µs | "
             f"{fmt(cairn['p99_us'] if cairn else None, 1)} µs | "
+            f"{cairn['timeouts'] if cairn else '—'} of "
+            f"{cairn['count'] if cairn else '—'} | "
             f"{fmt(rp50, 1)} µs | "
             f"{fmt(redis['p99_us'] if redis else None, 1)} µs | "
             f"{fmt(ratio(cp50, rp50))} | "
@@ -247,8 +251,9 @@ def main():
     args = ap.parse_args()
     with open(args.result, encoding="utf-8") as f:
         data = json.load(f)
-    replicating = "replication_unavailable" not in data
     problems = []
+    if "error" in data:
+        problems.append(f"the run failed: {data['error']}")
     med = medians(data)
     lines = ["# P5 and P6 — Cairn replication to one peer beside Redis", "",
              load_line(data), "",
@@ -259,13 +264,12 @@ def main():
              + (", ".join(f"`{k}={v}`" for k, v in
                           data["config"].get("cairn_options", {}).items())
                 or "none") + ".", ""]
-    if not replicating:
-        lines += ["**Replication not measured**: "
-                  f"{data['replication_unavailable']}", ""]
-    lines += throughput_section(data, med, problems, replicating)
-    lines += stream_section(data, problems, replicating)
-    lines += lag_section(data, args.plot, problems, replicating)
-    lines += sync_section(data, problems, replicating)
+    if "error" in data:
+        lines += [f"**The run failed**: {data['error']}", ""]
+    lines += throughput_section(data, med, problems)
+    lines += stream_section(data, problems)
+    lines += lag_section(data, args.plot, problems)
+    lines += sync_section(data, problems)
     text = "\n".join(lines)
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(text)
