@@ -359,6 +359,8 @@ class Bench {
       }
     }
     const double peak = Median(rates);
+    // From a peer that holds everything written before.
+    if (!Drain("lag_drain_ms")) return false;
     LagRun lag;
     std::string error;
     if (!PacedLag(&pair_, peak * f_.lag_fraction, f_.lag_seconds,

@@ -166,7 +166,9 @@ def lag_section(data, plot, problems):
              "",
              "Lag: from a put's return on node 1 to the key being readable on "
              "node 2, for one put per millisecond (an upper bound: the peer "
-             "is polled every ~20–80 µs).", ""]
+             "is polled every ~20–80 µs). Before the run the peer caught up "
+             f"with the earlier ones in {data.get('lag_drain_ms', 0):.0f} ms.",
+             ""]
     if plot and lag.get("csv") and os.path.exists(lag["csv"]):
         if draw_lag(lag["csv"], plot, lag):
             lines += [f"![lag over time]({os.path.basename(plot)})", ""]
