@@ -187,8 +187,7 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
   const auto options_for = [&](int id, const std::string& peers, int port) {
     OptionList o = BaseOptions();
     o.emplace_back("replication.node_id", std::to_string(id));
-    o.emplace_back("replication.listen",
-                   "127.0.0.1:" + std::to_string(port));
+    o.emplace_back("replication.listen", "127.0.0.1:" + std::to_string(port));
     if (!peers.empty()) o.emplace_back("replication.peers", peers);
     o.insert(o.end(), extra.begin(), extra.end());
     return o;
@@ -197,13 +196,13 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
   // Both learn the other's port at run time and add it as a peer, as a
   // host adding a node would.
   int port1 = 0, port2 = 0;
-  pair->second = CairnNode::Open(dir + "/node2", options_for(2, "", 0),
-                                 status, error);
+  pair->second =
+      CairnNode::Open(dir + "/node2", options_for(2, "", 0), status, error);
   if (pair->second == nullptr || !pair->second->ListenPort(&port2, error)) {
     return false;
   }
-  pair->first = CairnNode::Open(dir + "/node1", options_for(1, "", 0),
-                                status, error);
+  pair->first =
+      CairnNode::Open(dir + "/node1", options_for(1, "", 0), status, error);
   if (pair->first == nullptr || !pair->first->ListenPort(&port1, error)) {
     return false;
   }
@@ -229,14 +228,14 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
   int port1 = 0, port2 = 0;
   if (!FreePort(&port1, error) || !FreePort(&port2, error)) return false;
   pair->second = CairnNode::Open(
-      dir + "/node2", options_for(2, "1@127.0.0.1:" + std::to_string(port1),
-                                  port2),
-      status, error);
+      dir + "/node2",
+      options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2), status,
+      error);
   if (pair->second == nullptr) return false;
   pair->first = CairnNode::Open(
-      dir + "/node1", options_for(1, "2@127.0.0.1:" + std::to_string(port2),
-                                  port1),
-      status, error);
+      dir + "/node1",
+      options_for(1, "2@127.0.0.1:" + std::to_string(port2), port1), status,
+      error);
   if (pair->first == nullptr) return false;
   pair->second_reopen =
       options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2);

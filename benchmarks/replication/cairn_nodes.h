@@ -61,7 +61,8 @@ class CairnNode {
                std::chrono::milliseconds timeout, Clock::time_point* when);
 
  private:
-  CairnNode(cairn_db_t* db, std::string path) : db_(db), path_(std::move(path)) {}
+  CairnNode(cairn_db_t* db, std::string path)
+      : db_(db), path_(std::move(path)) {}
   cairn_db_t* db_;  // null only after a failed Reopen
   const std::string path_;
   char buf_[256];

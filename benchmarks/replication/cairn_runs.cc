@@ -53,7 +53,8 @@ bool PutThroughput(CairnNode* node, double seconds, uint64_t key_base,
     }
   } while (Clock::now() < deadline);
   out->records = n;
-  out->ops_per_sec = static_cast<double>(n) / SecondsBetween(start, Clock::now());
+  out->ops_per_sec =
+      static_cast<double>(n) / SecondsBetween(start, Clock::now());
   out->last_record = key_base + n - 1;
   return true;
 }
@@ -87,8 +88,8 @@ bool WriteBatches(cairn_db_t* db, uint64_t records, int batch,
   return false;
 }
 
-bool StreamRate(NodePair* pair, uint64_t records, int batch,
-                uint64_t key_base, StreamRun* out, std::string* error) {
+bool StreamRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
+                StreamRun* out, std::string* error) {
   const Clock::time_point start = Clock::now();
   if (!WriteBatches(pair->first->db(), records, batch, key_base, error)) {
     return false;
@@ -110,8 +111,8 @@ bool StreamRate(NodePair* pair, uint64_t records, int batch,
   return true;
 }
 
-bool ReplayRate(NodePair* pair, uint64_t records, int batch,
-                uint64_t key_base, ReplayRun* out, std::string* error) {
+bool ReplayRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
+                ReplayRun* out, std::string* error) {
   if (records < 2) {
     *error = "replay: needs at least 2 records";
     return false;
@@ -140,8 +141,8 @@ bool ReplayRate(NodePair* pair, uint64_t records, int batch,
   return true;
 }
 
-bool PacedLag(NodePair* pair, double per_sec, double seconds,
-              uint64_t key_base, LagRun* out, std::string* error) {
+bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
+              LagRun* out, std::string* error) {
   struct Sample {
     uint64_t record;
     Clock::time_point committed;
@@ -238,8 +239,8 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds,
   return true;
 }
 
-bool SyncLatency(CairnNode* node, bool per_write, int writers,
-                 double seconds, uint64_t key_base, std::vector<uint64_t>* ns,
+bool SyncLatency(CairnNode* node, bool per_write, int writers, double seconds,
+                 uint64_t key_base, std::vector<uint64_t>* ns,
                  uint64_t* timeouts_out, std::string* error) {
 #if CAIRN_ABI_MINOR < 3
   if (per_write) {
@@ -277,22 +278,21 @@ bool SyncLatency(CairnNode* node, bool per_write, int writers,
       }
       char key[kKeyBytes], value[kValueBytes];
       const uint64_t base = key_base + (static_cast<uint64_t>(t) << 32);
-      for (uint64_t n = 0; errors[t].empty() && Clock::now() < deadline;
-           ++n) {
+      for (uint64_t n = 0; errors[t].empty() && Clock::now() < deadline; ++n) {
         FormatKey(base + n, key);
         FormatValue(base + n, 0, value);
         const Clock::time_point t0 = Clock::now();
         char* err = nullptr;
-        const cairn_status_t s = cairn_put(node->db(), wo, key, kKeyBytes,
-                                           value, kValueBytes, &err);
+        const cairn_status_t s =
+            cairn_put(node->db(), wo, key, kKeyBytes, value, kValueBytes, &err);
         const uint64_t ns_taken = NanosBetween(t0, Clock::now());
         if (s == CAIRN_TIMEOUT) {
           // Committed here, not acknowledged in time: counted, and its
           // latency (the timeout) kept.
           timeouts.fetch_add(1, std::memory_order_relaxed);
         } else if (s != CAIRN_OK) {
-          errors[t] = std::string("cairn_put: ") + cairn_status_name(s) +
-                      ": " + (err != nullptr ? err : "");
+          errors[t] = std::string("cairn_put: ") + cairn_status_name(s) + ": " +
+                      (err != nullptr ? err : "");
         }
         cairn_free(err);
         if (!errors[t].empty()) break;

@@ -44,8 +44,8 @@ struct StreamRun {
   double stream_per_sec = 0;  // records / (first write .. last on the peer)
   double tail_ms = 0;         // last write .. last on the peer
 };
-bool StreamRate(NodePair* pair, uint64_t records, int batch,
-                uint64_t key_base, StreamRun* out, std::string* error);
+bool StreamRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
+                StreamRun* out, std::string* error);
 
 struct ReplayRun {
   uint64_t records = 0;
@@ -55,8 +55,8 @@ struct ReplayRun {
 // Closes node 2, writes `records` on node 1 (batches), reopens node 2 on its
 // port and times its catch-up from the log: the stream alone, not bounded
 // by the writer.
-bool ReplayRate(NodePair* pair, uint64_t records, int batch,
-                uint64_t key_base, ReplayRun* out, std::string* error);
+bool ReplayRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
+                ReplayRun* out, std::string* error);
 
 struct LagRun {
   double target_per_sec = 0;
@@ -67,18 +67,18 @@ struct LagRun {
 };
 // The measured lag is an upper bound: the poller sees a write at most one
 // poll interval (~20–80 µs) after it became readable.
-bool PacedLag(NodePair* pair, double per_sec, double seconds,
-              uint64_t key_base, LagRun* out, std::string* error);
+bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
+              LagRun* out, std::string* error);
 
 // `writers` threads, each putting new keys in sync mode with 1 ack for
 // `seconds`; *ns gets every put's latency, and *timeouts grows by the puts
 // that returned CAIRN_TIMEOUT (committed, not acknowledged within
-// replication.sync_timeout_ms; their latency is kept). With `per_write`, each write
-// asks for sync mode through its write options (ABI 1.3: false with a
+// replication.sync_timeout_ms; their latency is kept). With `per_write`, each
+// write asks for sync mode through its write options (ABI 1.3: false with a
 // message when built against an older header); otherwise the node must
 // have been opened with replication.mode=sync.
-bool SyncLatency(CairnNode* node, bool per_write, int writers,
-                 double seconds, uint64_t key_base, std::vector<uint64_t>* ns,
+bool SyncLatency(CairnNode* node, bool per_write, int writers, double seconds,
+                 uint64_t key_base, std::vector<uint64_t>* ns,
                  uint64_t* timeouts, std::string* error);
 
 }  // namespace cairn_repl

@@ -38,7 +38,8 @@ inline LatencySummary Summarize(std::vector<uint64_t>* ns) {
   if (ns->empty()) return s;
   std::sort(ns->begin(), ns->end());
   const auto at = [&](double p) {
-    const size_t rank = static_cast<size_t>(p * static_cast<double>(ns->size()));
+    const size_t rank =
+        static_cast<size_t>(p * static_cast<double>(ns->size()));
     return static_cast<double>((*ns)[std::min(rank, ns->size() - 1)]) / 1e3;
   };
   double sum = 0;

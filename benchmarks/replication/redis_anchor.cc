@@ -97,8 +97,7 @@ bool RedisAnchor::Command(redisContext* c, const char* command,
   return ReplyOk(c, redisCommand(c, command), error);
 }
 
-bool RedisAnchor::Info(redisContext* c, std::string* info,
-                       std::string* error) {
+bool RedisAnchor::Info(redisContext* c, std::string* info, std::string* error) {
   auto* r = static_cast<redisReply*>(redisCommand(c, "INFO replication"));
   if (r == nullptr || r->type != REDIS_REPLY_STRING) {
     *error = std::string("redis INFO: ") +
@@ -112,8 +111,7 @@ bool RedisAnchor::Info(redisContext* c, std::string* info,
 }
 
 bool RedisAnchor::Attach(std::string* error) {
-  const std::string cmd =
-      "REPLICAOF 127.0.0.1 " + std::to_string(master_port_);
+  const std::string cmd = "REPLICAOF 127.0.0.1 " + std::to_string(master_port_);
   if (!Command(replica_, cmd.c_str(), error)) return false;
   // Polls another process's state: bounded, 10 ms apart.
   for (int i = 0; i < 3000; ++i) {
@@ -150,9 +148,8 @@ bool RedisAnchor::Flush(std::string* error) {
   return Command(master_, "FLUSHALL", error);
 }
 
-bool RedisAnchor::SetThroughput(double seconds, int pipeline,
-                                uint64_t key_base, double* ops_per_sec,
-                                std::string* error) {
+bool RedisAnchor::SetThroughput(double seconds, int pipeline, uint64_t key_base,
+                                double* ops_per_sec, std::string* error) {
   char key[kKeyBytes], value[kValueBytes];
   uint64_t n = 0;
   const Clock::time_point start = Clock::now();
@@ -180,8 +177,8 @@ bool RedisAnchor::SetThroughput(double seconds, int pipeline,
   return true;
 }
 
-bool RedisAnchor::SetWaitLatency(int clients, double seconds,
-                                 uint64_t key_base, std::vector<uint64_t>* ns,
+bool RedisAnchor::SetWaitLatency(int clients, double seconds, uint64_t key_base,
+                                 std::vector<uint64_t>* ns,
                                  std::string* error) {
   std::vector<redisContext*> conns;
   for (int i = 0; i < clients; ++i) {

@@ -21,8 +21,7 @@ namespace cairn_repl {
 
 class RedisAnchor {
  public:
-  static std::unique_ptr<RedisAnchor> Connect(int master_port,
-                                              int replica_port,
+  static std::unique_ptr<RedisAnchor> Connect(int master_port, int replica_port,
                                               std::string* error);
   ~RedisAnchor();
   RedisAnchor(const RedisAnchor&) = delete;

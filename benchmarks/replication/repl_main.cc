@@ -89,19 +89,32 @@ Flags ParseFlags(int argc, char** argv) {
     }
     const std::string name = a.substr(2, eq - 2), v = a.substr(eq + 1);
     try {
-      if (name == "out") f.out = v;
-      else if (name == "dir") f.dir = v;
-      else if (name == "lag-csv") f.lag_csv = v;
-      else if (name == "redis-master-port") f.redis_master_port = std::stoi(v);
-      else if (name == "redis-replica-port") f.redis_replica_port = std::stoi(v);
-      else if (name == "seconds") f.seconds = std::stod(v);
-      else if (name == "rounds") f.rounds = std::stoi(v);
-      else if (name == "pipeline") f.pipeline = std::stoi(v);
-      else if (name == "stream-records") f.stream_records = std::stoull(v);
-      else if (name == "stream-batch") f.stream_batch = std::stoi(v);
-      else if (name == "lag-seconds") f.lag_seconds = std::stod(v);
-      else if (name == "lag-fraction") f.lag_fraction = std::stod(v);
-      else if (name == "sync-seconds") f.sync_seconds = std::stod(v);
+      if (name == "out")
+        f.out = v;
+      else if (name == "dir")
+        f.dir = v;
+      else if (name == "lag-csv")
+        f.lag_csv = v;
+      else if (name == "redis-master-port")
+        f.redis_master_port = std::stoi(v);
+      else if (name == "redis-replica-port")
+        f.redis_replica_port = std::stoi(v);
+      else if (name == "seconds")
+        f.seconds = std::stod(v);
+      else if (name == "rounds")
+        f.rounds = std::stoi(v);
+      else if (name == "pipeline")
+        f.pipeline = std::stoi(v);
+      else if (name == "stream-records")
+        f.stream_records = std::stoull(v);
+      else if (name == "stream-batch")
+        f.stream_batch = std::stoi(v);
+      else if (name == "lag-seconds")
+        f.lag_seconds = std::stod(v);
+      else if (name == "lag-fraction")
+        f.lag_fraction = std::stod(v);
+      else if (name == "sync-seconds")
+        f.sync_seconds = std::stod(v);
       else if (name == "cairn-option") {
         const size_t at = v.find('=');
         if (at == std::string::npos || at == 0) throw std::invalid_argument(v);
@@ -142,8 +155,11 @@ json LoadAverage() {
 }
 
 json LatencyJson(const LatencySummary& s) {
-  return {{"count", s.count},   {"p50_us", s.p50_us}, {"p99_us", s.p99_us},
-          {"max_us", s.max_us}, {"mean_us", s.mean_us}};
+  return {{"count", s.count},
+          {"p50_us", s.p50_us},
+          {"p99_us", s.p99_us},
+          {"max_us", s.max_us},
+          {"mean_us", s.mean_us}};
 }
 
 double Median(std::vector<double> v) {
@@ -187,8 +203,7 @@ class Bench {
       // Node 1's view of its peer after everything: batches, bytes, acks.
       std::string status, error;
       if (pair_.first->Property("cairn.replication", &status, &error)) {
-        out_["cairn_replication_status"] =
-            json::parse(status, nullptr, false);
+        out_["cairn_replication_status"] = json::parse(status, nullptr, false);
       }
     }
     // Written also after a failure ("error"), for what was measured.
@@ -222,8 +237,7 @@ class Bench {
     if (single_ == nullptr) return Failed(error);
     // Node 1 retries a closed peer within 100 ms (the replay run).
     OptionList extra = {{"replication.reconnect_max_ms", "100"}};
-    extra.insert(extra.end(), f_.cairn_options.begin(),
-                 f_.cairn_options.end());
+    extra.insert(extra.end(), f_.cairn_options.begin(), f_.cairn_options.end());
     if (!OpenPair(f_.dir + "/pair", extra, &pair_, &status, &error)) {
       return Failed("pair: " + error);
     }
@@ -236,8 +250,8 @@ class Bench {
       }
     }
     if (f_.redis_master_port != 0) {
-      redis_ = RedisAnchor::Connect(f_.redis_master_port,
-                                    f_.redis_replica_port, &error);
+      redis_ = RedisAnchor::Connect(f_.redis_master_port, f_.redis_replica_port,
+                                    &error);
       if (redis_ == nullptr) return Failed(error);
       out_["redis"] = redis_->Describe();
     }
@@ -325,8 +339,8 @@ class Bench {
     for (int round = 0; round < f_.rounds; ++round) {
       StreamRun s;
       std::string error;
-      if (!StreamRate(&pair_, f_.stream_records, f_.stream_batch,
-                      NextKeyBase(), &s, &error)) {
+      if (!StreamRate(&pair_, f_.stream_records, f_.stream_batch, NextKeyBase(),
+                      &s, &error)) {
         return Failed(error);
       }
       fprintf(stderr, "round %d stream %12.0f records/s (writer %.0f/s)\n",
@@ -337,8 +351,8 @@ class Bench {
                                 {"stream_per_sec", s.stream_per_sec},
                                 {"tail_ms", s.tail_ms}});
       ReplayRun r;
-      if (!ReplayRate(&pair_, f_.stream_records, f_.stream_batch,
-                      NextKeyBase(), &r, &error)) {
+      if (!ReplayRate(&pair_, f_.stream_records, f_.stream_batch, NextKeyBase(),
+                      &r, &error)) {
         return Failed(error);
       }
       fprintf(stderr, "round %d replay %12.0f records/s (reconnect %.0f ms)\n",
@@ -363,8 +377,8 @@ class Bench {
     if (!Drain("lag_drain_ms")) return false;
     LagRun lag;
     std::string error;
-    if (!PacedLag(&pair_, peak * f_.lag_fraction, f_.lag_seconds,
-                  NextKeyBase(), &lag, &error)) {
+    if (!PacedLag(&pair_, peak * f_.lag_fraction, f_.lag_seconds, NextKeyBase(),
+                  &lag, &error)) {
       return Failed(error);
     }
     fprintf(stderr, "lag at %.0f/s: p50 %.3f ms p99 %.3f ms max %.3f ms\n",
