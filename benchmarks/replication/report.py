@@ -215,7 +215,11 @@ def sync_section(data, problems):
         lines += [f"Cairn's writes ask for sync mode by "
                   f"{data['sync_mode_by']}; latency is that of cairn_put, "
                   "Redis's that of SET and WAIT 1 0 sent together (one "
-                  "round trip).", ""]
+                  "round trip). Not the same promise: WAIT returns once the "
+                  "replica has the write in memory (no persistence here), "
+                  "a Cairn sync ack once the peer holds it durably (the "
+                  "peer syncs its log for batches that sync writers wait "
+                  "on).", ""]
     if "sync_drain_ms" in data:
         lines += [f"Before these runs the peer caught up with the earlier "
                   f"ones in {data['sync_drain_ms']:.0f} ms.", ""]
