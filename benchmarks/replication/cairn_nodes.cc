@@ -1,13 +1,6 @@
 #include "cairn_nodes.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -59,27 +52,6 @@ cairn_db_t* OpenDb(const std::string& path, const OptionList& options,
   }
   return db;
 }
-
-#if CAIRN_ABI_MINOR < 3
-// A port nothing listens on now (the kernel's pick for 127.0.0.1:0).
-bool FreePort(int* port, std::string* error) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  const bool ok =
-      fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  if (fd >= 0) close(fd);
-  if (!ok) {
-    *error = std::string("cannot pick a free port: ") + strerror(errno);
-    return false;
-  }
-  *port = ntohs(addr.sin_port);
-  return true;
-}
-#endif
 
 }  // namespace
 
@@ -192,7 +164,6 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
     o.insert(o.end(), extra.begin(), extra.end());
     return o;
   };
-#if CAIRN_ABI_MINOR >= 3
   // Both learn the other's port at run time and add it as a peer, as a
   // host adding a node would.
   int port1 = 0, port2 = 0;
@@ -221,25 +192,6 @@ bool OpenPair(const std::string& dir, const OptionList& extra, NodePair* pair,
   }
   pair->second_reopen =
       options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2);
-#else
-  // Before ABI 1.3 (no cairn_peer_add): two free ports chosen up front (a
-  // race with other programs binding them is possible, and then fails
-  // the open), each node listing the other at open.
-  int port1 = 0, port2 = 0;
-  if (!FreePort(&port1, error) || !FreePort(&port2, error)) return false;
-  pair->second = CairnNode::Open(
-      dir + "/node2",
-      options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2), status,
-      error);
-  if (pair->second == nullptr) return false;
-  pair->first = CairnNode::Open(
-      dir + "/node1",
-      options_for(1, "2@127.0.0.1:" + std::to_string(port2), port1), status,
-      error);
-  if (pair->first == nullptr) return false;
-  pair->second_reopen =
-      options_for(2, "1@127.0.0.1:" + std::to_string(port1), port2);
-#endif
   // The probe: replication works end to end before anything is measured.
   const std::string probe = "probe-" + dir;
   if (!Put(pair->first->db(), nullptr, probe, "probe", error)) return false;

@@ -4,9 +4,8 @@
 //
 // The pair: nodes 1 and 2 listen on 127.0.0.1:0, learn each other's port
 // from the "cairn.replication" property ("listen_port") and add each other
-// with cairn_peer_add (ABI 1.3; built against an older header: two ports
-// picked up front and listed in replication.peers). A probe written on
-// node 1 must become readable on node 2 before the pair is handed out.
+// with cairn_peer_add. A probe written on node 1 must become readable on
+// node 2 before the pair is handed out.
 //
 // A CairnNode closes its database and destroys it (directory and shared-
 // memory segments) when destroyed, on every path out of the benchmark.

@@ -239,16 +239,9 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
   return true;
 }
 
-bool SyncLatency(CairnNode* node, bool per_write, int writers, double seconds,
+bool SyncLatency(CairnNode* node, int writers, double seconds,
                  uint64_t key_base, std::vector<uint64_t>* ns,
                  uint64_t* timeouts_out, std::string* error) {
-#if CAIRN_ABI_MINOR < 3
-  if (per_write) {
-    *error = "per-write sync mode needs the C ABI 1.3 (this header is 1." +
-             std::to_string(CAIRN_ABI_MINOR) + ")";
-    return false;
-  }
-#endif
   std::mutex mu;
   std::condition_variable cv;
   bool go = false;
@@ -260,18 +253,14 @@ bool SyncLatency(CairnNode* node, bool per_write, int writers, double seconds,
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
       cairn_writeoptions_t* wo = cairn_writeoptions_create();
-#if CAIRN_ABI_MINOR >= 3
-      if (per_write) {
-        char* err = nullptr;
-        const cairn_status_t s = cairn_writeoptions_set_replication_mode(
-            wo, CAIRN_REPLICATION_SYNC, &err);
-        cairn_writeoptions_set_sync_acks(wo, 1);
-        if (s != CAIRN_OK) {
-          errors[t] = std::string("set_replication_mode: ") + (err ? err : "");
-          cairn_free(err);
-        }
+      char* err = nullptr;
+      const cairn_status_t s = cairn_writeoptions_set_replication_mode(
+          wo, CAIRN_REPLICATION_SYNC, &err);
+      cairn_writeoptions_set_sync_acks(wo, 1);
+      if (s != CAIRN_OK) {
+        errors[t] = std::string("set_replication_mode: ") + (err ? err : "");
+        cairn_free(err);
       }
-#endif
       {
         std::unique_lock<std::mutex> lock(mu);
         cv.wait(lock, [&] { return go; });

@@ -70,14 +70,11 @@ struct LagRun {
 bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
               LagRun* out, std::string* error);
 
-// `writers` threads, each putting new keys in sync mode with 1 ack for
-// `seconds`; *ns gets every put's latency, and *timeouts grows by the puts
-// that returned CAIRN_TIMEOUT (committed, not acknowledged within
-// replication.sync_timeout_ms; their latency is kept). With `per_write`, each
-// write asks for sync mode through its write options (ABI 1.3: false with a
-// message when built against an older header); otherwise the node must
-// have been opened with replication.mode=sync.
-bool SyncLatency(CairnNode* node, bool per_write, int writers, double seconds,
+// `writers` threads, each putting new keys in sync mode with 1 ack (set in
+// its write options) for `seconds`; *ns gets every put's latency, and
+// *timeouts grows by the puts that returned CAIRN_TIMEOUT (committed, not
+// acknowledged within replication.sync_timeout_ms; their latency is kept).
+bool SyncLatency(CairnNode* node, int writers, double seconds,
                  uint64_t key_base, std::vector<uint64_t>* ns,
                  uint64_t* timeouts, std::string* error);
 

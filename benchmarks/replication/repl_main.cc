@@ -15,9 +15,8 @@
 //      lag of one write per millisecond (commit to readable on the peer),
 //      every sample in --lag-csv for the plot.
 //   P6: sync-mode puts (1 ack) with 1, 4 and 16 concurrent writers beside
-//      Redis SET + WAIT 1 0 with as many clients. Sync mode is asked for per
-//      write (C ABI 1.3); built against an older header, the writes go to a
-//      second pair opened with replication.mode=sync.
+//      Redis SET + WAIT 1 0 with as many clients; sync mode is asked for in
+//      each write's options (the pair's replication.mode is async).
 //
 // The two Cairn nodes live in this process, each with its own database,
 // cache and replicator threads; the peer's apply work shares the machine's
@@ -169,10 +168,6 @@ double Median(std::vector<double> v) {
                       : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Sync-mode writes ask for it per write (ABI 1.3), or go to a pair opened
-// with replication.mode=sync.
-constexpr bool kPerWriteSync = CAIRN_ABI_MINOR >= 3;
-
 class Bench {
  public:
   explicit Bench(Flags flags) : f_(std::move(flags)) {}
@@ -240,14 +235,6 @@ class Bench {
     extra.insert(extra.end(), f_.cairn_options.begin(), f_.cairn_options.end());
     if (!OpenPair(f_.dir + "/pair", extra, &pair_, &status, &error)) {
       return Failed("pair: " + error);
-    }
-    if (!kPerWriteSync) {
-      // Without the per-write setters, a second pair in sync mode.
-      OptionList sync = extra;
-      sync.emplace_back("replication.mode", "sync");
-      if (!OpenPair(f_.dir + "/sync", sync, &sync_pair_, &status, &error)) {
-        return Failed("sync pair: " + error);
-      }
     }
     if (f_.redis_master_port != 0) {
       redis_ = RedisAnchor::Connect(f_.redis_master_port, f_.redis_replica_port,
@@ -424,11 +411,8 @@ class Bench {
     // that sync writes do not wait behind an async backlog.
     if (!Drain("sync_drain_ms")) return false;
     std::vector<std::string> systems;
-    CairnNode* sync_node =
-        kPerWriteSync ? pair_.first.get() : sync_pair_.first.get();
     systems.push_back("cairn_sync");
-    out_["sync_mode_by"] =
-        kPerWriteSync ? "write options (ABI 1.3)" : "replication.mode=sync";
+    out_["sync_mode_by"] = "write options (ABI 1.3)";
     if (redis_ != nullptr) systems.push_back("redis_wait");
     std::mt19937 rng(6);
     for (int round = 0; round < f_.rounds; ++round) {
@@ -439,9 +423,9 @@ class Bench {
           std::vector<uint64_t>* ns = &samples[{system, clients}];
           const bool ok =
               system == "cairn_sync"
-                  ? SyncLatency(sync_node, kPerWriteSync, clients,
-                                f_.sync_seconds, NextKeyBase(), ns,
-                                &timeouts[{system, clients}], &error)
+                  ? SyncLatency(pair_.first.get(), clients, f_.sync_seconds,
+                                NextKeyBase(), ns, &timeouts[{system, clients}],
+                                &error)
                   : RedisState(true, &error) && redis_->Flush(&error) &&
                         redis_->SetWaitLatency(clients, f_.sync_seconds,
                                                NextKeyBase(), ns, &error);
@@ -470,7 +454,6 @@ class Bench {
   uint64_t key_base_ = 0;
   std::unique_ptr<CairnNode> single_;
   NodePair pair_;
-  NodePair sync_pair_;  // only without per-write sync mode
   std::unique_ptr<RedisAnchor> redis_;
   // run.sh starts the replica following the master; whether it is online
   // yet is unknown until the first Attach.
