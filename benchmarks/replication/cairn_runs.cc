@@ -138,6 +138,8 @@ bool ReplayRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
       static_cast<double>(records - 1) /
       std::max(SecondsBetween(first, last), 1e-6 * kPollPause.count());
   out->reconnect_ms = SecondsBetween(opened, first) * 1e3;
+  out->with_reconnect_per_sec =
+      static_cast<double>(records) / SecondsBetween(opened, last);
   return true;
 }
 

@@ -49,8 +49,9 @@ bool StreamRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
 
 struct ReplayRun {
   uint64_t records = 0;
-  double stream_per_sec = 0;  // the peer's first record .. its last
-  double reconnect_ms = 0;    // node 2 open .. its first record
+  double stream_per_sec = 0;          // the peer's first record .. its last
+  double reconnect_ms = 0;            // node 2 open .. its first record
+  double with_reconnect_per_sec = 0;  // node 2 open .. its last record
 };
 // Closes node 2, writes `records` on node 1 (batches), reopens node 2 on its
 // port and times its catch-up from the log: the stream alone, not bounded

@@ -344,10 +344,12 @@ class Bench {
       }
       fprintf(stderr, "round %d replay %12.0f records/s (reconnect %.0f ms)\n",
               round, r.stream_per_sec, r.reconnect_ms);
-      out_["replay"].push_back({{"round", round},
-                                {"records", r.records},
-                                {"stream_per_sec", r.stream_per_sec},
-                                {"reconnect_ms", r.reconnect_ms}});
+      out_["replay"].push_back(
+          {{"round", round},
+           {"records", r.records},
+           {"stream_per_sec", r.stream_per_sec},
+           {"reconnect_ms", r.reconnect_ms},
+           {"with_reconnect_per_sec", r.with_reconnect_per_sec}});
     }
     return true;
   }

@@ -129,16 +129,25 @@ def stream_section(data, problems):
     tail = statistics.median(r["tail_ms"] for r in runs)
     replay = (statistics.median(r["stream_per_sec"] for r in replays)
               if replays else None)
+    # From the reopen (reconnect included): never flattered by a first
+    # record that shows up late.
+    replay_all = (statistics.median(r.get("with_reconnect_per_sec", 0)
+                                    for r in replays) if replays else None)
+    reconnect = (statistics.median(r["reconnect_ms"] for r in replays)
+                 if replays else 0)
     best = max(rate, replay or 0)
     cfg = data["config"]
     return [f"## P5 — the replication stream ({cfg['stream_records']} "
             f"records in write batches of {cfg['stream_batch']}, median of "
             f"{len(runs)} rounds)", "",
             "| live: writer alone | live: until the peer holds the last | "
-            "tail after the last write | replay to a peer that was down | "
-            "goal |", "|---|---|---|---|---|",
+            "tail after the last write | replay to a peer that was down "
+            "(first..last record / from its reopen) | goal |",
+            "|---|---|---|---|---|",
             f"| {fmt_rate(writer)}/s | {fmt_rate(rate)}/s | {tail:.1f} ms | "
-            f"{fmt_rate(replay)}/s | ≥ 1M/s: {verdict(best >= P5_STREAM)} |",
+            f"{fmt_rate(replay)}/s / {fmt_rate(replay_all)}/s (first record "
+            f"after {reconnect:.0f} ms) | ≥ 1M/s: "
+            f"{verdict(best >= P5_STREAM)} |",
             "",
             "Live: the records written as fast as possible, timed from the "
             "first write until the peer holds the last (never above the "
