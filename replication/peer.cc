@@ -105,7 +105,9 @@ void Peer::Run() {
   const absl::Duration max_backoff =
       absl::Milliseconds(options_.reconnect_max_ms);
   while (!stopping_.load()) {
-    absl::StatusOr<std::unique_ptr<Connection>> conn =
+    // Shared: a digest comparison on another thread may still be sending on
+    // it when this loop drops the link.
+    absl::StatusOr<std::shared_ptr<Connection>> conn =
         Connection::Connect(address_.host, address_.port,
                             absl::Milliseconds(options_.connect_timeout_ms));
     absl::StatusOr<Welcome> welcome =
@@ -116,7 +118,7 @@ void Peer::Run() {
       {
         MutexLock lock(&mu_);
         if (stopping_.load()) break;
-        conn_ = conn->get();
+        conn_ = *conn;
         conn_broken_ = false;
       }
       welcome = (*conn)->ClientHandshake(handshake_, Role::kPeer, address_.id);
@@ -507,7 +509,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   const absl::Time deadline = absl::Now() + timeout;
   const uint32_t buckets = static_cast<uint32_t>(options_.digest_buckets);
   uint64_t id;
-  Connection* conn;
+  std::shared_ptr<Connection> conn;
   {
     MutexLock lock(&mu_);
     conn = conn_;

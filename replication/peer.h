@@ -140,7 +140,7 @@ class Peer {
   std::deque<InFlight> inflight_ ABSL_GUARDED_BY(mu_);
   size_t inflight_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool force_resync_ ABSL_GUARDED_BY(mu_) = false;
-  Connection* conn_ ABSL_GUARDED_BY(mu_) = nullptr;  // the live one
+  std::shared_ptr<Connection> conn_ ABSL_GUARDED_BY(mu_);  // the live one
   bool conn_broken_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t skip_to_ ABSL_GUARDED_BY(mu_) = 0;  // failed_task_policy
   uint64_t discarded_ ABSL_GUARDED_BY(mu_) = 0;
