@@ -90,12 +90,12 @@ void WritePortFile(const std::string& path, uint64_t port) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw CliError(kExitError,
-                   "port file '" + tmp + "': cannot create: " + strerror(errno));
+    throw CliError(kExitError, "port file '" + tmp +
+                                   "': cannot create: " + strerror(errno));
   }
   std::string text = std::to_string(port) + "\n";
-  bool ok = write(fd, text.data(), text.size()) ==
-            static_cast<ssize_t>(text.size());
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
@@ -237,8 +237,7 @@ void Serve(const Globals& globals, const ServeArgs& args) {
     ControlReader reader(&control);
     sig = WaitForSignal(signals, args.status_interval_ms, &control);
   }
-  Log(std::string("cairn serve: ") + strsignal(sig) + ", closing " +
-      db.path());
+  Log(std::string("cairn serve: ") + strsignal(sig) + ", closing " + db.path());
 }
 
 }  // namespace
@@ -249,7 +248,8 @@ void AddServeCommand(CLI::App& app, Globals& g) {
       "Run a node: open the database (created if missing), serve its "
       "replication peers until SIGTERM/SIGINT, print status to stderr, and "
       "take control commands on stdin (put, sync-put, del, get, count, keys, "
-      "status, compare, peer-add, peer-remove, resync, quit; one reply line "
+      "checksum, status, compare, peer-add, peer-remove, resync, quit; one "
+      "reply line "
       "each). EOF on stdin does not stop the server.");
   auto args = std::make_shared<ServeArgs>();
   cmd->add_option("db_path", args->db_path,

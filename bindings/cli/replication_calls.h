@@ -27,8 +27,7 @@ inline constexpr uint32_t kSyncAcksAll = 0xFFFFFFFFu;
 struct ReplicationCalls {
   cairn_status_t (*writeoptions_set_replication_mode)(cairn_writeoptions_t*,
                                                       int, char**) = nullptr;
-  void (*writeoptions_set_sync_acks)(cairn_writeoptions_t*,
-                                     uint32_t) = nullptr;
+  void (*writeoptions_set_sync_acks)(cairn_writeoptions_t*, uint32_t) = nullptr;
   cairn_status_t (*peer_add)(cairn_db_t*, const char*, char**) = nullptr;
   cairn_status_t (*peer_remove)(cairn_db_t*, uint32_t, char**) = nullptr;
   cairn_status_t (*peer_resync)(cairn_db_t*, uint32_t, char**) = nullptr;

@@ -1,5 +1,7 @@
 #include "bindings/cli/serve_control.h"
 
+#include <stdio.h>
+
 #include <charconv>
 #include <cstdint>
 #include <memory>
@@ -9,6 +11,7 @@
 #include "bindings/cli/cli.h"
 #include "bindings/cli/replication_calls.h"
 #include "nlohmann/json.hpp"
+#include "xxhash.h"
 
 namespace cairn::cli {
 namespace {
@@ -143,8 +146,21 @@ std::string Del(cairn_db_t* db, const Args& a) {
   return Ok();
 }
 
-// count and keys: a walk over the live keys, from `prefix`.
-std::string Walk(cairn_db_t* db, const std::string& prefix, bool list) {
+enum class WalkOutput { kCount, kKeys, kChecksum };
+
+void HashLengthPrefixed(XXH3_state_t* state, std::string_view bytes) {
+  uint64_t n = bytes.size();
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+  XXH3_64bits_update(state, len, sizeof len);
+  XXH3_64bits_update(state, bytes.data(), bytes.size());
+}
+
+// count, keys and checksum: a walk over the live keys with `prefix`.
+std::string Walk(cairn_db_t* db, const std::string& prefix, WalkOutput what) {
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> hash(
+      XXH3_createState(), XXH3_freeState);
+  XXH3_64bits_reset(hash.get());
   std::unique_ptr<cairn_readoptions_t, void (*)(cairn_readoptions_t*)> ro(
       cairn_readoptions_create(), cairn_readoptions_destroy);
   cairn_readoptions_set_fill_cache(ro.get(), 0);
@@ -161,15 +177,32 @@ std::string Walk(cairn_db_t* db, const std::string& prefix, bool list) {
     std::string_view key(k, klen);
     if (key.substr(0, prefix.size()) != prefix) break;
     ++n;
-    if (list) {
+    if (what == WalkOutput::kKeys) {
       out += ' ';
       out += Token(key);
+    } else if (what == WalkOutput::kChecksum) {
+      size_t vlen = 0;
+      const char* v = cairn_iter_value(it, &vlen);
+      HashLengthPrefixed(hash.get(), key);
+      HashLengthPrefixed(hash.get(), std::string_view(v, vlen));
     }
   }
   s = cairn_iter_status(it, &err);
   cairn_iter_destroy(it);
   if (s != CAIRN_OK) return ErrFrom(s, &err, "scan");
-  return list ? "ok" + out : Ok(std::to_string(n));
+  switch (what) {
+    case WalkOutput::kKeys:
+      return "ok" + out;
+    case WalkOutput::kChecksum: {
+      char hex[17];
+      snprintf(hex, sizeof hex, "%016llx",
+               static_cast<unsigned long long>(XXH3_64bits_digest(hash.get())));
+      return Ok(std::to_string(n) + " " + hex);
+    }
+    case WalkOutput::kCount:
+      break;
+  }
+  return Ok(std::to_string(n));
 }
 
 std::string Compare(cairn_db_t* db, const Args& a) {
@@ -210,10 +243,12 @@ std::string PeerCall(cairn_db_t* db, const Args& a) {
                  a[0] + " ID '" + a[1] + "': expected a node id");
     }
     if (a[0] == "peer-remove") {
-      if (calls.peer_remove == nullptr) return NotSupported("cairn_peer_remove");
+      if (calls.peer_remove == nullptr)
+        return NotSupported("cairn_peer_remove");
       s = calls.peer_remove(db, id, &err);
     } else {
-      if (calls.peer_resync == nullptr) return NotSupported("cairn_peer_resync");
+      if (calls.peer_resync == nullptr)
+        return NotSupported("cairn_peer_resync");
       s = calls.peer_resync(db, id, &err);
     }
   }
@@ -234,6 +269,7 @@ constexpr Command kCommands[] = {
     {"get", 1, 1, "get KEY"},
     {"count", 0, 0, "count"},
     {"keys", 0, 1, "keys [PREFIX]"},
+    {"checksum", 0, 1, "checksum [PREFIX]"},
     {"status", 0, 0, "status"},
     {"compare", 1, 1, "compare TIMEOUT_MS"},
     {"peer-add", 1, 1, "peer-add ID@HOST:PORT"},
@@ -278,11 +314,12 @@ std::string ServeControl::Execute(std::string_view line, bool* quit) {
     if (a[0] == "sync-put") return SyncPut(db_, a);
     if (a[0] == "del") return Del(db_, a);
     if (a[0] == "get") return Get(db_, a);
-    if (a[0] == "count") return Walk(db_, "", false);
-    if (a[0] == "keys") {
+    if (a[0] == "count") return Walk(db_, "", WalkOutput::kCount);
+    if (a[0] == "keys" || a[0] == "checksum") {
       std::string prefix =
           a.size() > 1 ? Parse(a[1], BytesFormat::kEscaped, "prefix") : "";
-      return Walk(db_, prefix, true);
+      return Walk(db_, prefix,
+                  a[0] == "keys" ? WalkOutput::kKeys : WalkOutput::kChecksum);
     }
     if (a[0] == "status") {
       cairn_status_t s;

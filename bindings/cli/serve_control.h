@@ -10,6 +10,9 @@
 //   get KEY                  -> "ok VALUE" (NOT_FOUND when missing)
 //   count                    -> "ok N", the number of live keys
 //   keys [PREFIX]            -> "ok K1 K2 ..." every live key (with PREFIX)
+//   checksum [PREFIX]        -> "ok N HASH": the live keys' count and an
+//                            XXH3-64 (hex) of their keys and values in key
+//                            order; equal on nodes that hold the same data
 //   status                   -> "ok JSON", property "cairn.replication"
 //   compare TIMEOUT_MS       -> "ok AGREE JSON": cairn_replication_compare,
 //                            AGREE 1 when every peer agreed, else 0

@@ -45,7 +45,8 @@ bool WaitReadable(int fd, Clock::time_point deadline) {
         std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    int r =
+        poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (r > 0) return true;
     if (r < 0 && errno != EINTR) return true;  // let the read report it
   }
@@ -129,8 +130,8 @@ Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
       for (int j = 0; j < n; ++j) {
         if (j == i) continue;
         if (!peers.empty()) peers += ",";
-        peers += std::to_string(j + 1) + "@127.0.0.1:" +
-                 std::to_string(Proxy(i, j).port());
+        peers += std::to_string(j + 1) +
+                 "@127.0.0.1:" + std::to_string(Proxy(i, j).port());
       }
       if (!peers.empty()) node->options.push_back("replication.peers=" + peers);
     }
@@ -192,9 +193,7 @@ void Cluster::HealAll() {
 
 bool Cluster::running(int i) const { return nodes_[i]->pid.load() > 0; }
 
-uint16_t Cluster::port(int i) const {
-  return running(i) ? nodes_[i]->port : 0;
-}
+uint16_t Cluster::port(int i) const { return running(i) ? nodes_[i]->port : 0; }
 
 std::string Cluster::db_path(int i) const { return nodes_[i]->db; }
 
@@ -221,13 +220,9 @@ void Cluster::CloseControl(Node& node) {
     return ::testing::AssertionFailure() << "node " << i + 1 << " is running";
   }
   std::filesystem::remove(node.port_file);
-  std::vector<std::string> args = {CAIRN_TOOL_PATH,
-                                   "serve",
-                                   node.db,
-                                   "--port-file",
-                                   node.port_file,
-                                   "--status-interval-ms",
-                                   "1000"};
+  std::vector<std::string> args = {
+      CAIRN_TOOL_PATH,        "serve", node.db, "--port-file", node.port_file,
+      "--status-interval-ms", "1000"};
   for (const std::string& o : node.options) {
     args.push_back("-o");
     args.push_back(o);
@@ -324,8 +319,8 @@ void Cluster::CloseControl(Node& node) {
   Node& node = *nodes_[i];
   pid_t pid = node.pid.load();
   if (pid <= 0) {
-    return ::testing::AssertionFailure() << "node " << i + 1
-                                         << " is not running";
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << " is not running";
   }
   if (!WaitExit(pid, timeout, exit_status)) {
     return ::testing::AssertionFailure()
@@ -340,8 +335,8 @@ void Cluster::CloseControl(Node& node) {
 ::testing::AssertionResult Cluster::Kill(int i, int signal) {
   pid_t pid = nodes_[i]->pid.load();
   if (pid <= 0) {
-    return ::testing::AssertionFailure() << "node " << i + 1
-                                         << " is not running";
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << " is not running";
   }
   kill(pid, signal);
   int status = 0;
@@ -351,8 +346,8 @@ void Cluster::CloseControl(Node& node) {
 ::testing::AssertionResult Cluster::Stop(int i) {
   pid_t pid = nodes_[i]->pid.load();
   if (pid <= 0) {
-    return ::testing::AssertionFailure() << "node " << i + 1
-                                         << " is not running";
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << " is not running";
   }
   kill(pid, SIGTERM);
   int status = 0;

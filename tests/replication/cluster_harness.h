@@ -116,7 +116,7 @@ class Cluster {
     uint16_t port = 0;                 // main thread only
     absl::Mutex mu;                    // the control channel
     int control_fd ABSL_GUARDED_BY(mu) = -1;
-    std::string input ABSL_GUARDED_BY(mu);  // received, not yet a line
+    std::string input ABSL_GUARDED_BY(mu);   // received, not yet a line
     int unanswered ABSL_GUARDED_BY(mu) = 0;  // replies owed to timeouts
   };
 

@@ -30,8 +30,7 @@ TEST(ClusterSmokeTest, PutGetCountQuitThroughTheControlProtocol) {
   EXPECT_EQ(cluster.Command(0, "del alpha"), "ok");
   EXPECT_EQ(cluster.Command(0, "get alpha").rfind("err NOT_FOUND ", 0), 0u);
   EXPECT_EQ(cluster.Command(0, "status"), "ok {\"enabled\":false}");
-  EXPECT_EQ(cluster.Command(0, "peer-add 2@127.0.0.1:1").rfind("err ", 0),
-            0u);
+  EXPECT_EQ(cluster.Command(0, "peer-add 2@127.0.0.1:1").rfind("err ", 0), 0u);
   EXPECT_EQ(cluster.Command(0, "nonsense").rfind("err INVALID_ARGUMENT ", 0),
             0u);
   EXPECT_EQ(cluster.Command(0, "quit"), "ok");

@@ -174,8 +174,8 @@ class Session : public std::enable_shared_from_this<Session> {
     Clock::time_point due;
   };
   struct Pipe {
-    Pipe(asio::io_context& io, tcp::socket& from_socket,
-         tcp::socket& to_socket, std::atomic<uint64_t>* forwarded_counter)
+    Pipe(asio::io_context& io, tcp::socket& from_socket, tcp::socket& to_socket,
+         std::atomic<uint64_t>* forwarded_counter)
         : from(from_socket),
           to(to_socket),
           timer(io),
@@ -272,21 +272,20 @@ class Session : public std::enable_shared_from_this<Session> {
     proxy_->counters().held -= front.data.size();
     *p.forwarded += front.data.size();
     p.handed_over = front.data.size();
-    asio::async_write(
-        p.to, asio::buffer(front.data),
-        [self = shared_from_this(), &p](ErrorCode ec, size_t n) {
-          p.writing = false;
-          if (self->closed_) return;
-          if (ec) {
-            self->Close(/*reset=*/true);
-            return;
-          }
-          p.queue.pop_front();
-          p.queued -= n;
-          p.handed_over = 0;
-          self->Read(p);
-          self->Pump(p);
-        });
+    asio::async_write(p.to, asio::buffer(front.data),
+                      [self = shared_from_this(), &p](ErrorCode ec, size_t n) {
+                        p.writing = false;
+                        if (self->closed_) return;
+                        if (ec) {
+                          self->Close(/*reset=*/true);
+                          return;
+                        }
+                        p.queue.pop_front();
+                        p.queued -= n;
+                        p.handed_over = 0;
+                        self->Read(p);
+                        self->Pump(p);
+                      });
   }
 
   Relay* const proxy_;
@@ -351,16 +350,16 @@ void Relay::Stop() {
 using fault_proxy_internal::Relay;
 
 FaultProxy::FaultProxy(uint16_t target_port, size_t max_buffered_bytes)
-    : impl_(std::make_unique<Relay>(target_port,
-                                   max_buffered_bytes == 0 ? 1
-                                                           : max_buffered_bytes)) {
+    : impl_(std::make_unique<Relay>(
+          target_port, max_buffered_bytes == 0 ? 1 : max_buffered_bytes)) {
   port_ = impl_->Start();
 }
 
 FaultProxy::~FaultProxy() { impl_->Stop(); }
 
 void FaultProxy::SetTarget(uint16_t target_port) {
-  impl_->RunOnIo([this, target_port] { impl_->settings().target = target_port; });
+  impl_->RunOnIo(
+      [this, target_port] { impl_->settings().target = target_port; });
 }
 
 void FaultProxy::Delay(std::chrono::milliseconds delay) {

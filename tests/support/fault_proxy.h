@@ -46,7 +46,7 @@ class FaultProxy {
     uint64_t accepted = 0;  // connections accepted (refused ones too)
     uint64_t refused = 0;   // of those, reset unrelayed: cut, no target,
                             // target down
-    uint64_t open = 0;       // connections open now
+    uint64_t open = 0;      // connections open now
     // Bytes forwarded (handed to the kernel) each way, and read but not yet
     // forwarded now.
     uint64_t bytes_to_target = 0;

@@ -58,11 +58,10 @@ class EchoServer {
               self->socket.shutdown(tcp::socket::shutdown_send, ignored);
               return;
             }
-            asio::async_write(
-                self->socket, asio::buffer(self->buffer, n),
-                [self](boost::system::error_code ec, size_t) {
-                  if (!ec) self->Read();
-                });
+            asio::async_write(self->socket, asio::buffer(self->buffer, n),
+                              [self](boost::system::error_code ec, size_t) {
+                                if (!ec) self->Read();
+                              });
           });
     }
     tcp::socket socket;
