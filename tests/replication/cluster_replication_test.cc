@@ -18,6 +18,7 @@
 // $CAIRN_CLUSTER_ROUNDS sets more (the "soak" ctest label, opt-in with
 // -DCAIRN_TEST_SOAK=ON). $CAIRN_TEST_SEED replays a run's random choices
 // (each test prints its seed).
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -31,6 +32,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/replication/cluster_harness.h"
 #include "tests/replication/set_checker.h"
 
@@ -57,6 +59,16 @@ std::vector<std::string> FastOptions(const std::string& mode) {
           "replication.digest_interval_ms=1000"};
 }
 
+std::string Ms(Clock::duration d) {
+  return absl::StrCat(std::chrono::duration_cast<milliseconds>(d).count(),
+                      " ms");
+}
+
+// A line on stderr, to see where the time goes.
+void Progress(const std::string& line) {
+  fprintf(stderr, "%s\n", line.c_str());
+}
+
 int Rounds(int default_rounds) {
   const char* env = getenv("CAIRN_CLUSTER_ROUNDS");
   int n = env != nullptr ? atoi(env) : 0;
@@ -74,8 +86,11 @@ uint32_t Seed() {
 // back.
 class Writers {
  public:
-  Writers(Cluster* cluster, SetChecker* checker, const std::string& tag)
-      : cluster_(cluster), checker_(checker) {
+  // At most one write per `pace` per node: enough to keep the replication
+  // busy, few enough for the checks to stay quick.
+  Writers(Cluster* cluster, SetChecker* checker, const std::string& tag,
+          milliseconds pace = milliseconds(2))
+      : cluster_(cluster), checker_(checker), pace_(pace) {
     for (int i = 0; i < cluster->size(); ++i) {
       threads_.emplace_back([this, i, tag] { Run(i, tag); });
     }
@@ -120,12 +135,15 @@ class Writers {
       }
       std::string key = absl::StrCat(tag, "-n", node + 1, "-", seq++);
       checker_->Attempt(key);
-      std::string reply =
-          cluster_->Command(node, "put " + key + " " + key, milliseconds(10000));
+      std::string reply = cluster_->Command(node, "put " + key + " " + key,
+                                            milliseconds(10000));
       if (reply == "ok") {
         checker_->Acknowledge(key);
-        absl::MutexLock lock(&mu_);
-        ++acked_;
+        {
+          absl::MutexLock lock(&mu_);
+          ++acked_;
+        }
+        stop_.WaitForNotificationWithTimeout(absl::FromChrono(pace_));
       } else {
         {
           absl::MutexLock lock(&mu_);
@@ -139,6 +157,7 @@ class Writers {
 
   Cluster* const cluster_;
   SetChecker* const checker_;
+  const milliseconds pace_;
   absl::Notification stop_;
   absl::Mutex mu_;
   size_t acked_ ABSL_GUARDED_BY(mu_) = 0;
@@ -183,20 +202,20 @@ std::vector<std::string> KeysOn(Cluster& cluster, const std::vector<int>& nodes,
                << "nodes agree on data with unexpected keys: " << r.Summary();
       }
       last = "equal checksums but " + error + r.Summary();
-    } else {
-      last.clear();
-      for (int i = 0; i < cluster.size(); ++i) {
-        std::string error;
-        SetChecker::Result r = checker.Check(KeysOn(cluster, {i}, &error));
-        absl::StrAppend(&last, "\n  node ", i + 1, ": checksum ", sums[i],
-                        "; ", error, r.Summary());
-      }
     }
     if (Clock::now() >= deadline) {
+      if (!equal) {
+        for (int i = 0; i < cluster.size(); ++i) {
+          std::string error;
+          SetChecker::Result r = checker.Check(KeysOn(cluster, {i}, &error));
+          absl::StrAppend(&last, "\n  node ", i + 1, ": checksum ", sums[i],
+                          "; ", error, r.Summary());
+        }
+      }
       std::string status;
       for (int i = 0; i < cluster.size(); ++i) {
-        absl::StrAppend(&status, "\n  node ", i + 1, " status: ",
-                        cluster.Command(i, "status"));
+        absl::StrAppend(&status, "\n  node ", i + 1,
+                        " status: ", cluster.Command(i, "status"));
       }
       return ::testing::AssertionFailure()
              << "no convergence within " << timeout.count() << " ms ("
@@ -251,9 +270,9 @@ TEST(ClusterReplicationTest, R8SyncModeLosesNoAcknowledgedWriteAcrossSigkills) {
   ASSERT_TRUE(cluster.StartAll());
   SetChecker checker;
   Writers writers(&cluster, &checker, "r8");
-  for (int round = 0, n = Rounds(3); round < n; ++round) {
+  for (int round = 0, n = Rounds(5); round < n; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round + 1, " of ", n));
-    ASSERT_TRUE(writers.AwaitMoreAcks(30));
+    ASSERT_TRUE(writers.AwaitMoreAcks(100));
     int victim = static_cast<int>(rng() % 3);
     ASSERT_TRUE(cluster.Kill(victim, SIGKILL));
     // sync_acks=1: every acknowledged write was on two nodes, so one of
@@ -263,11 +282,13 @@ TEST(ClusterReplicationTest, R8SyncModeLosesNoAcknowledgedWriteAcrossSigkills) {
       if (i != victim) survivors.push_back(i);
     }
     std::string error;
-    SetChecker::Result r = checker.Check(KeysOn(cluster, survivors, &error));
+    std::set<std::string> acknowledged = checker.AcknowledgedNow();
+    SetChecker::Result r =
+        checker.Check(KeysOn(cluster, survivors, &error), acknowledged);
     ASSERT_TRUE(error.empty()) << error;
     EXPECT_TRUE(r.ok()) << "after SIGKILL of node " << victim + 1 << ": "
                         << r.Summary();
-    ASSERT_TRUE(writers.AwaitMoreAcks(10));  // with a node down
+    ASSERT_TRUE(writers.AwaitMoreAcks(100));  // with a node down
     ASSERT_TRUE(cluster.Start(victim));
   }
   ASSERT_TRUE(writers.AwaitMoreAcks(10));
@@ -283,16 +304,16 @@ TEST(ClusterReplicationTest, R9AsyncKillAndRestartConverges) {
   ASSERT_TRUE(cluster.StartAll());
   SetChecker checker;
   Writers writers(&cluster, &checker, "r9");
-  for (int round = 0, n = Rounds(4); round < n; ++round) {
+  for (int round = 0, n = Rounds(6); round < n; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round + 1, " of ", n));
-    ASSERT_TRUE(writers.AwaitMoreAcks(50));
+    ASSERT_TRUE(writers.AwaitMoreAcks(100));
     int victim = static_cast<int>(rng() % 3);
     if (round % 2 == 0) {
       ASSERT_TRUE(cluster.Kill(victim, SIGKILL));
     } else {
       ASSERT_TRUE(cluster.Stop(victim));
     }
-    ASSERT_TRUE(writers.AwaitMoreAcks(50));  // the others go on
+    ASSERT_TRUE(writers.AwaitMoreAcks(200));  // the others go on
     ASSERT_TRUE(cluster.Start(victim));
   }
   ASSERT_TRUE(writers.AwaitMoreAcks(20));
@@ -342,6 +363,62 @@ void Apply(Cluster& cluster, Fault f, int victim, int other) {
   }
 }
 
+// The state node `observer` reports for its peer `peer` ("up",
+// "connecting", "tagged-failed", "resyncing"), or why there is none.
+std::string PeerState(Cluster& cluster, int observer, int peer) {
+  std::string reply = cluster.Command(observer, "status");
+  if (reply.rfind("ok ", 0) != 0) return reply;
+  nlohmann::json j = nlohmann::json::parse(reply.substr(3), nullptr, false);
+  if (!j.is_object() || !j.contains("peers")) return "no peers in " + reply;
+  for (const nlohmann::json& p : j["peers"]) {
+    if (p.value("id", 0) == peer + 1) return p.value("state", "?");
+  }
+  return absl::StrCat("no peer ", peer + 1, " in ", reply);
+}
+
+// Waits until `observer` no longer sees `peer` as up: the fault has been
+// noticed, so writes pile up behind it.
+::testing::AssertionResult AwaitPeerNotUp(Cluster& cluster, int observer,
+                                          int peer, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string state = PeerState(cluster, observer, peer);
+    if (state != "up" && state.rfind("err ", 0) != 0) {
+      return ::testing::AssertionSuccess();
+    }
+    if (Clock::now() >= deadline) {
+      return ::testing::AssertionFailure()
+             << "node " << observer + 1 << " still sees node " << peer + 1
+             << " as '" << state << "' after " << timeout.count() << " ms";
+    }
+    absl::SleepFor(absl::Milliseconds(50));  // poll the node again
+  }
+}
+
+// Waits until the nodes notice the fault applied by Apply.
+::testing::AssertionResult AwaitNoticed(Cluster& cluster, Fault f, int victim,
+                                        int other) {
+  constexpr milliseconds kNotice(20000);
+  switch (f) {
+    case Fault::kIsolate:
+    case Fault::kBlackhole:
+      for (int j = 0; j < cluster.size(); ++j) {
+        if (j == victim) continue;
+        ::testing::AssertionResult r =
+            AwaitPeerNotUp(cluster, j, victim, kNotice);
+        if (!r) return r;
+        r = AwaitPeerNotUp(cluster, victim, j, kNotice);
+        if (!r) return r;
+      }
+      return ::testing::AssertionSuccess();
+    case Fault::kOneWay:
+      return AwaitPeerNotUp(cluster, victim, other, kNotice);
+    case Fault::kSlow:
+      return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "unknown fault";
+}
+
 class PartitionTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PartitionTest, R10PartitionsCutAndHealedLoseNothingAndConverge) {
@@ -355,21 +432,40 @@ TEST_P(PartitionTest, R10PartitionsCutAndHealedLoseNothingAndConverge) {
   Writers writers(&cluster, &checker, "r10" + mode);
   const Fault faults[] = {Fault::kIsolate, Fault::kBlackhole, Fault::kOneWay,
                           Fault::kSlow};
-  for (int round = 0, n = Rounds(4); round < n; ++round) {
+  for (int round = 0, n = Rounds(8); round < n; ++round) {
     Fault fault = faults[round % 4];
     int victim = static_cast<int>(rng() % 3);
     int other = (victim + 1 + static_cast<int>(rng() % 2)) % 3;
-    SCOPED_TRACE(absl::StrCat("round ", round + 1, " of ", n, ": ",
-                              Name(fault), " of node ", victim + 1));
-    ASSERT_TRUE(writers.AwaitMoreAcks(30));
+    SCOPED_TRACE(absl::StrCat("round ", round + 1, " of ", n, ": ", Name(fault),
+                              " of node ", victim + 1));
+    auto start = Clock::now();
+    ASSERT_TRUE(writers.AwaitMoreAcks(50));
     Apply(cluster, fault, victim, other);
+    auto applied = Clock::now();
+    ASSERT_TRUE(AwaitNoticed(cluster, fault, victim, other));
+    auto noticed = Clock::now();
     // The majority side keeps acknowledging, in sync mode too.
-    ASSERT_TRUE(writers.AwaitMoreAcks(30));
+    ASSERT_TRUE(writers.AwaitMoreAcks(100));
+    // The fault lasts a random while (the nemesis schedule), so that
+    // backlogs of different sizes build up behind it.
+    milliseconds hold(200 + static_cast<int>(rng() % 800));
+    if (Clock::now() < applied + hold) {
+      absl::SleepFor(absl::FromChrono(applied + hold - Clock::now()));
+    }
     cluster.HealAll();
+    Progress(absl::StrCat("R10 ", mode, " round ", round + 1, ": ", Name(fault),
+                          " of node ", victim + 1, "; writes ",
+                          Ms(applied - start), ", noticed ",
+                          Ms(noticed - applied), ", writes under fault ",
+                          Ms(Clock::now() - noticed)));
   }
   ASSERT_TRUE(writers.AwaitMoreAcks(20));
   writers.Stop();
+  auto healed = Clock::now();
   ASSERT_TRUE(AwaitConvergence(cluster, checker, kConvergence));
+  Progress(absl::StrCat("R10 ", mode, ": converged in ",
+                        Ms(Clock::now() - healed), "; ", checker.acknowledged(),
+                        " writes acknowledged"));
   ExpectDigestsAgree(cluster);
 }
 

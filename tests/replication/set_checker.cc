@@ -37,17 +37,23 @@ size_t SetChecker::acknowledged() const {
   return acknowledged_.size();
 }
 
+std::set<std::string> SetChecker::AcknowledgedNow() const {
+  absl::MutexLock lock(&mu_);
+  return acknowledged_;
+}
+
 SetChecker::Result SetChecker::Check(
-    const std::vector<std::string>& observed) const {
+    const std::vector<std::string>& observed,
+    const std::set<std::string>& must_hold) const {
   std::set<std::string> seen(observed.begin(), observed.end());
   Result r;
-  absl::MutexLock lock(&mu_);
-  r.attempted = attempted_.size();
-  r.acknowledged = acknowledged_.size();
+  r.acknowledged = must_hold.size();
   r.observed = seen.size();
-  for (const std::string& k : acknowledged_) {
+  for (const std::string& k : must_hold) {
     if (!seen.contains(k)) r.lost.push_back(k);
   }
+  absl::MutexLock lock(&mu_);
+  r.attempted = attempted_.size();
   for (const std::string& k : seen) {
     if (!attempted_.contains(k)) r.unexpected.push_back(k);
   }

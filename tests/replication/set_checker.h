@@ -39,7 +39,19 @@ class SetChecker {
   void Acknowledge(const std::string& key);
 
   size_t acknowledged() const;
-  Result Check(const std::vector<std::string>& observed) const;
+  // The writes acknowledged so far. While writers run, take this before
+  // reading what a node holds and check against it: a write acknowledged
+  // after the read may rightly be missing from it.
+  std::set<std::string> AcknowledgedNow() const;
+
+  // Checks `observed` against `must_hold` (lost) and everything attempted
+  // (unexpected).
+  Result Check(const std::vector<std::string>& observed,
+               const std::set<std::string>& must_hold) const;
+  // Against every acknowledged write: when the writers have stopped.
+  Result Check(const std::vector<std::string>& observed) const {
+    return Check(observed, AcknowledgedNow());
+  }
 
  private:
   mutable absl::Mutex mu_;
