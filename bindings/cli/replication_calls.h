@@ -4,7 +4,8 @@
 // cairn_peer_add, cairn_replication_compare and friends. They are resolved
 // by name in the loaded libcairn (like `cairn check` resolves cairn_check),
 // so this tool also runs on a 1.2 library; a missing call is reported as
-// CAIRN_NOT_SUPPORTED naming it rather than failing at load time.
+// CAIRN_NOT_SUPPORTED naming it rather than failing at load time. The
+// constants (CAIRN_REPLICATION_SYNC, CAIRN_SYNC_ACKS_*) are cairn.h's.
 //
 // Thread-safe: the table is filled once and never changes.
 #ifndef CAIRN_BINDINGS_CLI_REPLICATION_CALLS_H_
@@ -15,14 +16,6 @@
 #include "cairn/cairn.h"
 
 namespace cairn::cli {
-
-// The constants of ABI 1.3 (cairn.h), for a header that predates it.
-inline constexpr int kReplicationDefault = 0;
-inline constexpr int kReplicationAsync = 1;
-inline constexpr int kReplicationSync = 2;
-inline constexpr uint32_t kSyncAcksDefault = 0;
-inline constexpr uint32_t kSyncAcksMajority = 0xFFFFFFFEu;
-inline constexpr uint32_t kSyncAcksAll = 0xFFFFFFFFu;
 
 struct ReplicationCalls {
   cairn_status_t (*writeoptions_set_replication_mode)(cairn_writeoptions_t*,

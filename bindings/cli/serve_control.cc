@@ -107,9 +107,9 @@ std::string SyncPut(cairn_db_t* db, const Args& a) {
   }
   uint32_t acks = 0;
   if (a[3] == "majority") {
-    acks = kSyncAcksMajority;
+    acks = CAIRN_SYNC_ACKS_MAJORITY;
   } else if (a[3] == "all") {
-    acks = kSyncAcksAll;
+    acks = CAIRN_SYNC_ACKS_ALL;
   } else if (!ParseU32(a[3], &acks) || acks == 0) {
     return Err(CAIRN_INVALID_ARGUMENT,
                "sync-put ACKS '" + a[3] +
@@ -118,8 +118,8 @@ std::string SyncPut(cairn_db_t* db, const Args& a) {
   }
   WriteOptions wo = NewWriteOptions();
   char* err = nullptr;
-  cairn_status_t s =
-      calls.writeoptions_set_replication_mode(wo.get(), kReplicationSync, &err);
+  cairn_status_t s = calls.writeoptions_set_replication_mode(
+      wo.get(), CAIRN_REPLICATION_SYNC, &err);
   if (s != CAIRN_OK) return ErrFrom(s, &err, "replication mode");
   calls.writeoptions_set_sync_acks(wo.get(), acks);
   return DoPut(db, wo.get(), a);

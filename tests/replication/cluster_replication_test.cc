@@ -395,6 +395,28 @@ std::string PeerState(Cluster& cluster, int observer, int peer) {
   }
 }
 
+// Waits until every node sees every peer up (after a start, peers that
+// were not up yet may be tagged failed for a while).
+::testing::AssertionResult AwaitAllUp(Cluster& cluster) {
+  constexpr milliseconds kUp(20000);
+  for (int i = 0; i < cluster.size(); ++i) {
+    for (int j = 0; j < cluster.size(); ++j) {
+      if (i == j) continue;
+      auto deadline = Clock::now() + kUp;
+      std::string state;
+      while ((state = PeerState(cluster, i, j)) != "up") {
+        if (Clock::now() >= deadline) {
+          return ::testing::AssertionFailure()
+                 << "node " << i + 1 << " sees node " << j + 1 << " as '"
+                 << state << "' after " << kUp.count() << " ms";
+        }
+        absl::SleepFor(absl::Milliseconds(50));  // poll the node again
+      }
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // Waits until the nodes notice the fault applied by Apply.
 ::testing::AssertionResult AwaitNoticed(Cluster& cluster, Fault f, int victim,
                                         int other) {
@@ -472,6 +494,58 @@ TEST_P(PartitionTest, R10PartitionsCutAndHealedLoseNothingAndConverge) {
 INSTANTIATE_TEST_SUITE_P(Modes, PartitionTest,
                          ::testing::Values("sync", "async"),
                          [](const auto& info) { return info.param; });
+
+// The serve control protocol's replication commands on a live pair:
+// per-write sync mode, peers removed and added at run time, resync and
+// digest comparison.
+TEST(ClusterReplicationTest, ControlProtocolSyncPutPeersAndCompare) {
+  ClusterOptions o = ThreeNodes("async");
+  o.nodes = 2;
+  Cluster cluster(o);
+  ASSERT_TRUE(cluster.StartAll());
+  ASSERT_TRUE(AwaitAllUp(cluster));
+  // Acknowledged in sync mode: on the peer when the reply comes.
+  ASSERT_EQ(cluster.Command(0, "sync-put k1 v1 1"), "ok");
+  EXPECT_EQ(cluster.Command(1, "get k1"), "ok v1");
+  ASSERT_EQ(cluster.Command(0, "sync-put k2 v2 all"), "ok");
+  EXPECT_EQ(cluster.Command(1, "get k2"), "ok v2");
+  EXPECT_EQ(cluster.Command(0, "sync-put k v 0")
+                .rfind("err INVALID_ARGUMENT sync-put ACKS '0'", 0),
+            0u);
+  // The link to the peer down: not acknowledged, durable here, queued.
+  cluster.Proxy(0, 1).Cut();
+  std::string reply = cluster.Command(0, "sync-put k3 v3 1");
+  EXPECT_TRUE(reply.rfind("err TIMEOUT ", 0) == 0 ||
+              reply.rfind("err UNAVAILABLE ", 0) == 0)
+      << reply;
+  EXPECT_NE(reply.find("to be backed up"), std::string::npos) << reply;
+  EXPECT_EQ(cluster.Command(0, "get k3"), "ok v3");
+  cluster.HealAll();
+  SetChecker written;
+  for (const char* k : {"k1", "k2", "k3"}) written.Attempt(k);
+  ASSERT_TRUE(AwaitConvergence(cluster, written, kConvergence));
+  EXPECT_EQ(cluster.Command(1, "get k3"), "ok v3");
+  bool missing = false;
+  EXPECT_TRUE(DigestsAgree(cluster, &missing));
+
+  // Peers at run time.
+  EXPECT_EQ(cluster.Command(0, "peer-remove 2"), "ok");
+  EXPECT_EQ(cluster.Command(0, "peer-remove 2").rfind("err NOT_FOUND ", 0), 0u);
+  EXPECT_EQ(cluster.Command(0, "resync 2").rfind("err NOT_FOUND ", 0), 0u);
+  EXPECT_EQ(cluster.Command(0, "peer-add 1@127.0.0.1:1")
+                .rfind("err INVALID_ARGUMENT ", 0),
+            0u);  // its own id
+  EXPECT_EQ(cluster.Command(0, "peer-add 2@127.0.0.1:" +
+                                   std::to_string(cluster.Proxy(0, 1).port())),
+            "ok");
+  ASSERT_TRUE(AwaitAllUp(cluster));
+  ASSERT_EQ(cluster.Command(0, "resync 2"), "ok");
+  written.Attempt("k4");
+  ASSERT_EQ(cluster.Command(0, "put k4 v4"), "ok");
+  ASSERT_TRUE(AwaitConvergence(cluster, written, kConvergence));
+  EXPECT_EQ(cluster.Command(1, "get k4"), "ok v4");
+  EXPECT_TRUE(DigestsAgree(cluster, &missing));
+}
 
 }  // namespace
 }  // namespace cairn::testing
