@@ -89,6 +89,7 @@ void AddDataCommands(CLI::App& app, Globals& g);
 void AddInfoCommands(CLI::App& app, Globals& g);
 void AddDumpCommands(CLI::App& app, Globals& g);
 void AddAdminCommands(CLI::App& app, Globals& g);
+void AddServeCommand(CLI::App& app, Globals& g);
 
 }  // namespace cairn::cli
 

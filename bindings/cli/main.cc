@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   AddInfoCommands(app, g);
   AddDumpCommands(app, g);
   AddAdminCommands(app, g);
+  AddServeCommand(app, g);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitCodes);
 
   try {
