@@ -65,6 +65,7 @@ class DbCore;
 class DbIterator;
 class DbLock;
 class OpLog;
+class OpLogTail;
 class OpLogTrimmer;
 namespace cache {
 class CacheTier;
@@ -242,7 +243,9 @@ class Db {
   // (replication) purges only below what every peer has acknowledged.
   // Resumable: each call continues the walk over the keys where the last
   // one stopped, wrapping around; a call that returns less than
-  // `max_records` has visited every key once. Calls are serialised.
+  // `max_records` has visited every key once. Calls are serialised. A call
+  // returns at once, without a walk, when the last complete walk left no
+  // tombstone behind and none has been written since it began.
   [[nodiscard]] absl::StatusOr<uint64_t> PurgeTombstones(uint64_t max_hlc,
                                                          size_t max_records);
 
@@ -315,6 +318,14 @@ class Db {
   // with its value as of the snapshot (see OpLog::ReadBatches).
   [[nodiscard]] absl::StatusOr<std::vector<OpLogBatch>> ReadOpLogAt(
       const Snapshot& snapshot, uint64_t from, size_t max_entries);
+  // Keeps the newest `capacity_bytes` of committed batches in memory from
+  // now on (op_log_tail.h), for ReadOpLogTail. Once; later calls are no-ops.
+  void EnableOpLogTail(size_t capacity_bytes);
+  // Whole batches from `from` up to LastSequence() out of the in-memory
+  // tail, values as written (no operation is marked superseded); false when
+  // the tail is off or no longer holds `from` (read with ReadOpLogAt).
+  [[nodiscard]] bool ReadOpLogTail(uint64_t from, size_t max_entries,
+                                   std::vector<OpLogBatch>* out);
   // Blocks until LastSequence() >= `sequence`, the deadline passes or the Db
   // closes; returns whether the sequence was reached.
   bool WaitForSequence(uint64_t sequence, absl::Time deadline);
@@ -372,9 +383,12 @@ class Db {
   [[nodiscard]] absl::Status Commit(const WriteOptions& wo,
                                     CommitRequest* request);
   // Builds the LevelDB batch of a write group (the leader, outside the lock).
+  // Copies a committed group's logged batches into the tail.
+  void AppendToTail(OpLogTail* tail, Writer* const* group, size_t n);
   [[nodiscard]] absl::Status BuildGroup(Writer* const* group, size_t n,
                                         uint64_t* sequence,
-                                        leveldb::WriteBatch* batch);
+                                        leveldb::WriteBatch* batch,
+                                        uint64_t* tombstones);
   struct PurgeCandidates;
   // Up to `max` tombstones older than `max_hlc` with keys in [from, until)
   // (until: nullopt means the end), for PurgeTombstones.
@@ -424,6 +438,9 @@ class Db {
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> ldb_;
   std::unique_ptr<OpLog> oplog_;
+  // The in-memory op-log tail (EnableOpLogTail): set once, under write_mu_.
+  std::unique_ptr<OpLogTail> owned_tail_;
+  std::atomic<OpLogTail*> tail_{nullptr};
   std::unique_ptr<OpLogTrimmer> trimmer_;  // stopped before ldb_ closes
   std::shared_ptr<DbCore> core_;
   std::unique_ptr<cache::CacheTier> cache_;       // null when disabled
@@ -450,6 +467,16 @@ class Db {
   Mutex purge_mu_ ABSL_ACQUIRED_BEFORE(write_mu_);
   // Where the next PurgeTombstones resumes its walk ("" = the first key).
   std::string purge_cursor_ ABSL_GUARDED_BY(purge_mu_);
+  // Tombstones written (counted after their LevelDB write), so a purge can
+  // skip its walk when no tombstone can exist: the last complete lap left
+  // none behind (purge_clean_) and the count is what it was when that lap
+  // began (purge_clean_at_).
+  std::atomic<uint64_t> tombstones_written_{0};
+  bool purge_lap_open_ ABSL_GUARDED_BY(purge_mu_) = false;
+  uint64_t purge_lap_start_ ABSL_GUARDED_BY(purge_mu_) = 0;
+  uint64_t purge_lap_left_ ABSL_GUARDED_BY(purge_mu_) = 0;
+  bool purge_clean_ ABSL_GUARDED_BY(purge_mu_) = false;
+  uint64_t purge_clean_at_ ABSL_GUARDED_BY(purge_mu_) = 0;
 };
 
 }  // namespace cairn

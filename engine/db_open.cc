@@ -17,6 +17,7 @@
 #include "engine/db_lock.h"
 #include "engine/format_version.h"
 #include "engine/info_log.h"
+#include "engine/op_log_tail.h"
 #include "engine/op_log_trimmer.h"
 #include "engine/read_trail.h"
 #include "engine/status.h"

@@ -35,6 +35,8 @@ struct Db::PurgeCandidates {
   std::vector<std::string> keys;
   std::vector<Version> versions;
   size_t key_bytes = 0;
+  // Tombstones the walk passed because they are not older than the bound.
+  size_t too_young = 0;
   // The first key not visited (the next walk's `from`); nullopt when the
   // walk reached `until`.
   std::optional<std::string> resume;
@@ -65,11 +67,14 @@ absl::Status Db::FindTombstones(std::string_view from,
       return CorruptionError(absl::StrCat("record of a key of ", key.size(),
                                           " bytes: ", r.status().message()));
     }
-    if (r->kind == OpKind::kDelete && r->version.hlc < max_hlc) {
-      out->keys.emplace_back(key);
-      out->versions.push_back(r->version);
-      out->key_bytes += key.size();
+    if (r->kind != OpKind::kDelete) continue;
+    if (r->version.hlc >= max_hlc) {
+      ++out->too_young;
+      continue;
     }
+    out->keys.emplace_back(key);
+    out->versions.push_back(r->version);
+    out->key_bytes += key.size();
   }
   if (!it->status().ok()) {
     return ReadTrail::Convert(it->status(), "looking for tombstones to purge");
@@ -114,6 +119,16 @@ absl::StatusOr<uint64_t> Db::PurgeTombstones(uint64_t max_hlc,
   MutexLock l(&purge_mu_);
   uint64_t purged = 0;
   if (max_records == 0) return purged;
+  // Nothing to walk for: the last lap left no tombstone behind and none was
+  // written since it began.
+  const uint64_t written = tombstones_written_.load(std::memory_order_acquire);
+  if (purge_clean_ && written == purge_clean_at_) return purged;
+  if (!purge_lap_open_) {
+    purge_lap_open_ = true;
+    purge_lap_start_ = written;
+    purge_lap_left_ = 0;
+  }
+  if (sync_point_) sync_point_("purge:walk");
   // The walk is a cycle over the keys from the cursor: [cursor, end), then
   // [first key, cursor).
   struct Stretch {
@@ -134,11 +149,13 @@ absl::StatusOr<uint64_t> Db::PurgeTombstones(uint64_t max_hlc,
           !s.ok()) {
         return s;
       }
+      purge_lap_left_ += candidates.too_young;
       if (!candidates.keys.empty()) {
         if (sync_point_) sync_point_("purge:found");
         absl::StatusOr<uint64_t> n = CommitPurge(candidates);
         if (!n.ok()) return n.status();
         purged += *n;
+        purge_lap_left_ += candidates.keys.size() - *n;  // lost a race
       }
       if (!candidates.resume.has_value()) break;  // the stretch is done
       from = std::move(*candidates.resume);
@@ -154,8 +171,13 @@ absl::StatusOr<uint64_t> Db::PurgeTombstones(uint64_t max_hlc,
       return purged;
     }
   }
-  // Every key was visited: the next walk starts from the first.
+  // Every key was visited: the next walk starts from the first. The lap
+  // (which began at or before this call) saw every key since it began; if
+  // it left no tombstone, the walk can rest until the next one is written.
   purge_cursor_.clear();
+  purge_lap_open_ = false;
+  purge_clean_ = purge_lap_left_ == 0;
+  purge_clean_at_ = purge_lap_start_;
   return purged;
 }
 

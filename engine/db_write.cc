@@ -7,6 +7,7 @@
 #include "engine/cache/cache_tier.h"
 #include "engine/db.h"
 #include "engine/db_commit_request.h"
+#include "engine/op_log_tail.h"
 #include "engine/status.h"
 #include "engine/strings.h"
 #include "leveldb/db.h"
@@ -216,7 +217,8 @@ void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions,
 }
 
 absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
-                            leveldb::WriteBatch* lb) {
+                            leveldb::WriteBatch* lb, uint64_t* tombstones) {
+  *tombstones = 0;
   // Reused per thread: a put then allocates nothing of its own here.
   thread_local std::string key_buf, value_buf, oplog_buf, stored;
   // Versions this group writes, for the guard of replicated ops and purges
@@ -313,6 +315,7 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
         AppendDataKey(&key_buf, op.key);
         value_buf.clear();
         AppendRecord(&value_buf, op.kind, r->versions[i], op.value);
+        if (op.kind == OpKind::kDelete) ++*tombstones;
         lb->Put(key_buf, value_buf);
         oplog.Add(op.kind, r->versions[i], op.key);
       }
@@ -328,6 +331,35 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
   if (stored.capacity() > (1u << 20)) std::string().swap(stored);
   *sequence = seq;
   return absl::OkStatus();
+}
+
+void Db::AppendToTail(OpLogTail* tail, Writer* const* group, size_t n) {
+  thread_local std::vector<OpLogTail::Op> ops;
+  for (size_t g = 0; g < n; ++g) {
+    const CommitRequest* r = group[g]->request;
+    if (r->purge || r->info.first_sequence == 0) continue;  // no log entry
+    ops.clear();
+    for (size_t i = 0; i < r->n; ++i) {
+      if (r->replicated && !r->applied[i]) continue;
+      ops.push_back(
+          {r->ops[i].kind, r->versions[i], r->ops[i].key, r->ops[i].value});
+    }
+    tail->Append(r->info.first_sequence, r->source, ops);
+  }
+}
+
+void Db::EnableOpLogTail(size_t capacity_bytes) {
+  MutexLock l(&write_mu_);
+  if (tail_.load() != nullptr || capacity_bytes == 0) return;
+  owned_tail_ = std::make_unique<OpLogTail>(capacity_bytes);
+  tail_.store(owned_tail_.get(), std::memory_order_release);
+}
+
+bool Db::ReadOpLogTail(uint64_t from, size_t max_entries,
+                       std::vector<OpLogBatch>* out) {
+  OpLogTail* tail = tail_.load(std::memory_order_acquire);
+  return tail != nullptr &&
+         tail->Read(from, LastSequence(), max_entries, out);
 }
 
 absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
@@ -370,7 +402,9 @@ absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
   thread_local leveldb::WriteBatch lb;
   lb.Clear();
   uint64_t seq = oplog_->LastSequence();
-  absl::Status status = BuildGroup(group.data(), group.size(), &seq, &lb);
+  uint64_t tombstones = 0;
+  absl::Status status =
+      BuildGroup(group.data(), group.size(), &seq, &lb, &tombstones);
   if (status.ok()) {
     leveldb::WriteOptions lwo;
     lwo.sync = self.sync;
@@ -378,6 +412,16 @@ absl::Status Db::Commit(const WriteOptions& wo, CommitRequest* request) {
     if (!ls.ok()) {
       stats_.Add(Counter::kWriteErrors);
       status = FromLevelDB(ls, "write failed");
+    } else {
+      if (tombstones > 0) {
+        // After the write: a purge walk that begins after this count sees
+        // the tombstones (PurgeTombstones).
+        tombstones_written_.fetch_add(tombstones, std::memory_order_release);
+      }
+      // Before Publish: a sender woken by it finds the batches in the tail.
+      if (OpLogTail* tail = tail_.load(std::memory_order_acquire)) {
+        AppendToTail(tail, group.data(), group.size());
+      }
     }
   }
   // A huge batch should not pin its memory in this thread forever.

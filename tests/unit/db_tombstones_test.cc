@@ -234,6 +234,56 @@ TEST_F(DbTombstonesTest, ConcurrentWritesDuringPurgesAreNeverLost) {
   EXPECT_EQ(PurgedCounter(), purged);
 }
 
+TEST_F(DbTombstonesTest, RestsAfterACleanWalkUntilATombstoneIsWritten) {
+  // A walk costs a pass over every key; once a complete walk left no
+  // tombstone, calls skip it until the next delete is written, and that
+  // delete is still collected.
+  std::atomic<int> walks{0};
+  DbEnv env;
+  env.sync_point = [&](std::string_view point) {
+    if (point == "purge:walk") walks.fetch_add(1);
+  };
+  Open(env);
+  for (int i = 0; i < 50; ++i) Put("k" + std::to_string(i), "v");
+  Delete("k7");
+  EXPECT_EQ(Purge(kAll, 100), 1u);  // a whole lap that left none behind
+  EXPECT_EQ(walks.load(), 1);
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+  EXPECT_EQ(walks.load(), 1);  // rested
+  Put("k8", "again");          // a put is no tombstone
+  EXPECT_EQ(Purge(kAll, 100), 0u);
+  EXPECT_EQ(walks.load(), 1);
+  Delete("k9");
+  EXPECT_EQ(Purge(kAll, 100), 1u);
+  EXPECT_EQ(State("k9"), "<absent>");
+  EXPECT_EQ(walks.load(), 2);
+  // A lap cut short by max_records is not clean: the next call walks on.
+  Delete("k1");
+  Delete("k2");
+  EXPECT_EQ(Purge(kAll, 1), 1u);
+  EXPECT_EQ(Purge(kAll, 100), 1u);
+  EXPECT_EQ(walks.load(), 4);
+  EXPECT_EQ(State("k1"), "<absent>");
+  EXPECT_EQ(State("k2"), "<absent>");
+}
+
+TEST_F(DbTombstonesTest, KeepsWalkingWhileATombstoneIsTooYoung) {
+  std::atomic<int> walks{0};
+  DbEnv env;
+  env.sync_point = [&](std::string_view point) {
+    if (point == "purge:walk") walks.fetch_add(1);
+  };
+  Open(env);
+  Delete("k");
+  const uint64_t hlc = db_->GetRecord({}, "k")->version.hlc;
+  EXPECT_EQ(Purge(hlc, 100), 0u);  // not older than the bound
+  EXPECT_EQ(Purge(hlc, 100), 0u);
+  EXPECT_EQ(walks.load(), 2);      // no rest: a tombstone was left behind
+  EXPECT_EQ(Purge(hlc + 1, 100), 1u);
+  EXPECT_EQ(State("k"), "<absent>");
+}
+
 TEST_F(DbTombstonesTest, DropsTheKeyFromTheCacheAndWritesNoOpLogEntry) {
   Put("k", "cached");
   std::string v;

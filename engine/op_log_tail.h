@@ -1,0 +1,81 @@
+// OpLogTail: the newest op-log batches kept in memory with their values, so
+// a replication sender that keeps up ships what was just written without
+// reading LevelDB (one Get per operation on the snapshot path, see
+// OpLog::ReadBatches).
+//
+// The write queue's leader appends each committed batch after its LevelDB
+// write and before the sequence is published, in sequence order; readers
+// take whole batches from any sequence the tail still holds. The tail keeps
+// at most `capacity_bytes` of keys and values (at least the newest batch),
+// dropping the oldest first. Entries are facts of the log (it is
+// append-only), so a read from the tail returns exactly what the log says,
+// with the values as written; unlike ReadBatches it does not mark
+// operations superseded by later writes (a receiver's version guard skips
+// them).
+//
+// Thread-safe.
+#ifndef CAIRN_ENGINE_OP_LOG_TAIL_H_
+#define CAIRN_ENGINE_OP_LOG_TAIL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/types/span.h"
+#include "engine/format.h"
+#include "engine/mutex.h"
+#include "engine/op_log.h"
+#include "engine/version.h"
+
+namespace cairn {
+
+class OpLogTail {
+ public:
+  explicit OpLogTail(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  struct Op {
+    OpKind kind;
+    Version version;
+    std::string_view key;
+    std::string_view value;
+  };
+  // One committed batch: sequences first .. first + ops.size() - 1. A batch
+  // that does not follow the previous one (a gap) restarts the tail.
+  void Append(uint64_t first, uint32_t source, absl::Span<const Op> ops)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Whole batches holding sequences from `from` (which may fall inside a
+  // batch: its earlier operations are left out) up to `upto`, together at
+  // most `max_entries` operations (at least one batch). False, with `out`
+  // untouched, when the tail does not hold `from`.
+  bool Read(uint64_t from, uint64_t upto, size_t max_entries,
+            std::vector<OpLogBatch>* out) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The oldest sequence held (0: none).
+  uint64_t first() ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Batch {
+    uint64_t first = 0;
+    uint32_t source = 0;
+    size_t bytes = 0;
+    std::vector<ShippedOp> ops;
+  };
+
+  const size_t capacity_;
+  Mutex mu_;
+  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENGINE_OP_LOG_TAIL_H_
