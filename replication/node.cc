@@ -60,22 +60,23 @@ Node::~Node() {
 }
 
 template <typename Commit>
-absl::Status Node::Replicated(const ReplicaWrite& rw, Commit commit) {
+absl::Status Node::Replicated(const WriteOptions& wo, const ReplicaWrite& rw,
+                              Commit commit) {
   if (replicator_ == nullptr) {
     CommitInfo info;
     return commit(&info);
   }
-  const bool sync = replicator_->BeginWrite(rw);
+  const Replicator::AckWait wait = replicator_->BeginWrite(rw, wo.sync);
   CommitInfo info;
   absl::Status s = commit(&info);
   absl::Status r =
-      replicator_->FinishWrite(rw, sync, s.ok() ? info.last_sequence : 0);
+      replicator_->FinishWrite(rw, wait, s.ok() ? info.last_sequence : 0);
   return s.ok() ? r : s;
 }
 
 absl::Status Node::Put(const WriteOptions& wo, std::string_view key,
                        std::string_view value, const ReplicaWrite& rw) {
-  return Replicated(rw, [&](CommitInfo* info) {
+  return Replicated(wo, rw, [&](CommitInfo* info) {
     return db_->Put(wo, key, value, info);
   });
 }
@@ -83,13 +84,13 @@ absl::Status Node::Put(const WriteOptions& wo, std::string_view key,
 absl::Status Node::Delete(const WriteOptions& wo, std::string_view key,
                           const ReplicaWrite& rw) {
   return Replicated(
-      rw, [&](CommitInfo* info) { return db_->Delete(wo, key, info); });
+      wo, rw, [&](CommitInfo* info) { return db_->Delete(wo, key, info); });
 }
 
 absl::Status Node::Write(const WriteOptions& wo, const WriteBatch& batch,
                          const ReplicaWrite& rw) {
   return Replicated(
-      rw, [&](CommitInfo* info) { return db_->Write(wo, batch, info); });
+      wo, rw, [&](CommitInfo* info) { return db_->Write(wo, batch, info); });
 }
 
 absl::StatusOr<std::string> Node::Property(std::string_view name) {

@@ -114,7 +114,8 @@ class Node {
   // Runs `commit` (a local write) between the replicator's BeginWrite and
   // FinishWrite.
   template <typename Commit>
-  absl::Status Replicated(const ReplicaWrite& rw, Commit commit);
+  absl::Status Replicated(const WriteOptions& wo, const ReplicaWrite& rw,
+                          Commit commit);
 
  public:
   ~Node();

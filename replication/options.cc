@@ -45,12 +45,21 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      0, 4096},
     {"replication.mode", OptionType::kEnum, &R::mode, "async",
      "async: a write returns once committed locally; sync: it returns once "
-     "replication.sync_acks peers acknowledged it durably.",
+     "replication.sync_acks peers acknowledged it (see "
+     "replication.sync_durability).",
      0, 0, "async|sync"},
     {"replication.sync_acks", OptionType::kString, &R::sync_acks, "1",
      "Acknowledgements a sync write waits for: a count (1..peers), majority "
      "(of the nodes, this one included) or all.",
      0, 16},
+    {"replication.sync_durability", OptionType::kEnum, &R::sync_durability,
+     "match",
+     "What a peer's acknowledgement of a sync-mode write promises. match: "
+     "as durable as the write asked for here: a write with the sync flag is "
+     "fsynced by the peer before it acknowledges, one without it is in the "
+     "peer's log (survives a crash of the peer's process, not of its "
+     "machine). fsync: every acknowledgement waits for the peer's fsync.",
+     0, 0, "match|fsync"},
     {"replication.sync_timeout_ms", OptionType::kUint, &R::sync_timeout_ms,
      "1000",
      "How long a sync write waits for acknowledgements before returning "
@@ -64,6 +73,10 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "1048576", "Bytes per batch sent to a peer (a larger write batch goes "
      "alone).",
      1024, 1ull << 30},
+    {"replication.send_cache_mb", OptionType::kUint, &R::send_cache_mb, "32",
+     "Recent writes kept in memory for the peers' senders: a peer that keeps "
+     "up is sent them without reading the database (0: always read it).",
+     0, 1 << 16},
     {"replication.inflight_max_batches", OptionType::kUint,
      &R::inflight_max_batches, "16",
      "Batches sent to a peer and not yet acknowledged; the sender waits past "
@@ -289,6 +302,7 @@ absl::StatusOr<ReplicationConfig> ValidateReplication(
                "peers must authenticate off this machine)");
   }
   c.sync_mode = o.mode == "sync";
+  c.sync_fsync_always = o.sync_durability == "fsync";
   if (o.sync_acks == "majority") {
     c.sync_acks = kSyncAcksMajority;
   } else if (o.sync_acks == "all") {

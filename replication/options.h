@@ -34,11 +34,13 @@ struct ReplicationOptions {
   std::string secret_file;
   std::string mode = "async";
   std::string sync_acks = "1";
+  std::string sync_durability = "match";
   uint64_t sync_timeout_ms = 1000;
   uint64_t batch_max_ops = 1024;
   uint64_t batch_max_bytes = 1 << 20;
   uint64_t inflight_max_batches = 16;
   uint64_t inflight_max_bytes = 16 << 20;
+  uint64_t send_cache_mb = 32;
   uint64_t log_retention_mb = 1024;
   std::string failed_task_policy = "store";
   uint64_t heartbeat_ms = 500;
@@ -77,6 +79,7 @@ struct ReplicationConfig {
   std::string secret;        // the secret file's contents, trimmed
   bool sync_mode = false;    // mode == "sync"
   uint32_t sync_acks = 1;    // kSyncAcks* from node.h or a count
+  bool sync_fsync_always = false;  // sync_durability == "fsync"
   uint32_t retry_limit = 0;  // failed_task_policy retry:N (0: store)
   bool discard_failed = false;
 };

@@ -235,11 +235,15 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
 }
 
 absl::Status Peer::SendBatch(Connection* conn, uint64_t* next) {
-  absl::StatusOr<std::shared_ptr<Snapshot>> snap = db_->GetSnapshot();
-  if (!snap.ok()) return snap.status();
-  absl::StatusOr<std::vector<OpLogBatch>> batches =
-      db_->ReadOpLogAt(**snap, *next, options_.batch_max_ops);
-  if (!batches.ok()) return batches.status();
+  // What was just written comes from the in-memory tail; older entries
+  // (a replay) are read from the log at a snapshot, with their values.
+  absl::StatusOr<std::vector<OpLogBatch>> batches{std::vector<OpLogBatch>()};
+  if (!db_->ReadOpLogTail(*next, options_.batch_max_ops, &*batches)) {
+    absl::StatusOr<std::shared_ptr<Snapshot>> snap = db_->GetSnapshot();
+    if (!snap.ok()) return snap.status();
+    batches = db_->ReadOpLogAt(**snap, *next, options_.batch_max_ops);
+    if (!batches.ok()) return batches.status();
+  }
   if (batches->empty()) return absl::OkStatus();
   OpBatch out;
   out.first_sequence = *next;
@@ -268,7 +272,7 @@ absl::Status Peer::SendBatch(Connection* conn, uint64_t* next) {
     if (bytes >= options_.batch_max_bytes) break;
   }
   if (out.last_sequence == 0) return absl::OkStatus();
-  out.sync = host_->SyncWritersWaiting();
+  out.sync = host_->DurableAcksWanted();
   std::string payload = EncodeOpBatch(out);
   {
     MutexLock lock(&mu_);

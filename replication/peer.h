@@ -45,8 +45,9 @@ namespace cairn::replication {
 class PeerHost {
  public:
   virtual ~PeerHost() = default;
-  // A sync writer is waiting: batches are applied durably and acked at once.
-  virtual bool SyncWritersWaiting() const = 0;
+  // A sync writer waits for an fsync: batches are applied durably (the
+  // receiver syncs its log before it acknowledges).
+  virtual bool DurableAcksWanted() const = 0;
   // An acknowledgement arrived (wakes sync writers).
   virtual void OnAck() = 0;
 };

@@ -285,6 +285,7 @@ void Receiver::Serve(Session* session) {
             sender, conn->remote().c_str(), why.ToString().c_str());
   }
   conn->Shutdown();
+  if (session->digest.joinable()) session->digest.join();
   MutexLock lock(&mu_);
   auto it = by_sender_.find(sender);
   if (it != by_sender_.end() && it->second == session) {
@@ -314,13 +315,24 @@ absl::Status Receiver::Handle(Session* session, const Frame& frame) {
     case FrameType::kDigestRequest: {
       absl::StatusOr<DigestRequest> req = DecodeDigestRequest(frame.payload);
       if (!req.ok()) return req.status();
-      absl::StatusOr<Digest> d = ComputeDigest(db_, req->buckets);
-      if (!d.ok()) return d.status();
-      DigestReply reply;
-      reply.id = req->id;
-      reply.sequence = d->sequence;
-      reply.hashes = std::move(d->hashes);
-      return conn->Send(FrameType::kDigestReply, EncodeDigestReply(reply));
+      if (session->digest.joinable()) session->digest.join();
+      session->digest = std::thread([this, conn, sender, req = *req] {
+        absl::StatusOr<Digest> d = ComputeDigest(db_, req.buckets);
+        if (!d.ok()) {
+          // The requester times out and tries again later; the connection
+          // stays (the walk failed here, not the peer).
+          InfoLog(db_->info_log(),
+                  "cairn replication: digest for node %u: %s", sender,
+                  d.status().ToString().c_str());
+          return;
+        }
+        DigestReply reply;
+        reply.id = req.id;
+        reply.sequence = d->sequence;
+        reply.hashes = std::move(d->hashes);
+        (void)conn->Send(FrameType::kDigestReply, EncodeDigestReply(reply));
+      });
+      return absl::OkStatus();
     }
     case FrameType::kError: {
       absl::StatusOr<ErrorFrame> e = DecodeError(frame.payload);

@@ -81,6 +81,10 @@ class Receiver {
     std::thread thread;
     std::atomic<bool> done{false};
     uint32_t sender = 0;  // once the handshake named it
+    // Computes and answers a digest request off the session's thread, so
+    // batches keep being applied during a walk over every key. One at a
+    // time; joined before the session ends.
+    std::thread digest;
   };
 
   Receiver(Db* db, Config config);

@@ -46,15 +46,18 @@ class Replicator {
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
-  // Around every local write: BeginWrite before the commit returns whether
-  // it is a sync write (and counts it, so the batches that carry it are
-  // applied durably and acknowledged at once); FinishWrite after it, with
-  // the commit's last sequence (0 when the commit failed), returns at once
-  // for async writes and otherwise waits until the required peers
-  // acknowledged the write durably (Timeout or Unavailable, naming the
-  // peers, past the deadline).
-  bool BeginWrite(const ReplicaWrite& rw);
-  [[nodiscard]] absl::Status FinishWrite(const ReplicaWrite& rw, bool sync,
+  // What a sync write waits for: nothing (async), its peers' apply (in
+  // their logs), or their fsync (replication.sync_durability).
+  enum class AckWait { kNone, kApplied, kDurable };
+  // Around every local write: BeginWrite before the commit says what the
+  // write waits for, given its own sync flag (and counts a sync write, so
+  // the batches that carry it are acknowledged at once, after an fsync when
+  // it waits for one); FinishWrite after it, with the commit's last
+  // sequence (0 when the commit failed), returns at once for async writes
+  // and otherwise waits until the required peers acknowledged the write
+  // (Timeout or Unavailable, naming the peers, past the deadline).
+  AckWait BeginWrite(const ReplicaWrite& rw, bool write_sync);
+  [[nodiscard]] absl::Status FinishWrite(const ReplicaWrite& rw, AckWait wait,
                                          uint64_t last_sequence);
 
   [[nodiscard]] absl::Status AddPeer(std::string_view spec);

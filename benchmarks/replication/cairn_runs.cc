@@ -4,9 +4,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
+#include "leveldb/db.h"
+#include "leveldb/write_batch.h"
 #include "ycsb_workload.h"
 
 namespace cairn_repl {
@@ -108,6 +111,41 @@ bool StreamRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
   out->stream_per_sec =
       static_cast<double>(records) / SecondsBetween(start, caught_up);
   out->tail_ms = SecondsBetween(written, caught_up) * 1e3;
+  return true;
+}
+
+bool BareLevelDbBatchRate(const std::string& dir, uint64_t records, int batch,
+                          uint64_t key_base, double* per_sec,
+                          std::string* error) {
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.error_if_exists = true;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
+  if (!s.ok()) {
+    *error = "bare LevelDB open: " + s.ToString();
+    return false;
+  }
+  std::unique_ptr<leveldb::DB> db(raw);
+  char key[kKeyBytes], value[kValueBytes];
+  leveldb::WriteBatch wb;
+  const Clock::time_point start = Clock::now();
+  for (uint64_t n = 0; s.ok() && n < records;) {
+    wb.Clear();
+    for (int i = 0; i < batch && n < records; ++i, ++n) {
+      FormatKey(key_base + n, key);
+      FormatValue(key_base + n, 0, value);
+      wb.Put(leveldb::Slice(key, kKeyBytes), leveldb::Slice(value, kValueBytes));
+    }
+    s = db->Write(leveldb::WriteOptions(), &wb);
+  }
+  *per_sec = static_cast<double>(records) / SecondsBetween(start, Clock::now());
+  db.reset();
+  (void)leveldb::DestroyDB(dir, options);
+  if (!s.ok()) {
+    *error = "bare LevelDB write: " + s.ToString();
+    return false;
+  }
   return true;
 }
 

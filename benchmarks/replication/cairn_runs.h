@@ -47,6 +47,13 @@ struct StreamRun {
 bool StreamRate(NodePair* pair, uint64_t records, int batch, uint64_t key_base,
                 StreamRun* out, std::string* error);
 
+// The ceiling for the stream on this machine: the same records written in
+// the same batches into a bare LevelDB (default options, no Cairn, no
+// replication) in `dir`, which is removed afterwards.
+bool BareLevelDbBatchRate(const std::string& dir, uint64_t records, int batch,
+                          uint64_t key_base, double* per_sec,
+                          std::string* error);
+
 struct ReplayRun {
   uint64_t records = 0;
   double stream_per_sec = 0;          // the peer's first record .. its last

@@ -330,12 +330,21 @@ class Bench {
                       &s, &error)) {
         return Failed(error);
       }
-      fprintf(stderr, "round %d stream %12.0f records/s (writer %.0f/s)\n",
-              round, s.stream_per_sec, s.write_per_sec);
+      double bare = 0;
+      if (!BareLevelDbBatchRate(f_.dir + "/bare_leveldb", f_.stream_records,
+                                f_.stream_batch, NextKeyBase(), &bare,
+                                &error)) {
+        return Failed(error);
+      }
+      fprintf(stderr,
+              "round %d stream %12.0f records/s (writer %.0f/s; bare LevelDB "
+              "batch writes %.0f/s)\n",
+              round, s.stream_per_sec, s.write_per_sec, bare);
       out_["stream"].push_back({{"round", round},
                                 {"records", s.records},
                                 {"write_per_sec", s.write_per_sec},
                                 {"stream_per_sec", s.stream_per_sec},
+                                {"bare_leveldb_per_sec", bare},
                                 {"tail_ms", s.tail_ms}});
       ReplayRun r;
       if (!ReplayRate(&pair_, f_.stream_records, f_.stream_batch, NextKeyBase(),

@@ -100,6 +100,38 @@ TEST(ReplicationTest, SyncWritesWaitForTheAckAndTimeOutNamingThePeer) {
   EXPECT_TRUE(c.node(1).Put(WriteOptions(), "u", "3", async).ok());
 }
 
+TEST(ReplicationTest, SyncAcknowledgementsAreAsDurableAsTheWrite) {
+  // sync_durability=match: a sync-mode write without the sync flag returns
+  // once the peer applied it (in its log), without waiting for its fsync;
+  // with the flag, once the peer fsynced it.
+  Cluster c(2, {{"replication.mode", "sync"}});
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(1, 2)["state"] == "up"; }));
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "a", "1").ok());
+  EXPECT_EQ(Read(c.node(2), "a"), "1");
+  const uint64_t applied_seq = c.node(1).engine().LastSequence();
+  nlohmann::json st = c.PeerStatus(1, 2);
+  EXPECT_GE(st["acked_sequence"].get<uint64_t>(), applied_seq);
+  EXPECT_LT(st["durable_sequence"].get<uint64_t>(), applied_seq) << st;
+  WriteOptions durable;
+  durable.sync = true;
+  ASSERT_TRUE(c.node(1).Put(durable, "b", "2").ok());
+  EXPECT_GE(c.PeerStatus(1, 2)["durable_sequence"].get<uint64_t>(),
+            c.node(1).engine().LastSequence());
+}
+
+TEST(ReplicationTest, SyncDurabilityFsyncMakesEveryAckDurable) {
+  Cluster c(2, {{"replication.mode", "sync"},
+                {"replication.sync_durability", "fsync"}});
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(1, 2)["state"] == "up"; }));
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "a", "1").ok());
+  EXPECT_GE(c.PeerStatus(1, 2)["durable_sequence"].get<uint64_t>(),
+            c.node(1).engine().LastSequence());
+}
+
 TEST(ReplicationTest, PerWriteSyncOnAnAsyncNode) {
   Cluster c(3);
   c.Open(1);
