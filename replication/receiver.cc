@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -11,6 +10,7 @@
 #include "engine/info_log.h"
 #include "engine/strings.h"
 #include "replication/digest.h"
+#include "replication/metadata_codec.h"
 
 namespace cairn::replication {
 namespace {
@@ -21,18 +21,6 @@ using asio::ip::tcp;
 constexpr size_t kMaxWelcomeResumeKey = 1024;
 constexpr size_t kMaxGroupFrames = 64;
 constexpr size_t kMaxGroupBytes = 8 << 20;
-
-std::string EncodeU64(uint64_t v) {
-  std::string s(8, '\0');
-  std::memcpy(s.data(), &v, 8);
-  return s;
-}
-
-bool DecodeU64(std::string_view s, uint64_t* v) {
-  if (s.size() < 8) return false;
-  std::memcpy(v, s.data(), 8);
-  return true;
-}
 
 std::vector<ReceivedOp> ToReceived(const std::vector<WireOp>& ops) {
   std::vector<ReceivedOp> out;

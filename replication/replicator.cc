@@ -1,7 +1,6 @@
 #include "replication/replicator.h"
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "engine/info_log.h"
 #include "engine/strings.h"
 #include "nlohmann/json.hpp"
+#include "replication/metadata_codec.h"
 #include "replication/node.h"
 #include "replication/peer.h"
 #include "replication/receiver.h"
@@ -28,12 +28,6 @@ constexpr int kHlcLogicalBits = 16;  // engine/version.h HybridClock
 
 std::string AckedName(uint32_t peer) {
   return absl::StrCat("repl.ack.", peer);
-}
-
-std::string EncodeU64(uint64_t v) {
-  std::string s(8, '\0');
-  std::memcpy(s.data(), &v, 8);
-  return s;
 }
 
 }  // namespace
@@ -313,9 +307,8 @@ class ReplicatorImpl : public PeerHost {
     // What the peer acknowledged before a restart: the log is held from
     // there until it reconnects and tells its own cursor.
     absl::StatusOr<std::string> acked = db_->GetMetadata(AckedName(p.id));
-    if (acked.ok() && acked->size() == 8) {
-      uint64_t v;
-      std::memcpy(&v, acked->data(), 8);
+    uint64_t v = 0;
+    if (acked.ok() && acked->size() == 8 && DecodeU64(*acked, &v)) {
       peer->SeedAcked(v);
     }
     peer->Start();
