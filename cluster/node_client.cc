@@ -32,10 +32,22 @@ NodeClient::~NodeClient() { Close(); }
 absl::StatusOr<ClientReply> NodeClient::Call(const ClientRequest& request,
                                              absl::Time deadline) {
   MutexLock lock(&mu_);
+  if (conn_ != nullptr && Stale()) {
+    conn_->Shutdown();
+    conn_.reset();
+  }
   if (conn_ == nullptr) {
     if (absl::Status s = Connect(deadline); !s.ok()) return s;
   }
   return Exchange(request, deadline);
+}
+
+bool NodeClient::Stale() {
+  // Between calls nothing may arrive: a frame, an end of stream or an error
+  // waiting now means the node closed the connection (it was idle past
+  // node.client_idle_ms, or the node restarted). Looking costs one poll.
+  absl::StatusOr<Frame> pending = conn_->Receive(absl::InfinitePast());
+  return !absl::IsDeadlineExceeded(pending.status());
 }
 
 absl::Status NodeClient::Connect(absl::Time deadline) {

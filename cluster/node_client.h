@@ -9,7 +9,10 @@
 // whose id is not the request's are all a non-OK status (Unavailable,
 // DeadlineExceeded, FailedPrecondition, PermissionDenied, InvalidArgument or
 // DataLoss, each naming the node) and close the connection; the next call
-// reconnects. A caller's deadline bounds the connect, the handshake and the
+// reconnects. A connection the node closed between calls (idle past
+// node.client_idle_ms, or a restart) is noticed before the next request is
+// sent and replaced, so it never counts as a failure. A caller's deadline
+// bounds the connect, the handshake and the
 // wait for the reply; only a send into a full socket buffer may take longer,
 // up to the connection's send timeout (5 s, connection.cc) — requests are
 // small, so that needs a node that stopped reading with megabytes queued.
@@ -60,6 +63,9 @@ class NodeClient final : public NodeTransport {
 
  private:
   absl::Status Connect(absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the idle connection was closed by the node (or has something
+  // unasked for on it).
+  bool Stale() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ClientReply> Exchange(const ClientRequest& request,
                                        absl::Time deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -434,6 +434,18 @@ TEST_F(ClientServiceTest, AClientWriteReplicates) {
   EXPECT_EQ(r->value, "yes");
 }
 
+// The node closes an idle session; the client notices before its next
+// request and reconnects, so the idle close is not a failure.
+TEST_F(ClientServiceTest, AnIdleSessionIsClosedAndTheClientReconnects) {
+  Start({{"node.client_idle_ms", "100"}});
+  ASSERT_EQ(Call(Op(Method::kPut, "k", "v")).code, 0u);
+  EXPECT_EQ(Clients()["sessions"], 1);
+  ASSERT_TRUE(WaitFor([&] { return Clients()["sessions"] == 0; }));
+  ClientReply r = Call(Op(Method::kGet, "k"));
+  EXPECT_EQ(r.value, "v");
+  EXPECT_EQ(Clients()["sessions_total"], 2);
+}
+
 TEST_F(ClientServiceTest, OneClientIsSharedByThreads) {
   Start();
   std::vector<std::thread> threads;
