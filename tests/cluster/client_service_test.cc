@@ -226,50 +226,57 @@ TEST_F(ClientServiceTest, BadRequestsAreRefusedByName) {
   EXPECT_GE(Clients()["bad_frames"], 1);
 }
 
-// Writers replace two keys together in batches while readers scan both (a
-// scan reads one consistent view): a reader never sees them differ.
+// A writer replaces 20 keys together in batches while a reader scans them
+// (a scan reads one consistent view): the reader never sees them differ.
 TEST_F(ClientServiceTest, BatchIsAtomic) {
   Start();
+  constexpr int kKeys = 20;
   std::atomic<bool> done{false};
   std::atomic<int> mismatches{0};
   std::atomic<int> scans{0};
   std::thread reader([&] {
     auto client = Client(1);
     while (!done.load()) {
-      absl::StatusOr<ClientReply> r = client->Call(Scan("", "", 10), Soon());
+      absl::StatusOr<ClientReply> r = client->Call(Scan("", "", 100), Soon());
       if (!r.ok() || r->code != 0) {
         mismatches.fetch_add(1);
         continue;
       }
       ++scans;
-      if (r->entries.size() == 2 &&
-          r->entries[0].second != r->entries[1].second) {
-        mismatches.fetch_add(1);
+      for (const auto& [key, value] : r->entries) {
+        if (value != r->entries[0].second) {
+          mismatches.fetch_add(1);
+          break;
+        }
       }
     }
   });
-  for (int i = 0; i < 300; ++i) {
+  // Until the reader scanned often enough (bounded either way).
+  int batches = 0;
+  for (; batches < 3000 && (batches < 100 || scans.load() < 200); ++batches) {
     ClientRequest b;
     b.method = Method::kBatch;
-    const std::string v = absl::StrCat(i);
-    b.ops = {{false, "x", v}, {false, "y", v}};
+    const std::string v = absl::StrCat(batches);
+    for (int k = 0; k < kKeys; ++k) {
+      b.ops.push_back({false, absl::StrFormat("key%02d", k), v});
+    }
     ASSERT_EQ(Call(b).code, 0u);
   }
-  // Both keys with the same, last value.
-  ClientReply r = Call(Scan("", "", 10));
   done.store(true);
   reader.join();
-  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0) << "over " << scans.load() << " scans";
   EXPECT_GT(scans.load(), 0);
-  using Entries = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(r.entries, (Entries{{"x", "299"}, {"y", "299"}}));
+  ClientReply r = Call(Scan("", "", 100));
+  ASSERT_EQ(r.entries.size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(r.entries.back().second, absl::StrCat(batches - 1));
 
-  // A batch whose second op the engine refuses applies nothing.
+  // A batch the node refuses (a key over the engine's limit) applies
+  // nothing.
   ClientRequest bad;
   bad.method = Method::kBatch;
-  bad.ops = {{false, "x", "new"}, {false, std::string(70000, 'k'), "v"}};
+  bad.ops = {{false, "key00", "new"}, {false, std::string(70000, 'k'), "v"}};
   EXPECT_NE(Call(bad).code, 0u);
-  EXPECT_EQ(Call(Op(Method::kGet, "x")).value, "299");
+  EXPECT_EQ(Call(Op(Method::kGet, "key00")).value, absl::StrCat(batches - 1));
 }
 
 TEST_F(ClientServiceTest, ScanBoundsAndLimit) {
