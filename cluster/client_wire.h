@@ -13,6 +13,7 @@
 #ifndef CAIRN_CLUSTER_CLIENT_WIRE_H_
 #define CAIRN_CLUSTER_CLIENT_WIRE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -87,7 +88,24 @@ struct ClientReply {
   NodeStatus status;            // status
 };
 
+// Caps of the codecs (issue 13 additions). Fixed ones first; the key,
+// value and count caps are a ClientWireLimits, so a node decodes with its
+// engine's limits and an oversize field is refused by name before the
+// engine sees it.
+inline constexpr size_t kMaxClientIdSize = 255;
+inline constexpr size_t kMaxFailureReasonSize = 1024;
+inline constexpr size_t kMaxReplyMessageSize = 4096;
+inline constexpr size_t kMaxWhySize = 1024;
+struct ClientWireLimits {
+  uint32_t max_key_size = 16u << 20;     // the engine's largest max_key_size
+  uint32_t max_value_size = 1u << 30;    // the engine's largest max_value_size
+  uint32_t max_ops = 1u << 20;           // batch operations per request
+  uint32_t max_entries = 1u << 20;       // scan entries per reply
+};
+
 // Payload codecs (the frame layer adds type, length, checksum and mac).
+// Encoders refuse a field over its cap (default limits) with
+// InvalidArgument naming it, so what they produce always decodes.
 [[nodiscard]] absl::Status EncodeRequest(const ClientRequest& request,
                                          std::string* out);
 [[nodiscard]] absl::StatusOr<ClientRequest> DecodeRequest(
@@ -95,6 +113,11 @@ struct ClientReply {
 [[nodiscard]] absl::Status EncodeReply(const ClientReply& reply,
                                        std::string* out);
 [[nodiscard]] absl::StatusOr<ClientReply> DecodeReply(std::string_view payload);
+// The same with explicit caps (the one-argument forms use the defaults).
+[[nodiscard]] absl::StatusOr<ClientRequest> DecodeRequest(
+    std::string_view payload, const ClientWireLimits& limits);
+[[nodiscard]] absl::StatusOr<ClientReply> DecodeReply(
+    std::string_view payload, const ClientWireLimits& limits);
 
 }  // namespace cairn::cluster
 

@@ -1,9 +1,12 @@
 // C ABI: open, close, destroy, point operations, batches, properties.
-// Argument checks and status mapping only; the engine does the work.
+// Argument checks and status mapping only; the engine does the work. A node
+// with replication on serves cluster clients (cluster/client_session.h)
+// unless node.serve_clients is false.
 #include <stdlib.h>
 #include <string.h>
 
 #include "absl/strings/str_cat.h"
+#include "cluster/client_session.h"
 #include "plugin/copy_out.h"
 #include "plugin/handles.h"
 #include "plugin/status_map.h"
@@ -32,7 +35,8 @@ cairn_status_t cairn_open(const cairn_options_t* options, const char* path,
     cairn::replication::NodeOptions o =
         options ? options->options : cairn::replication::NodeOptions();
     absl::StatusOr<std::unique_ptr<cairn::replication::Node>> opened =
-        cairn::replication::Node::Open(o, path);
+        cairn::replication::Node::Open(o, path, cairn::DbEnv(),
+                                       cairn::cluster::ServeClients());
     if (!opened.ok()) return Report(opened.status(), errmsg);
     *db = new cairn_db_t{std::move(*opened)};
     return CAIRN_OK;

@@ -343,6 +343,13 @@ absl::StatusOr<Hello> Connection::ServerHandshake(
   return hello;
 }
 
+std::string Connection::LocalAddress() const {
+  boost::system::error_code ec;
+  tcp::endpoint ep = socket_.local_endpoint(ec);
+  if (ec) return "";
+  return absl::StrCat(ep.address().to_string(), ":", ep.port());
+}
+
 void Connection::Fail(std::string_view reason) {
   ErrorFrame e;
   e.reason = std::string(reason.substr(0, 1024));

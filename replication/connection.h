@@ -80,6 +80,8 @@ class Connection {
   void Shutdown();
 
   const std::string& remote() const { return remote_; }
+  // This end's address, "host:port" ("" when the socket has none).
+  std::string LocalAddress() const;
   uint64_t bytes_sent() const { return bytes_sent_.load(); }
   uint64_t bytes_received() const { return bytes_received_.load(); }
 

@@ -65,7 +65,9 @@ enum class FrameType : uint8_t {
   kSnapshotChunk = 10, // sender -> receiver: resync records (wire.h)
   kRepair = 11,        // sender -> receiver: records of differing buckets
   kError = 12,         // either way, then close: a reason (wire.h ErrorFrame)
-  // 13..31 reserved for the cluster client protocol (issue 13).
+  kClientRequest = 13, // client -> node (cluster/client_wire.h)
+  kClientReply = 14,   // node -> client (cluster/client_wire.h)
+  // 15..31 reserved for the cluster client protocol (issue 13).
   kMaxKnown = 31,
 };
 

@@ -16,6 +16,12 @@ absl::Status ReplicationOff() {
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
                                                  const std::string& path,
                                                  const DbEnv& env) {
+  return Open(options, path, env, nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Open(
+    const NodeOptions& options, const std::string& path, const DbEnv& env,
+    const ClientHandlerFactory& clients) {
   absl::StatusOr<ReplicationConfig> config =
       ValidateReplication(options.replication);
   if (!config.ok()) return config.status();
@@ -41,6 +47,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options,
         ", not replication.node_id ", options.replication.node_id));
   }
   std::unique_ptr<Node> node(new Node(effective, std::move(*db)));
+  if (config->enabled && clients && options.serve.serve_clients) {
+    absl::StatusOr<std::unique_ptr<ClientHandler>> handler =
+        clients(node.get());
+    if (!handler.ok()) return handler.status();
+    node->clients_ = std::move(*handler);
+    config->serve_client = [h = node->clients_.get()](Connection* conn,
+                                                      const Hello& hello) {
+      h->Serve(conn, hello);
+    };
+  }
   if (config->enabled) {
     absl::StatusOr<std::unique_ptr<Replicator>> r =
         Replicator::Start(node->db_.get(), options.replication, *config);
@@ -57,6 +73,7 @@ Node::~Node() {
   // Peers stop before the engine closes under them.
   if (replicator_ != nullptr) replicator_->Stop();
   replicator_.reset();
+  clients_.reset();
 }
 
 template <typename Commit>
@@ -98,6 +115,10 @@ absl::StatusOr<std::string> Node::Property(std::string_view name) {
   if (name == "cairn.replication") {
     if (replicator_ == nullptr) return std::string(R"({"enabled":false})");
     return replicator_->StatusJson();
+  }
+  if (name == "cairn.clients") {
+    if (clients_ == nullptr) return std::string(R"({"serving":false})");
+    return clients_->StatusJson();
   }
   return db_->Property(name);
 }

@@ -16,6 +16,7 @@
 #ifndef CAIRN_REPLICATION_NODE_H_
 #define CAIRN_REPLICATION_NODE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,7 +31,29 @@
 
 namespace cairn::replication {
 
+class Connection;
+class Node;
 class Replicator;
+struct Hello;
+
+// Serves the clients of a node (issue 13). Implemented above this layer
+// (cluster/client_session.h) and injected into Node::Open, so replication/
+// never includes cluster/. Thread-safe: Serve runs on one receiver session
+// thread per client connection.
+class ClientHandler {
+ public:
+  virtual ~ClientHandler() = default;
+  // Serves one client connection after its handshake; returns when the
+  // client leaves or misbehaves, or the connection is shut down.
+  virtual void Serve(Connection* conn, const Hello& hello) = 0;
+  // The "cairn.clients" property (JSON).
+  virtual std::string StatusJson() = 0;
+};
+
+// Makes a node's client handler once the node exists, before its listener
+// starts. The handler must not outlive the node (the node owns it).
+using ClientHandlerFactory =
+    std::function<absl::StatusOr<std::unique_ptr<ClientHandler>>(Node*)>;
 
 // Per-write replication choices (the C ABI's write-option setters).
 enum class ReplicationMode : uint8_t { kDefault = 0, kAsync = 1, kSync = 2 };
@@ -44,6 +67,12 @@ class Node {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Node>> Open(
       const NodeOptions& options, const std::string& path,
       const DbEnv& env = DbEnv());
+  // The same, serving clients on the replication listener through the
+  // handler `clients` makes when replication is on and node.serve_clients
+  // is true (clients are refused at the handshake otherwise).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Node>> Open(
+      const NodeOptions& options, const std::string& path, const DbEnv& env,
+      const ClientHandlerFactory& clients);
 
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -86,8 +115,10 @@ class Node {
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Snapshot>> GetSnapshot() {
     return db_->GetSnapshot();
   }
-  // The engine's properties, "cairn.options" with both layers' options and
-  // "cairn.replication" (JSON: this node and every peer's state).
+  // The engine's properties, "cairn.options" with both layers' options,
+  // "cairn.replication" (JSON: this node and every peer's state) and
+  // "cairn.clients" (JSON: the client service's counters, client_session.h;
+  // {"serving":false} without one).
   [[nodiscard]] absl::StatusOr<std::string> Property(std::string_view name);
 
   // ---- Peers (FailedPrecondition when replication is off) ----
@@ -103,6 +134,8 @@ class Node {
   [[nodiscard]] absl::StatusOr<std::string> CompareWithPeers(
       absl::Duration timeout, bool* all_agree);
   bool replicating() const { return replicator_ != nullptr; }
+  // Whether clients are served (a handler runs behind the listener).
+  bool serving_clients() const { return clients_ != nullptr; }
 
   // The local engine, for calls the node does not intercept (cache
   // instances, maintenance).
@@ -124,6 +157,9 @@ class Node {
   const NodeOptions options_;
   std::unique_ptr<Db> db_;
   std::unique_ptr<Replicator> replicator_;  // null when replication is off
+  // Serves clients through the replicator's listener; destroyed after the
+  // replicator stopped (every session joined). Null: clients refused.
+  std::unique_ptr<ClientHandler> clients_;
 };
 
 }  // namespace cairn::replication

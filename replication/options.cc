@@ -142,6 +142,29 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      0, 1ull << 40},
 };
 
+using S = ServeOptions;
+
+const ServeOptionSpec kServeOptions[] = {
+    {"node.serve_clients", OptionType::kBool, &S::serve_clients, "true",
+     "Whether the node serves cluster clients (get, put, delete, batch, "
+     "scan, status) on its replication listener. Needs replication on "
+     "(replication.node_id set); clients authenticate like peers.",
+     0, 0},
+    {"node.capacity", OptionType::kUint, &S::capacity, "100",
+     "This node's processing capacity W, as reported to cluster clients for "
+     "master choice by load (SPEC C4): a relative weight, only its rank "
+     "among the nodes matters.",
+     1, UINT32_MAX},
+    {"node.max_scan_entries", OptionType::kUint, &S::max_scan_entries,
+     "1000",
+     "Most entries one client scan returns; a larger scan limit is cut to "
+     "it (the reply says it was truncated).",
+     1, 1 << 20},
+    {"node.client_idle_ms", OptionType::kUint, &S::client_idle_ms, "30000",
+     "A client connection without a request for this long is closed.", 100,
+     86400000},
+};
+
 bool IsReplicationName(std::string_view name) {
   return absl::StartsWith(AV(name), AV(kReplicationPrefix));
 }
@@ -328,11 +351,17 @@ absl::StatusOr<ReplicationConfig> ValidateReplication(
 absl::Span<const ReplicationOptionSpec> ReplicationOptionTable() {
   return kReplicationOptions;
 }
+
+absl::Span<const ServeOptionSpec> ServeOptionTable() { return kServeOptions; }
+
 absl::Status SetNodeOption(NodeOptions* options, std::string_view name,
                            std::string_view value) {
   if (IsReplicationName(name)) {
     return SetOptionIn(ReplicationOptionTable(), &options->replication, name,
                        value);
+  }
+  if (absl::StartsWith(AV(name), AV(kServePrefix))) {
+    return SetOptionIn(ServeOptionTable(), &options->serve, name, value);
   }
   return SetOption(&options->engine, name, value);
 }
@@ -342,6 +371,9 @@ absl::StatusOr<std::string> GetNodeOption(const NodeOptions& options,
   if (IsReplicationName(name)) {
     return GetOptionIn(ReplicationOptionTable(), options.replication, name);
   }
+  if (absl::StartsWith(AV(name), AV(kServePrefix))) {
+    return GetOptionIn(ServeOptionTable(), options.serve, name);
+  }
   return GetOption(options.engine, name);
 }
 
@@ -349,6 +381,7 @@ std::string NodeOptionsToJson(const NodeOptions& options) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   OptionsToJsonIn(OptionTable(), options.engine, &j);
   OptionsToJsonIn(ReplicationOptionTable(), options.replication, &j);
+  OptionsToJsonIn(ServeOptionTable(), options.serve, &j);
   return j.dump();
 }
 

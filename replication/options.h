@@ -14,6 +14,7 @@
 #ifndef CAIRN_REPLICATION_OPTIONS_H_
 #define CAIRN_REPLICATION_OPTIONS_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@
 #include "engine/options.h"
 
 namespace cairn::replication {
+
+class Connection;
+struct Hello;
 
 struct ReplicationOptions {
   uint64_t node_id = 0;
@@ -82,6 +86,10 @@ struct ReplicationConfig {
   bool sync_fsync_always = false;  // sync_durability == "fsync"
   uint32_t retry_limit = 0;  // failed_task_policy retry:N (0: store)
   bool discard_failed = false;
+  // Serves a client connection (Role::kClient) once its handshake is done,
+  // on the receiver's session thread; null refuses clients at the
+  // handshake. Set by Node::Open from its client handler (issue 13).
+  std::function<void(Connection*, const Hello&)> serve_client;
 };
 
 // "id@host:port" -> PeerAddress; InvalidArgument naming the text.
@@ -100,14 +108,32 @@ using ReplicationOptionSpec = OptionSpecFor<ReplicationOptions>;
 // Every replication option, in documentation order.
 absl::Span<const ReplicationOptionSpec> ReplicationOptionTable();
 
-// A node's options: the engine's and the replication layer's.
+// The node's own options ("node.*"): how it serves cluster clients on its
+// replication listener (issue 13; the serving code is cluster/'s).
+struct ServeOptions {
+  bool serve_clients = true;
+  uint64_t capacity = 100;
+  uint64_t max_scan_entries = 1000;
+  uint64_t client_idle_ms = 30000;
+};
+
+using ServeOptionSpec = OptionSpecFor<ServeOptions>;
+
+// Every node.* option, in documentation order.
+absl::Span<const ServeOptionSpec> ServeOptionTable();
+
+// A node's options: the engine's, the replication layer's and the node's
+// own (serving clients).
 struct NodeOptions {
   Options engine;
   ReplicationOptions replication;
+  ServeOptions serve;
 };
 
-// The name prefix that routes an option to the replication table.
+// The name prefixes that route an option to the replication and node
+// tables.
 inline constexpr std::string_view kReplicationPrefix = "replication.";
+inline constexpr std::string_view kServePrefix = "node.";
 
 // Sets `name` in the layer that owns it; InvalidArgument naming the option
 // and value otherwise (*options unchanged).
@@ -116,7 +142,7 @@ inline constexpr std::string_view kReplicationPrefix = "replication.";
                                          std::string_view value);
 [[nodiscard]] absl::StatusOr<std::string> GetNodeOption(
     const NodeOptions& options, std::string_view name);
-// Every option of both layers as one JSON object (the "cairn.options"
+// Every option of the three tables as one JSON object (the "cairn.options"
 // property).
 std::string NodeOptionsToJson(const NodeOptions& options);
 

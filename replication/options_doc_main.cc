@@ -1,4 +1,4 @@
-// Prints both layers' option tables as one Markdown table, for the README
+// Prints the engine's, replication's and the node's option tables as one Markdown table, for the README
 // (scripts/update_readme_options).
 #include <iostream>
 
@@ -8,6 +8,7 @@
 int main() {
   std::cout << cairn::OptionsMarkdownTable()
             << cairn::MarkdownRowsIn(
-                   cairn::replication::ReplicationOptionTable());
+                   cairn::replication::ReplicationOptionTable())
+            << cairn::MarkdownRowsIn(cairn::replication::ServeOptionTable());
   return 0;
 }

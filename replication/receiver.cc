@@ -180,6 +180,17 @@ void Receiver::Serve(Session* session) {
   absl::StatusOr<Hello> hello = conn->ServerHandshake(
       config_.handshake,
       [this](const Hello& h) -> absl::StatusOr<ReceiveCursor> {
+        if (h.role == Role::kClient) {
+          if (!config_.serve_client) {
+            return absl::FailedPreconditionError(
+                "this node does not serve clients (node.serve_clients)");
+          }
+          if (h.node_id != 0) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "a client connects as node 0, not ", h.node_id));
+          }
+          return ReceiveCursor();
+        }
         if (h.role != Role::kPeer) {
           return absl::FailedPreconditionError(
               "this endpoint serves replication peers only");
@@ -200,6 +211,12 @@ void Receiver::Serve(Session* session) {
             conn->remote().c_str(), hello.status().ToString().c_str());
     session->done.store(true);
     conn->Shutdown();
+    return;
+  }
+  if (hello->role == Role::kClient) {
+    config_.serve_client(conn, *hello);
+    conn->Shutdown();
+    session->done.store(true);
     return;
   }
   const uint32_t sender = hello->node_id;

@@ -53,6 +53,10 @@ class Receiver {
     absl::Duration idle_timeout = absl::Seconds(10);
     // Whether `id` may connect (a configured peer); the reason otherwise.
     std::function<absl::Status(uint32_t id)> admit;
+    // Serves a client (Role::kClient, node id 0) after its handshake, on
+    // the session's thread, in place of the peer loop; null refuses
+    // clients. Returns when the client leaves or the connection shuts down.
+    std::function<void(Connection*, const Hello&)> serve_client;
   };
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Receiver>> Start(

@@ -55,6 +55,7 @@ class ReplicatorImpl : public PeerHost {
     rc.max_connections = options_.max_connections;
     rc.idle_timeout = std::max(absl::Milliseconds(6 * options_.heartbeat_ms),
                                absl::Seconds(5));
+    rc.serve_client = config_.serve_client;
     rc.admit = [this](uint32_t id) -> absl::Status {
       MutexLock lock(&mu_);
       if (peers_.contains(id)) return absl::OkStatus();

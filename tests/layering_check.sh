@@ -1,6 +1,7 @@
 #!/bin/sh
-# The house rule of DESIGN.md: engine/ never includes replication/ or
-# plugin/, and replication/ never includes plugin/. Inside the engine, one
+# The house rule of DESIGN.md: engine/ never includes replication/,
+# cluster/ or plugin/, replication/ never includes cluster/ or plugin/, and
+# cluster/ never includes plugin/. Inside the engine, one
 # library per folder, each depending only on those below it:
 #   cairn_engine (engine/) -> cairn_cache (engine/cache) -> cairn_ring
 #   (engine/ring)
@@ -38,8 +39,9 @@ check_below_engine() {  # check_below_engine DIR
   [ -z "$hits" ] || fail "$1/ must not include engine/ headers other than \
 the helpers $helpers" "$hits"
 }
-check engine replication plugin bindings
-check replication plugin bindings
+check engine replication cluster plugin bindings
+check replication cluster plugin bindings
+check cluster plugin bindings
 check engine/ring engine/cache
 check_below_engine engine/ring
 check_below_engine engine/cache

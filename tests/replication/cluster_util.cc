@@ -42,7 +42,7 @@ void Cluster::Open(uint32_t id, const OptionList& extra) {
   set("replication.peers", peers);
   for (auto& [k, v] : options_) set(k, v);
   for (auto& [k, v] : extra) set(k, v);
-  absl::StatusOr<std::unique_ptr<Node>> node = Node::Open(o, path(id));
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Open(o, path(id), DbEnv(), clients_);
   ASSERT_TRUE(node.ok()) << node.status();
   nlohmann::json st = nlohmann::json::parse(*(*node)->Property("cairn.replication"));
   const bool first_time = ports_.count(id) == 0;

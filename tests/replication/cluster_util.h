@@ -30,6 +30,11 @@ class Cluster {
   // its known port (nodes never opened yet are added when they open).
   void Open(uint32_t id, const OptionList& extra = {});
   void Close(uint32_t id);
+  // Nodes opened from now on serve clients through handlers `clients` makes
+  // (Node::Open's factory); null: none.
+  void ServeClients(ClientHandlerFactory clients) {
+    clients_ = std::move(clients);
+  }
   Node& node(uint32_t id) { return *nodes_.at(id); }
   bool is_open(uint32_t id) const { return nodes_.count(id) > 0; }
   uint16_t port(uint32_t id) const { return ports_.at(id); }
@@ -41,6 +46,7 @@ class Cluster {
  private:
   int n_;
   OptionList options_;
+  ClientHandlerFactory clients_;
   cairn::testing::TempDir dir_;
   std::map<uint32_t, std::unique_ptr<Node>> nodes_;
   std::map<uint32_t, uint16_t> ports_;

@@ -51,10 +51,42 @@ TEST(NodeOptionsTest, ReadmeListsTheReplicationOptions) {
       << rows;
 }
 
+TEST(NodeOptionsTest, NodeNamesGoToTheServeTable) {
+  NodeOptions o;
+  EXPECT_TRUE(o.serve.serve_clients);
+  ASSERT_TRUE(SetNodeOption(&o, "node.capacity", "250").ok());
+  EXPECT_EQ(o.serve.capacity, 250u);
+  ASSERT_TRUE(SetNodeOption(&o, "node.serve_clients", "false").ok());
+  EXPECT_FALSE(o.serve.serve_clients);
+  EXPECT_EQ(*GetNodeOption(o, "node.max_scan_entries"), "1000");
+  absl::Status s = SetNodeOption(&o, "node.capacity", "0");
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_NE(s.message().find("node.capacity"), std::string_view::npos) << s;
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(SetNodeOption(&o, "node.max_scan_entries", "0")));
+  EXPECT_TRUE(absl::IsInvalidArgument(SetNodeOption(&o, "node.nope", "1")));
+  // The engine's node_id is not a node.* option.
+  ASSERT_TRUE(SetNodeOption(&o, "node_id", "7").ok());
+  EXPECT_EQ(o.engine.node_id, 7u);
+}
+
+TEST(NodeOptionsTest, ReadmeListsTheNodeOptions) {
+  std::ifstream in(std::string(CAIRN_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string rows = MarkdownRowsIn(ServeOptionTable());
+  EXPECT_NE(ss.str().find(rows), std::string::npos)
+      << "README.md's option table is stale; regenerate it with "
+         "scripts/update_readme_options. Expected rows:\n"
+      << rows;
+}
+
 TEST(NodeOptionsTest, JsonListsEveryOptionOfBothLayers) {
   NodeOptions o;
   nlohmann::json j = nlohmann::json::parse(NodeOptionsToJson(o));
-  EXPECT_EQ(j.size(), OptionTable().size() + ReplicationOptionTable().size());
+  EXPECT_EQ(j.size(), OptionTable().size() + ReplicationOptionTable().size() +
+                         ServeOptionTable().size());
   for (const OptionSpec& spec : OptionTable()) {
     EXPECT_TRUE(j.contains(std::string(spec.name))) << spec.name;
   }
