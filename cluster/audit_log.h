@@ -43,6 +43,10 @@ struct AuditOptions {
   absl::Duration retention_age = absl::Hours(24 * 7);  // audit.retention_hours
   uint64_t retention_bytes = 256ull << 20;    // audit.retention_mb
   bool sync = false;                          // audit.sync
+  // How often a background thread applies retention; it also runs as soon
+  // as an append takes the log past retention_bytes. Zero: no thread (only
+  // Open and Trim apply retention). Negative is refused.
+  absl::Duration trim_interval = absl::Minutes(1);
 };
 
 class AuditLog {
