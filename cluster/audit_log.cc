@@ -142,6 +142,11 @@ class LevelDbAuditLog final : public AuditLog {
   absl::Status CountBytes();
   absl::StatusOr<uint64_t> TrimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
   void TrimLoop();
+  // retention_bytes as the signed total is counted (UINT64_MAX: no cap).
+  int64_t Cap() const {
+    return static_cast<int64_t>(
+        std::min<uint64_t>(options_.retention_bytes, INT64_MAX));
+  }
   leveldb::ReadOptions ReadOptions() const {
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
@@ -202,9 +207,11 @@ absl::Status LevelDbAuditLog::Init() {
   if (absl::Status s = CountBytes(); !s.ok()) return s;
   // Retention failing at open (a damaged old record, say) leaves the log
   // readable: it is logged, and tried again by the next Trim.
-  if (absl::StatusOr<uint64_t> dropped = Trim(); !dropped.ok()) {
-    InfoLog(info_log_.get(), "cairn audit: retention at open failed: %s",
-            std::string(dropped.status().message()).c_str());
+  if (options_.trim_at_open) {
+    if (absl::StatusOr<uint64_t> dropped = Trim(); !dropped.ok()) {
+      InfoLog(info_log_.get(), "cairn audit: retention at open failed: %s",
+              std::string(dropped.status().message()).c_str());
+    }
   }
   InfoLog(info_log_.get(), "cairn audit: opened %s, %lld bytes, next seq %llu",
           path_.c_str(), static_cast<long long>(bytes_.load()),
@@ -303,7 +310,7 @@ absl::Status LevelDbAuditLog::Append(const AuditRecord& record) {
       static_cast<int64_t>(key.size() + value.size() +
                            IndexEntryBytes(record.method));
   const int64_t total = bytes_.fetch_add(added) + added;
-  if (total > static_cast<int64_t>(options_.retention_bytes)) {
+  if (total > Cap()) {
     MutexLock l(&mu_);
     if (!wake_) {
       wake_ = true;
@@ -420,7 +427,7 @@ absl::StatusOr<uint64_t> LevelDbAuditLog::Trim() {
 
 absl::StatusOr<uint64_t> LevelDbAuditLog::TrimLocked() {
   const int64_t cutoff_us = AuditMicros(absl::Now() - options_.retention_age);
-  const int64_t cap = static_cast<int64_t>(options_.retention_bytes);
+  const int64_t cap = Cap();
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
   uint64_t dropped = 0;
   leveldb::WriteBatch batch;
