@@ -285,7 +285,16 @@ TEST(AuditLogTest, RetentionByAgeDropsOldRecordsAndTheirIndexEntries) {
     ASSERT_TRUE(log->Append(MakeRecord("get", now - absl::Hours(3), 0)).ok());
   }
   EXPECT_EQ(CheckIndexAgrees(dir.Sub("audit")), 11u);
-  // ...or at the next open.
+  // A reader (trim_at_open false) or unlimited retention drops nothing...
+  AuditOptions reader = o;
+  reader.trim_at_open = false;
+  EXPECT_EQ(QueryAll(OpenLog(dir.Sub("audit"), reader).get(), "").size(), 11u);
+  AuditOptions unlimited = o;
+  unlimited.retention_age = absl::InfiniteDuration();
+  unlimited.retention_bytes = UINT64_MAX;
+  EXPECT_EQ(QueryAll(OpenLog(dir.Sub("audit"), unlimited).get(), "").size(),
+            11u);
+  // ...the owner drops the old record at its next open.
   auto log = OpenLog(dir.Sub("audit"), o);
   ASSERT_NE(log, nullptr);
   EXPECT_TRUE(QueryAll(log.get(), "get").empty());
