@@ -12,8 +12,8 @@
 // Unlike the other subcommands this one reads the audit log directly
 // (through cairn_audit, LevelDB and Abseil, not the engine): the C ABI has
 // no audit call yet. A log open in a running client is held by it (LevelDB
-// locks its directory): the tool then exits 4 (busy); query it through the
-// client instead.
+// locks its directory): a query then reads a copy (audit_snapshot.h) and
+// --trim exits 4 (busy).
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -28,12 +28,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bindings/cli/audit_snapshot.h"
 #include "bindings/cli/cli.h"
 #include "cluster/audit_log.h"
 #include "cluster/client_wire.h"
 
 namespace cairn::cli {
 namespace {
+
+// Copies of a log in use made before giving up (a compaction during the
+// copy spoils one).
+constexpr int kSnapshotAttempts = 5;
 
 struct AuditArgs {
   std::string path;
@@ -161,6 +166,21 @@ void RunAudit(const AuditArgs& a) {
   }
   absl::StatusOr<std::unique_ptr<cluster::AuditLog>> log =
       cluster::AuditLog::Open(a.path, options);
+  // A running client holds its log: a query reads a copy (audit_snapshot.h);
+  // --trim, which must change the log itself, stays busy.
+  AuditSnapshot snapshot;
+  for (int attempt = 0; !a.trim && attempt < kSnapshotAttempts &&
+                        log.status().code() == absl::StatusCode::kAborted;
+       ++attempt) {
+    if (attempt == 0) {
+      fprintf(stderr, "cairn: %s is open in another process; reading a copy\n",
+              a.path.c_str());
+    }
+    log = cluster::AuditLog::Open(snapshot.Take(a.path), options);
+    if (!log.ok() && attempt + 1 < kSnapshotAttempts) {
+      log = absl::AbortedError(log.status().message());  // copy again
+    }
+  }
   if (!log.ok()) Fail(log.status());
   if (a.trim) {
     absl::StatusOr<uint64_t> dropped = (*log)->Trim();

@@ -123,12 +123,17 @@ def test_refuses_a_data_database(tool):
     assert "Cairn data database" in err
 
 
-def test_log_held_by_a_client_is_busy(log):
+def test_log_held_by_a_client_is_read_from_a_copy(log):
     holder = subprocess.Popen([AUDIT_FILL, str(log), "hold"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"ready\n"
-        err = fails(4, log)
+        r = audit(log, "--method", "put")
+        assert r.returncode == 0, r.stderr
+        assert b"reading a copy" in r.stderr
+        assert len(r.stdout.splitlines()) == 10
+        # Retention must change the log itself: busy.
+        err = fails(4, log, "--trim")
         assert str(log) in err
     finally:
         holder.stdin.close()
