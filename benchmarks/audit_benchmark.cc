@@ -1,12 +1,11 @@
 // What the audit log costs a routed request (issue 13, R1-R6): one Append
-// per request, with the request's parameters formatted by AuditParams.
+// per request, with a typical put's record (params as AuditParams makes).
 // The lead divides these by routed throughput for the audit overhead ratio.
 //
 //   BM_AuditAppend          one record per iteration, not synced (the
 //                           default: survives a process kill)
 //   BM_AuditAppend/threads  the same from several client threads at once
 //   BM_AuditAppendSync      audit.sync=true: each record fsynced
-//   BM_AuditParams          formatting a put's parameters
 //
 // Run: build-bench/benchmarks/cairn_audit_bench
 //      (CAIRN_BENCH_DIR: where the temporary logs go; default $TMPDIR)
@@ -22,7 +21,6 @@
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "cluster/audit_log.h"
-#include "cluster/client_wire.h"
 
 namespace {
 
@@ -99,16 +97,6 @@ BENCHMARK(BM_AuditAppend)->Threads(1)->Threads(4)->UseRealTime();
 void BM_AuditAppendSync(benchmark::State& state) { RunAppend(state, true); }
 BENCHMARK(BM_AuditAppendSync)->Threads(1)->UseRealTime();
 
-void BM_AuditParams(benchmark::State& state) {
-  cairn::cluster::ClientRequest put;
-  put.method = cairn::cluster::Method::kPut;
-  put.ops.push_back({false, "user:000000012345", std::string(100, 'v')});
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(cairn::cluster::AuditParams(put, 64));
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_AuditParams);
 
 }  // namespace
 
