@@ -139,3 +139,28 @@ def test_log_held_by_a_client_is_read_from_a_copy(log):
         holder.stdin.close()
         holder.wait(timeout=TIMEOUT)
     assert len(records(log)) == 40
+
+
+def test_log_written_meanwhile_reads_every_acknowledged_record(tmp_path):
+    path = tmp_path / "audit"
+    writer = subprocess.Popen([AUDIT_FILL, str(path), "stream"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        written = 0
+        # ~40000 records (~5 MB) flush the memtable to a table while the
+        # copies are taken; every query sees what was written before it.
+        for target in (2000, 40000):
+            while written < target:
+                line = writer.stdout.readline()
+                assert line, "the writer stopped"
+                written = int(line)
+            r = audit(path, "--limit", "1000000")
+            assert r.returncode == 0, r.stderr
+            got = [json.loads(line) for line in r.stdout.splitlines()]
+            assert len(got) >= written
+            assert [g["params"] for g in got] == [f'key="k{i}"'
+                                                  for i in range(len(got))]
+    finally:
+        writer.stdin.close()
+        writer.stdout.close()
+        writer.wait(timeout=TIMEOUT)
