@@ -9,14 +9,18 @@
 // snapshot and drops the oldest records with their index entries, in
 // batches.
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -118,6 +122,32 @@ absl::Status CheckDirectory(const std::string& path) {
   return absl::OkStatus();
 }
 
+// The logs open in this process, by real path: a second open is refused
+// before it touches the directory. (Probing LevelDB's fcntl LOCK from the
+// process that holds it would release it when the probe's fd closes.)
+Mutex g_open_mu;
+std::set<std::string>* OpenLogs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_open_mu) {
+  static auto* logs = new std::set<std::string>;
+  return logs;
+}
+
+// LevelDB locks <log>/LOCK with fcntl: ask the kernel whether another
+// process holds it before renaming the message log of a log in use.
+absl::Status CheckNotHeldElsewhere(const std::string& path) {
+  const int fd = open((path + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::OkStatus();  // absent: nobody holds it
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const int rc = fcntl(fd, F_GETLK, &fl);
+  close(fd);
+  if (rc == 0 && fl.l_type != F_UNLCK) {
+    return absl::AbortedError(absl::StrCat(
+        "audit log '", path, "' is open in process ", fl.l_pid));
+  }
+  return absl::OkStatus();
+}
+
 uint64_t IndexEntryBytes(std::string_view method) {
   return AuditIndexPrefix(method).size() + 16;
 }
@@ -155,6 +185,7 @@ class LevelDbAuditLog final : public AuditLog {
 
   const std::string path_;
   const AuditOptions options_;
+  std::string registered_;  // the real path in OpenLogs(), once there
   std::unique_ptr<leveldb::Logger> info_log_;
   std::unique_ptr<leveldb::DB> db_;
   std::atomic<uint64_t> next_seq_{1};
@@ -179,10 +210,31 @@ LevelDbAuditLog::~LevelDbAuditLog() {
   cv_.SignalAll();
   if (trimmer_.joinable()) trimmer_.join();
   db_.reset();  // before the logger it writes to
+  if (!registered_.empty()) {
+    MutexLock l(&g_open_mu);
+    OpenLogs()->erase(registered_);
+  }
 }
 
 absl::Status LevelDbAuditLog::Init() {
   if (absl::Status s = CheckDirectory(path_); !s.ok()) return s;
+  char* resolved = realpath(path_.c_str(), nullptr);
+  if (resolved == nullptr) {
+    const int err = errno;
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "audit log: cannot resolve '", path_, "': ", strerror(err)));
+  }
+  std::string real(resolved);
+  free(resolved);
+  {
+    MutexLock l(&g_open_mu);
+    if (!OpenLogs()->insert(real).second) {
+      return absl::AbortedError(absl::StrCat(
+          "audit log '", path_, "' is already open in this process"));
+    }
+  }
+  registered_ = std::move(real);
+  if (absl::Status s = CheckNotHeldElsewhere(path_); !s.ok()) return s;
   leveldb::Env* env = leveldb::Env::Default();
   leveldb::Logger* logger = nullptr;
   env->RenameFile(path_ + "/LOG", path_ + "/LOG.old");  // absent at first

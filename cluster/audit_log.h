@@ -43,7 +43,11 @@ struct AuditOptions {
   absl::Duration retention_age = absl::Hours(24 * 7);  // audit.retention_hours
   uint64_t retention_bytes = 256ull << 20;    // audit.retention_mb
   bool sync = false;                          // audit.sync
-  // absl::InfiniteDuration() / UINT64_MAX: no retention by age / by size.
+  // retention_age absl::InfiniteDuration() or retention_bytes UINT64_MAX:
+  // no retention by that measure. retention_bytes counts the keys and
+  // values of the records and their index entries (LevelDB's files take
+  // somewhat more until they are compacted).
+
   // How often a background thread applies retention; it also runs as soon
   // as an append takes the log past retention_bytes. Zero: no thread (only
   // Open and Trim apply retention). Negative is refused.

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,9 +232,24 @@ TEST(AuditLogTest, SecondOpenOfTheSameLogIsBusy) {
   AuditTempDir dir;
   auto log = OpenLog(dir.Sub("audit"));
   ASSERT_NE(log, nullptr);
+  const auto inode = [&] {
+    struct stat st;
+    return stat((dir.Sub("audit") + "/LOG").c_str(), &st) == 0 ? st.st_ino
+                                                               : 0;
+  };
+  const ino_t before = inode();
   absl::Status s = AuditLog::Open(dir.Sub("audit"), NoThread()).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
   EXPECT_NE(s.message().find(dir.Sub("audit")), std::string_view::npos);
+  // The first handle is untouched: its lock, its message log.
+  EXPECT_EQ(inode(), before);
+  ASSERT_TRUE(log->Append(MakeRecord("get", kT0, 1)).ok());
+  EXPECT_EQ(QueryAll(log.get(), "get").size(), 1u);
+  s = AuditLog::Open(dir.Sub("audit/../audit"), NoThread()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+  // Closed, it opens again.
+  log.reset();
+  EXPECT_NE(OpenLog(dir.Sub("audit")), nullptr);
 }
 
 TEST(AuditLogTest, ReopenKeepsRecords) {

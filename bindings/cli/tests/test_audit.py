@@ -128,13 +128,16 @@ def test_log_held_by_a_client_is_read_from_a_copy(log):
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"ready\n"
+        inode = os.stat(log / "LOG").st_ino
         r = audit(log, "--method", "put")
         assert r.returncode == 0, r.stderr
         assert b"reading a copy" in r.stderr
         assert len(r.stdout.splitlines()) == 10
         # Retention must change the log itself: busy.
         err = fails(4, log, "--trim")
-        assert str(log) in err
+        assert str(log) in err and f"process {holder.pid}" in err
+        # The holder's message log was left alone.
+        assert os.stat(log / "LOG").st_ino == inode
     finally:
         holder.stdin.close()
         holder.wait(timeout=TIMEOUT)
