@@ -43,10 +43,26 @@ struct AuditOptions {
   absl::Duration retention_age = absl::Hours(24 * 7);  // audit.retention_hours
   uint64_t retention_bytes = 256ull << 20;    // audit.retention_mb
   bool sync = false;                          // audit.sync
+  // retention_age absl::InfiniteDuration() or retention_bytes UINT64_MAX:
+  // no retention by that measure. retention_bytes counts the keys and
+  // values of the records and their index entries (LevelDB's files take
+  // somewhat more until they are compacted).
+
+  // How often a background thread applies retention; it also runs as soon
+  // as an append takes the log past retention_bytes. Zero: no thread (only
+  // Open and Trim apply retention). Negative is refused.
+  absl::Duration trim_interval = absl::Minutes(1);
+  // Whether Open applies retention (a reader such as `cairn audit` opens
+  // without, so a query never drops records).
+  bool trim_at_open = true;
 };
 
 class AuditLog {
  public:
+  // Opens the log at `path`, creating the directory (0700) and the log when
+  // missing. Refuses (FailedPrecondition, naming the path) a directory that
+  // holds a Cairn data database or any LevelDB that is not an audit log;
+  // Aborted when another handle or process has the log open.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
       const std::string& path, const AuditOptions& options);
   virtual ~AuditLog() = default;

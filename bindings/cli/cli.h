@@ -90,6 +90,7 @@ void AddInfoCommands(CLI::App& app, Globals& g);
 void AddDumpCommands(CLI::App& app, Globals& g);
 void AddAdminCommands(CLI::App& app, Globals& g);
 void AddServeCommand(CLI::App& app, Globals& g);
+void AddAuditCommand(CLI::App& app, Globals& g);
 
 }  // namespace cairn::cli
 

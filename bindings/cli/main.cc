@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   AddDumpCommands(app, g);
   AddAdminCommands(app, g);
   AddServeCommand(app, g);
+  AddAuditCommand(app, g);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitCodes);
 
   try {

@@ -1,0 +1,103 @@
+// What the audit log costs a routed request (issue 13, R1-R6): one Append
+// per request, with a typical put's record (params as AuditParams makes).
+// The lead divides these by routed throughput for the audit overhead ratio.
+//
+//   BM_AuditAppend          one record per iteration, not synced (the
+//                           default: survives a process kill)
+//   BM_AuditAppend/threads  the same from several client threads at once
+//   BM_AuditAppendSync      audit.sync=true: each record fsynced
+//
+// Run: build-bench/benchmarks/cairn_audit_bench
+//      (CAIRN_BENCH_DIR: where the temporary logs go; default $TMPDIR)
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "cluster/audit_log.h"
+
+namespace {
+
+using cairn::cluster::AuditLog;
+using cairn::cluster::AuditOptions;
+using cairn::cluster::AuditRecord;
+
+std::string TempLogDir() {
+  const char* base = getenv("CAIRN_BENCH_DIR");
+  std::string tmpl =
+      (base != nullptr ? std::filesystem::path(base)
+                       : std::filesystem::temp_directory_path()) /
+      "cairn-audit-bench-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) abort();
+  return tmpl;
+}
+
+// One log shared by the threads of a run; made by thread 0 before, removed
+// after (google benchmark synchronises the threads around Setup/Teardown).
+struct SharedLog {
+  std::string dir;
+  std::unique_ptr<AuditLog> log;
+};
+SharedLog* g_log = nullptr;
+
+void OpenShared(bool sync) {
+  g_log = new SharedLog;
+  g_log->dir = TempLogDir();
+  AuditOptions o;
+  o.sync = sync;
+  auto log = AuditLog::Open(g_log->dir + "/audit", o);
+  if (!log.ok()) abort();
+  g_log->log = *std::move(log);
+}
+
+void CloseShared() {
+  g_log->log.reset();
+  std::filesystem::remove_all(g_log->dir);
+  delete g_log;
+  g_log = nullptr;
+}
+
+AuditRecord TypicalRecord(int thread, uint64_t n) {
+  AuditRecord r;
+  r.start = absl::Now();
+  r.end = r.start + absl::Microseconds(80);
+  r.client_id = absl::StrCat("bench-client-", thread);
+  r.client_address = "127.0.0.1:51234";
+  r.method = "put";
+  r.params = absl::StrCat("key=\"user:", n, "\" value_bytes=100");
+  r.shard = static_cast<int64_t>(n % 16384);
+  r.node = 2;
+  r.outcome = "OK";
+  return r;
+}
+
+void RunAppend(benchmark::State& state, bool sync) {
+  if (state.thread_index() == 0) OpenShared(sync);
+  uint64_t n = 0;
+  for (auto _ : state) {
+    AuditRecord r = TypicalRecord(state.thread_index(), n++);
+    if (!g_log->log->Append(r).ok()) {
+      state.SkipWithError("Append failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) CloseShared();
+}
+
+void BM_AuditAppend(benchmark::State& state) { RunAppend(state, false); }
+BENCHMARK(BM_AuditAppend)->Threads(1)->Threads(4)->UseRealTime();
+
+void BM_AuditAppendSync(benchmark::State& state) { RunAppend(state, true); }
+BENCHMARK(BM_AuditAppendSync)->Threads(1)->UseRealTime();
+
+
+}  // namespace
+
+BENCHMARK_MAIN();
