@@ -1,5 +1,8 @@
 #include "cluster/coordination_options.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
@@ -65,6 +68,18 @@ TEST(CoordinationOptionsTest, RefusesValuesThatCannotWork) {
   o = CoordinationOptions();
   o.lease_ttl_ms = 0;  // set directly, past the table's range check
   EXPECT_FALSE(ValidateCoordination(o).ok());
+}
+
+// The README's coordination table is this table, rendered.
+TEST(CoordinationOptionsTest, ReadmeListsTheCoordinationOptions) {
+  std::ifstream in(std::string(CAIRN_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string rows = MarkdownRowsIn(CoordinationOptionTable());
+  EXPECT_NE(ss.str().find(rows), std::string::npos)
+      << "README.md's coordination table is stale. Expected rows:\n"
+      << rows;
 }
 
 }  // namespace
