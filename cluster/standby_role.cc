@@ -103,7 +103,9 @@ NodeRole::View StandbyRole::Current() {
   LeaderLease::State s = lease_->Get(MonoClock::now());
   View v;
   v.serves = s.leader;
-  v.master = s.leader ? options_.self : s.holder;
+  // A lapsed lease may still name this node in the key: it is not master.
+  v.master = s.leader ? options_.self
+                      : (s.holder == options_.self ? 0 : s.holder);
   if (!s.leader) v.why = std::move(s.why);
   return v;
 }

