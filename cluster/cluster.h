@@ -27,8 +27,9 @@
 //                    best first, minus nodes no longer available, then
 //                    available nodes the ranking lacks (id ascending). The
 //                    ranking is recomputed every load_refresh (clock time),
-//                    lazily by the next request, and early once while no
-//                    node had a known status at the last refresh;
+//                    by the next request or heartbeat round after it is
+//                    due, and early while the last refresh ranked no node
+//                    but a status has arrived since;
 //   active, hash / consistent_hash: HashOrder / RendezvousOrder of the
 //                    routing key over the available nodes;
 //   active, slots:   the slot's node only (when tagged: Unavailable naming

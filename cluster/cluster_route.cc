@@ -380,6 +380,13 @@ void Cluster::HeartbeatOnce() {
         break;
     }
   }
+  // Keeps Nodes()' scores current when no request comes (still at most
+  // once per load_refresh).
+  if (config_.mode == ClusterMode::kActive &&
+      config_.choice == MasterChoice::kLoad) {
+    MutexLock lock(&mu_);
+    MaybeRefreshLoad(clock_->Now());
+  }
 }
 
 std::string Cluster::NodeLine(size_t node, const std::string& tried,
