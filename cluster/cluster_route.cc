@@ -108,8 +108,6 @@ Cluster::Outcome Cluster::Dispatch(ClientRequest* request,
   }
 
   std::deque<size_t> queue(route.candidates.begin(), route.candidates.end());
-  const bool slots = config_.mode == ClusterMode::kActive &&
-                     config_.choice == MasterChoice::kSlots;
   bool followed = false;
   uint32_t faults = 0;
   while (!queue.empty()) {
@@ -167,7 +165,8 @@ Cluster::Outcome Cluster::Dispatch(ClientRequest* request,
         }
         QueueReport(i, *request, a.text);
         ++faults;
-        if (slots || faults > config_.retries) {
+        // (With slots the route holds the slot's node only: no retry.)
+        if (faults > config_.retries) {
           queue.clear();
         } else if (!queue.empty()) {
           MutexLock lock(&mu_);
@@ -186,32 +185,33 @@ Cluster::Route Cluster::PlanRoute(std::string_view routing_key,
                                   absl::Time now) {
   Route route;
   // Available nodes, and untagged nodes that said they do not serve (asked
-  // last: they may have taken over since).
+  // last: they may have taken over since). Both in node order.
+  enum Kind : uint8_t { kTagged, kAvailable, kNotServing };
+  std::vector<Kind> kind(nodes_.size(), kTagged);
   std::vector<size_t> available;
   std::vector<size_t> not_serving;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (nodes_[i]->detector.IsTagged(now)) continue;
-    (nodes_[i]->serves ? available : not_serving).push_back(i);
+    kind[i] = nodes_[i]->serves ? kAvailable : kNotServing;
+    (kind[i] == kAvailable ? available : not_serving).push_back(i);
   }
-  const auto ids = [&](const std::vector<size_t>& v) {
-    std::vector<uint32_t> out;
-    for (size_t i : v) out.push_back(nodes_[i]->address.id);
-    return out;
+  const auto by_id = [&](size_t a, size_t b) {
+    return nodes_[a]->address.id < nodes_[b]->address.id;
+  };
+  const auto append = [&](std::vector<size_t> v) {  // in id order
+    std::sort(v.begin(), v.end(), by_id);
+    route.candidates.insert(route.candidates.end(), v.begin(), v.end());
   };
   const auto append_ids = [&](const std::vector<uint32_t>& order) {
     for (uint32_t id : order) route.candidates.push_back(IndexOf(id));
   };
-  const auto sort_by_id = [&](std::vector<size_t>* v) {
-    std::sort(v->begin(), v->end(), [&](size_t a, size_t b) {
-      return nodes_[a]->address.id < nodes_[b]->address.id;
-    });
-  };
+  std::vector<uint32_t> available_ids;
+  for (size_t i : available) available_ids.push_back(nodes_[i]->address.id);
+
   if (config_.mode == ClusterMode::kStandby) {
-    for (const std::vector<size_t>* set : {&available, &not_serving}) {
+    for (Kind k : {kAvailable, kNotServing}) {
       for (size_t i : standby_order_) {
-        if (std::find(set->begin(), set->end(), i) != set->end()) {
-          route.candidates.push_back(i);
-        }
+        if (kind[i] == k) route.candidates.push_back(i);
       }
     }
     return route;
@@ -220,42 +220,42 @@ Cluster::Route Cluster::PlanRoute(std::string_view routing_key,
   switch (config_.choice) {
     case MasterChoice::kLoad: {
       MaybeRefreshLoad(now);
-      std::vector<size_t> unranked = available;
+      std::vector<bool> placed(nodes_.size(), false);
       for (const LoadScore& s : ranking_) {
-        auto it = std::find(unranked.begin(), unranked.end(), IndexOf(s.id));
-        if (it == unranked.end()) continue;  // no longer available
-        route.candidates.push_back(*it);
-        unranked.erase(it);
+        const size_t i = IndexOf(s.id);
+        if (kind[i] != kAvailable) continue;  // no longer available
+        route.candidates.push_back(i);
+        placed[i] = true;
       }
-      sort_by_id(&unranked);
-      route.candidates.insert(route.candidates.end(), unranked.begin(),
-                              unranked.end());
+      std::vector<size_t> unranked;
+      for (size_t i : available) {
+        if (!placed[i]) unranked.push_back(i);
+      }
+      append(std::move(unranked));
       break;
     }
     case MasterChoice::kHash:
-      append_ids(HashOrder(hash, ids(available)));
+      append_ids(HashOrder(hash, available_ids));
       break;
     case MasterChoice::kConsistentHash:
-      append_ids(RendezvousOrder(hash, ids(available)));
+      append_ids(RendezvousOrder(hash, available_ids));
       break;
     case MasterChoice::kSlots: {
       const uint32_t slot = SlotOf(hash, config_.slots);
       route.shard = slot;
       const size_t i = IndexOf(config_.slot_owner[slot]);
-      const replication::FailureDetector::State d = nodes_[i]->detector.Get(now);
-      if (d.tagged) {
+      if (kind[i] == kTagged) {
         route.refusal = absl::StrCat(
             "slot ", slot, " belongs to node ", nodes_[i]->address.id,
-            ", tagged failed until ", TimeText(d.tag_expiry));
+            ", tagged failed until ",
+            TimeText(nodes_[i]->detector.Get(now).tag_expiry));
       } else {
         route.candidates.push_back(i);
       }
       return route;
     }
   }
-  sort_by_id(&not_serving);
-  route.candidates.insert(route.candidates.end(), not_serving.begin(),
-                          not_serving.end());
+  append(std::move(not_serving));
   return route;
 }
 
