@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/cluster_node.h"
 #include "engine/strings.h"
+#include "nlohmann/json.hpp"
 
 namespace cairn::cluster {
 namespace {
@@ -32,6 +33,40 @@ std::string_view NodeStateName(NodeInfo::State state) {
     case NodeInfo::State::kTagged: return "tagged";
   }
   return "unknown";
+}
+
+std::string NodesToJson(absl::Span<const NodeInfo> nodes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const NodeInfo& n : nodes) {
+    nlohmann::ordered_json j;
+    j["id"] = n.id;
+    j["address"] = n.address;
+    j["state"] = std::string(NodeStateName(n.state));
+    j["failures"] = n.failures;
+    j["tag_expiry_us"] = nullptr;
+    if (n.state == NodeInfo::State::kTagged) {
+      j["tag_expiry_us"] = absl::ToUnixMicros(n.tag_expiry);
+    }
+    j["times_tagged"] = n.times_tagged;
+    j["last_error"] = n.last_error;
+    j["status_known"] = n.status_known;
+    j["capacity"] = n.capacity;
+    j["cached_bytes"] = n.cached_bytes;
+    j["response_us"] = n.response_us;
+    j["ranked"] = n.ranked;
+    j["score"] = nullptr;
+    if (n.ranked) j["score"] = n.score;
+    j["serves"] = n.serves;
+    j["master"] = n.master;
+    j["why"] = n.why;
+    j["standby_position"] = nullptr;
+    if (n.standby_position >= 0) j["standby_position"] = n.standby_position;
+    out.push_back(std::move(j));
+  }
+  // Error texts may carry bytes from the network: invalid UTF-8 is
+  // replaced (U+FFFD), never thrown.
+  return out.dump(-1, ' ', false,
+                  nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Cluster::Cluster(ClusterConfig config, std::unique_ptr<AuditLog> audit,

@@ -18,7 +18,9 @@
 // past failure_threshold failures the node is tagged for tag_validity.
 // Heartbeats (kStatus) go to every node, tagged or not, every
 // heartbeat_interval, from a background thread; they feed the same counter
-// and carry W, C, R and whether the node serves.
+// and carry W, C, R and whether the node serves. A round asks the nodes one
+// after another, so a stalled node delays the others' heartbeats by up to
+// op_timeout.
 //
 // Routing. A node is *available* when it is not tagged and does not say it
 // refuses to serve (its last status or refusal; a node never heard from is
@@ -122,6 +124,12 @@ struct NodeInfo {
   int standby_position = -1;  // standby: 0-based place in the client order
 };
 std::string_view NodeStateName(NodeInfo::State state);
+// The nodes as a JSON array of objects (keys: id, address, state, failures,
+// tag_expiry_us (null unless tagged), times_tagged, last_error,
+// status_known, capacity, cached_bytes, response_us, ranked, score (null
+// unless ranked), serves, master, why, standby_position (null in active
+// mode)), for the C ABI and the bindings.
+std::string NodesToJson(absl::Span<const NodeInfo> nodes);
 
 struct ScanResult {
   std::vector<std::pair<std::string, std::string>> entries;

@@ -342,6 +342,10 @@ void Cluster::RecordStatus(size_t node, const NodeStatus& status) {
 
 void Cluster::HeartbeatOnce() {
   for (size_t i = 0; i < nodes_.size(); ++i) {
+    {
+      MutexLock lock(&mu_);
+      if (closing_) return;  // Close() waits for this round
+    }
     ClientRequest request;
     request.id = next_request_id_.fetch_add(1);
     request.method = Method::kStatus;

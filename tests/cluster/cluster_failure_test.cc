@@ -273,6 +273,32 @@ TEST_F(ClusterTest, AFailureIsReportedToTheNode) {
   EXPECT_EQ(cluster_->stats().reports_failed, 1u);
 }
 
+TEST_F(ClusterTest, NodesAsJson) {
+  ClusterOptions o = Options(2);
+  o.failure_threshold = 1;
+  Open(o);
+  node(2).SetError(absl::StatusCode::kInternal, "bad \xff byte");
+  TagByHeartbeats(2);
+  const std::string json = NodesToJson(cluster_->Nodes());
+  EXPECT_TRUE(absl::StartsWith(
+      json, "[{\"id\":1,\"address\":\"127.0.0.1:7001\",\"state\":\"up\","
+            "\"failures\":0,\"tag_expiry_us\":null,\"times_tagged\":0,"
+            "\"last_error\":\"\",\"status_known\":true,\"capacity\":100,"
+            "\"cached_bytes\":0,\"response_us\":0,\"ranked\":true,"
+            "\"score\":1.0,\"serves\":true,\"master\":0,\"why\":\"\","
+            "\"standby_position\":null},{\"id\":2,"))
+      << json;
+  EXPECT_TRUE(absl::StrContains(
+      json, absl::StrCat("\"state\":\"tagged\",\"failures\":2,"
+                         "\"tag_expiry_us\":",
+                         absl::ToUnixMicros(Info(2).tag_expiry))))
+      << json;
+  // Invalid UTF-8 from the network is replaced, not thrown.
+  EXPECT_TRUE(absl::StrContains(
+      json, "\"last_error\":\"heartbeat: answered INTERNAL: bad \xef\xbf\xbd byte\""))
+      << json;
+}
+
 TEST_F(ClusterTest, RequestsAfterCloseFail) {
   Open(Options(1));
   cluster_->Close();

@@ -54,10 +54,12 @@ class FakeNode {
     mode_ = mode;
     cv_.SignalAll();
   }
-  void SetError(absl::StatusCode code) {
+  void SetError(absl::StatusCode code,
+                const std::string& message = "fake error") {
     MutexLock lock(&mu_);
     mode_ = Mode::kError;
     error_code_ = code;
+    error_message_ = message;
   }
   void SetRefuse(uint32_t master) {
     MutexLock lock(&mu_);
@@ -153,7 +155,7 @@ class FakeNode {
         return reply;
       case Mode::kError:
         reply.code = static_cast<uint32_t>(error_code_);
-        reply.message = "fake error";
+        reply.message = error_message_;
         return reply;
       case Mode::kRefuse:
         return RefusalReply(id_, request,
@@ -212,6 +214,7 @@ class FakeNode {
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kServe;
   absl::StatusCode error_code_ ABSL_GUARDED_BY(mu_) =
       absl::StatusCode::kInternal;
+  std::string error_message_ ABSL_GUARDED_BY(mu_);
   uint32_t refuse_master_ ABSL_GUARDED_BY(mu_) = 0;
   NodeStatus status_ ABSL_GUARDED_BY(mu_);
   uint64_t wakeups_ ABSL_GUARDED_BY(mu_) = 0;
