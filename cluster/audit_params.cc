@@ -1,6 +1,6 @@
 // AuditParams (audit_log.h): a request's parameters as one line for its
-// audit record. Keys are cut to `key_bytes` and C-escaped (octal); values appear
-// only as sizes, never their bytes (R1 without storing the data twice).
+// audit record. Keys are cut to `key_bytes` and C-escaped (octal); values
+// appear only as sizes, never their bytes (R1 without storing the data twice).
 #include <string>
 #include <string_view>
 
@@ -18,11 +18,10 @@ namespace {
 std::string Quoted(std::string_view name, std::string_view key,
                    size_t key_bytes) {
   const bool cut = key.size() > key_bytes;
-  std::string out = absl::StrCat(
-      AV(name), "=\"",
-      absl::CEscape(absl::string_view(key.data(),
-                                      cut ? key_bytes : key.size())),
-      "\"");
+  std::string out = absl::StrCat(AV(name), "=\"",
+                                 absl::CEscape(absl::string_view(
+                                     key.data(), cut ? key_bytes : key.size())),
+                                 "\"");
   if (cut) absl::StrAppend(&out, "(truncated, ", key.size(), " bytes)");
   return out;
 }

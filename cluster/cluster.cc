@@ -20,17 +20,19 @@ constexpr size_t kMaxPendingReports = 1024;
 constexpr size_t kMaxReasonBytes = 1024;
 
 absl::Status BadConfig(std::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("cluster config: ", AV(why)));
+  return absl::InvalidArgumentError(absl::StrCat("cluster config: ", AV(why)));
 }
 
 }  // namespace
 
 std::string_view NodeStateName(NodeInfo::State state) {
   switch (state) {
-    case NodeInfo::State::kUnknown: return "unknown";
-    case NodeInfo::State::kUp: return "up";
-    case NodeInfo::State::kTagged: return "tagged";
+    case NodeInfo::State::kUnknown:
+      return "unknown";
+    case NodeInfo::State::kUp:
+      return "up";
+    case NodeInfo::State::kTagged:
+      return "tagged";
   }
   return "unknown";
 }
@@ -104,9 +106,9 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Open(
     }
   }
 
-  std::unique_ptr<Cluster> c(new Cluster(
-      std::move(config), std::move(audit),
-      env.clock != nullptr ? env.clock : RealClock()));
+  std::unique_ptr<Cluster> c(
+      new Cluster(std::move(config), std::move(audit),
+                  env.clock != nullptr ? env.clock : RealClock()));
   const ClusterConfig& cfg = c->config_;
   for (size_t i = 0; i < cfg.nodes.size(); ++i) {
     const NodeAddress& a = cfg.nodes[i];
@@ -212,8 +214,7 @@ absl::Status Cluster::Write(absl::Span<const BatchOp> ops, bool sync) {
 }
 
 absl::StatusOr<ScanResult> Cluster::Scan(std::string_view start,
-                                         std::string_view end,
-                                         uint32_t limit) {
+                                         std::string_view end, uint32_t limit) {
   ClientRequest r;
   r.method = Method::kScan;
   r.scan_start = std::string(start);
@@ -238,9 +239,9 @@ std::vector<NodeInfo> Cluster::Nodes() {
     NodeInfo info;
     info.id = n.address.id;
     info.address = n.host_port;
-    info.state = d.tagged        ? NodeInfo::State::kTagged
-                 : n.answered    ? NodeInfo::State::kUp
-                                 : NodeInfo::State::kUnknown;
+    info.state = d.tagged     ? NodeInfo::State::kTagged
+                 : n.answered ? NodeInfo::State::kUp
+                              : NodeInfo::State::kUnknown;
     info.failures = d.failures;
     if (d.tagged) info.tag_expiry = d.tag_expiry;
     info.times_tagged = d.times_tagged;

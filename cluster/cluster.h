@@ -108,7 +108,7 @@ struct NodeInfo {
   uint32_t id = 0;
   std::string address;  // host:port
   State state = State::kUnknown;
-  uint64_t failures = 0;      // the C3 counter
+  uint64_t failures = 0;                         // the C3 counter
   absl::Time tag_expiry = absl::InfinitePast();  // when tagged
   uint64_t times_tagged = 0;
   std::string last_error;     // the last failure ("" if none)
@@ -207,7 +207,7 @@ class Cluster {
   struct Route {
     std::vector<size_t> candidates;  // node indexes in order
     int64_t shard = -1;
-    std::string refusal;             // why there is no candidate (slots)
+    std::string refusal;  // why there is no candidate (slots)
   };
   struct Outcome {
     absl::Status status;
@@ -226,7 +226,8 @@ class Cluster {
   // The node's answer to one attempt, classified (no state change).
   Attempt CallNode(size_t node, const ClientRequest& request);
   // Applies an attempt's result to the node's C3 and serving state.
-  void RecordGood(size_t node, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecordGood(size_t node, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordFault(size_t node, const std::string& why, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordStatus(size_t node, const NodeStatus& status)

@@ -36,8 +36,8 @@ struct Cluster::Node {
   // Guarded by Cluster::mu_.
   bool answered = false;  // a good reply ever arrived
   bool status_known = false;
-  NodeStatus status;      // the last status reply
-  bool serves = true;     // last status or refusal; assumed until told
+  NodeStatus status;   // the last status reply
+  bool serves = true;  // last status or refusal; assumed until told
   uint32_t master = 0;
   std::string why;
   std::string last_error;

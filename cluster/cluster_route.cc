@@ -76,16 +76,18 @@ Cluster::Outcome Cluster::Dispatch(ClientRequest* request,
     out.status = absl::InvalidArgumentError("scan: limit 0 (must be > 0)");
     return out;
   }
-  if (request->method == Method::kBatch && config_.mode == ClusterMode::kActive &&
+  if (request->method == Method::kBatch &&
+      config_.mode == ClusterMode::kActive &&
       config_.choice == MasterChoice::kSlots) {
-    const uint32_t first_slot = SlotOf(KeyHash(request->ops[0].key), config_.slots);
+    const uint32_t first_slot =
+        SlotOf(KeyHash(request->ops[0].key), config_.slots);
     for (const BatchOp& op : request->ops) {
       const uint32_t slot = SlotOf(KeyHash(op.key), config_.slots);
       if (config_.slot_owner[slot] != config_.slot_owner[first_slot]) {
         out.status = absl::InvalidArgumentError(absl::StrCat(
             "batch: its keys map to slots of different nodes (slot ",
-            first_slot, " of node ", config_.slot_owner[first_slot],
-            ", slot ", slot, " of node ", config_.slot_owner[slot],
+            first_slot, " of node ", config_.slot_owner[first_slot], ", slot ",
+            slot, " of node ", config_.slot_owner[slot],
             "); a batch is applied by one node"));
         return out;
       }
@@ -101,8 +103,7 @@ Cluster::Outcome Cluster::Dispatch(ClientRequest* request,
   *shard = route.shard;
   if (route.candidates.empty()) {
     out.status = Unavailable(
-        method,
-        route.refusal.empty() ? "no node is available" : route.refusal,
+        method, route.refusal.empty() ? "no node is available" : route.refusal,
         tried, clock_->Now());
     return out;
   }
@@ -124,10 +125,9 @@ Cluster::Outcome Cluster::Dispatch(ClientRequest* request,
           RecordGood(i, now);
         }
         if (a.reply.code != 0) {
-          out.status =
-              absl::Status(static_cast<absl::StatusCode>(a.reply.code),
-                           absl::StrCat("node ", nodes_[i]->address.id, ": ",
-                                        a.reply.message));
+          out.status = absl::Status(static_cast<absl::StatusCode>(a.reply.code),
+                                    absl::StrCat("node ", nodes_[i]->address.id,
+                                                 ": ", a.reply.message));
         } else if (request->method == Method::kGet && !a.reply.found) {
           out.status = absl::NotFoundError(absl::StrCat(
               "key '", absl::CEscape(AV(routing_key.substr(0, 64))),
@@ -245,10 +245,10 @@ Cluster::Route Cluster::PlanRoute(std::string_view routing_key,
       route.shard = slot;
       const size_t i = IndexOf(config_.slot_owner[slot]);
       if (kind[i] == kTagged) {
-        route.refusal = absl::StrCat(
-            "slot ", slot, " belongs to node ", nodes_[i]->address.id,
-            ", tagged failed until ",
-            TimeText(nodes_[i]->detector.Get(now).tag_expiry));
+        route.refusal =
+            absl::StrCat("slot ", slot, " belongs to node ",
+                         nodes_[i]->address.id, ", tagged failed until ",
+                         TimeText(nodes_[i]->detector.Get(now).tag_expiry));
       } else {
         route.candidates.push_back(i);
       }
@@ -314,8 +314,7 @@ void Cluster::RecordGood(size_t node, absl::Time now) {
   n.answered = true;
 }
 
-void Cluster::RecordFault(size_t node, const std::string& why,
-                          absl::Time now) {
+void Cluster::RecordFault(size_t node, const std::string& why, absl::Time now) {
   Node& n = *nodes_[node];
   n.last_error = why;
   n.detector.RecordFailure(now);
@@ -404,8 +403,8 @@ std::string Cluster::NodeLine(size_t node, const std::string& tried,
                         " failures (last: ", n.last_error, ")");
   }
   if (!n.serves) {
-    return absl::StrCat(n.name, ": refused: ",
-                        n.why.empty() ? "does not serve" : n.why);
+    return absl::StrCat(
+        n.name, ": refused: ", n.why.empty() ? "does not serve" : n.why);
   }
   if (d.failures > 0) {
     return absl::StrCat(n.name, ": not tried (", d.failures,
@@ -423,8 +422,8 @@ absl::Status Cluster::Unavailable(std::string_view method,
   for (size_t i = 0; i < nodes_.size(); ++i) {
     lines.push_back(NodeLine(i, tried[i], now));
   }
-  return absl::UnavailableError(absl::StrCat(
-      AV(method), ": ", AV(lead), ": ", absl::StrJoin(lines, "; ")));
+  return absl::UnavailableError(absl::StrCat(AV(method), ": ", AV(lead), ": ",
+                                             absl::StrJoin(lines, "; ")));
 }
 
 void Cluster::Audit(const ClientRequest& request, absl::Time start,

@@ -17,9 +17,8 @@ std::vector<uint64_t> DoubledRanks(absl::Span<const uint64_t> values,
   const size_t n = values.size();
   std::vector<size_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-    return before(values[a], values[b]);
-  });
+  std::sort(idx.begin(), idx.end(),
+            [&](size_t a, size_t b) { return before(values[a], values[b]); });
   std::vector<uint64_t> doubled(n, 0);
   size_t i = 0;
   while (i < n) {
@@ -65,11 +64,10 @@ std::vector<LoadScore> RankByLoad(absl::Span<const LoadSample> samples) {
   // score = (dw + dc + 2*dr) / 8 exactly; compare the integer numerators.
   std::vector<std::pair<uint64_t, size_t>> eighths(n);
   for (size_t i = 0; i < n; ++i) eighths[i] = {dw[i] + dc[i] + 2 * dr[i], i};
-  std::sort(eighths.begin(), eighths.end(),
-            [&](const auto& a, const auto& b) {
-              if (a.first != b.first) return a.first > b.first;
-              return samples[a.second].id < samples[b.second].id;
-            });
+  std::sort(eighths.begin(), eighths.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return samples[a.second].id < samples[b.second].id;
+  });
   std::vector<LoadScore> out;
   out.reserve(n);
   for (const auto& [e, i] : eighths) {
@@ -104,11 +102,10 @@ std::vector<uint32_t> RendezvousOrder(uint64_t key_hash,
   for (uint32_t id : available) {
     weighted.emplace_back(RendezvousWeight(key_hash, id), id);
   }
-  std::sort(weighted.begin(), weighted.end(),
-            [](const auto& a, const auto& b) {
-              if (a.first != b.first) return a.first > b.first;
-              return a.second < b.second;
-            });
+  std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return a.second < b.second;
+  });
   std::vector<uint32_t> order;
   order.reserve(weighted.size());
   for (const auto& [weight, id] : weighted) order.push_back(id);

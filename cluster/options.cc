@@ -65,13 +65,11 @@ const ClusterOptionSpec kClusterOptions[] = {
      "Deadline of one request or heartbeat at one node; past it the attempt "
      "counts as failed.",
      1, 3600000},
-    {"cluster.failure_threshold", OptionType::kUint, &C::failure_threshold,
-     "3",
+    {"cluster.failure_threshold", OptionType::kUint, &C::failure_threshold, "3",
      "N of SPEC C3: a node whose failure counter (failed operations and "
      "heartbeats) exceeds N is tagged failed.",
      1, 1000000},
-    {"cluster.tag_validity_ms", OptionType::kUint, &C::tag_validity_ms,
-     "5000",
+    {"cluster.tag_validity_ms", OptionType::kUint, &C::tag_validity_ms, "5000",
      "How long a failed tag lasts unless a good heartbeat reply removes it "
      "first.",
      1, 86400000},
@@ -80,8 +78,7 @@ const ClusterOptionSpec kClusterOptions[] = {
      "Interval of status requests to every node, tagged or not; they also "
      "carry W, C and R.",
      10, 600000},
-    {"cluster.load_refresh_ms", OptionType::kUint, &C::load_refresh_ms,
-     "1000",
+    {"cluster.load_refresh_ms", OptionType::kUint, &C::load_refresh_ms, "1000",
      "How often the load ranking (master_choice load) is recomputed from the "
      "latest heartbeat replies; between refreshes the best-ranked node still "
      "available is master.",
@@ -218,10 +215,14 @@ std::string_view ClusterModeName(ClusterMode mode) {
 
 std::string_view MasterChoiceName(MasterChoice choice) {
   switch (choice) {
-    case MasterChoice::kLoad: return "load";
-    case MasterChoice::kHash: return "hash";
-    case MasterChoice::kConsistentHash: return "consistent_hash";
-    case MasterChoice::kSlots: return "slots";
+    case MasterChoice::kLoad:
+      return "load";
+    case MasterChoice::kHash:
+      return "hash";
+    case MasterChoice::kConsistentHash:
+      return "consistent_hash";
+    case MasterChoice::kSlots:
+      return "slots";
   }
   return "unknown";
 }
@@ -253,7 +254,8 @@ absl::StatusOr<std::vector<uint32_t>> ParseSlotTable(
     const size_t colon = item.rfind(':');
     if (colon == absl::string_view::npos) {
       return Bad(kOption, text,
-                 absl::StrCat("'", item, "': expected first-last:node or "
+                 absl::StrCat("'", item,
+                              "': expected first-last:node or "
                               "slot:node"));
     }
     uint32_t id = 0;
@@ -262,9 +264,9 @@ absl::StatusOr<std::vector<uint32_t>> ParseSlotTable(
                  absl::StrCat("'", item, "': the node id is not a number"));
     }
     if (!IsConfigured(nodes, id)) {
-      return Bad(kOption, text,
-                 absl::StrCat("'", item, "': node ", id,
-                              " is not in cluster.nodes"));
+      return Bad(
+          kOption, text,
+          absl::StrCat("'", item, "': node ", id, " is not in cluster.nodes"));
     }
     absl::string_view range = item.substr(0, colon);
     uint32_t first = 0;
@@ -279,8 +281,7 @@ absl::StatusOr<std::vector<uint32_t>> ParseSlotTable(
            ParseId(range.substr(dash + 1), &last);
     }
     if (!ok) {
-      return Bad(kOption, text,
-                 absl::StrCat("'", item, "': bad slot range"));
+      return Bad(kOption, text, absl::StrCat("'", item, "': bad slot range"));
     }
     if (first > last) {
       return Bad(kOption, text,
@@ -295,8 +296,8 @@ absl::StatusOr<std::vector<uint32_t>> ParseSlotTable(
     for (uint32_t s = first; s <= last; ++s) {
       if (owner[s] != 0) {
         return Bad(kOption, text,
-                   absl::StrCat("slot ", s, " is given twice (node ",
-                                owner[s], " and node ", id, ")"));
+                   absl::StrCat("slot ", s, " is given twice (node ", owner[s],
+                                " and node ", id, ")"));
       }
       owner[s] = id;
     }

@@ -68,10 +68,10 @@ inline constexpr size_t kMaxClusterNodes = 256;
 
 // What ValidateCluster derived from ClusterOptions.
 struct ClusterConfig {
-  std::vector<NodeAddress> nodes;   // as listed in cluster.nodes
-  std::string cluster_id;           // for the handshake
-  std::string secret;               // the secret file's contents ("": none)
-  std::string client_id;            // never empty after validation
+  std::vector<NodeAddress> nodes;  // as listed in cluster.nodes
+  std::string cluster_id;          // for the handshake
+  std::string secret;              // the secret file's contents ("": none)
+  std::string client_id;           // never empty after validation
   ClusterMode mode = ClusterMode::kActive;
   MasterChoice choice = MasterChoice::kLoad;
   // slot -> node id, `slots` entries. Filled whenever a table is given or
@@ -85,7 +85,7 @@ struct ClusterConfig {
   absl::Duration heartbeat_interval = absl::Milliseconds(500);
   absl::Duration load_refresh = absl::Seconds(1);
   uint32_t retries = 1;
-  std::string audit_path;           // "": no audit log
+  std::string audit_path;  // "": no audit log
   AuditOptions audit;
 };
 
@@ -99,8 +99,7 @@ struct ClusterConfig {
 // be covered exactly once and every id configured; InvalidArgument naming
 // the slot, range or id otherwise.
 [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> ParseSlotTable(
-    std::string_view text, uint32_t slots,
-    absl::Span<const NodeAddress> nodes);
+    std::string_view text, uint32_t slots, absl::Span<const NodeAddress> nodes);
 // The default table: slots split into len(nodes) contiguous ranges as even
 // as integer division allows (the first `slots % n` ranges one slot longer),
 // in node order.

@@ -16,11 +16,11 @@ constexpr std::string_view kMasterNode = "(master: node ";
 }  // namespace
 
 std::string RefusalMessage(uint32_t node_id, const NodeRole::View& view) {
-  return absl::StrCat(
-      "node ", node_id, AV(kDoesNotServe),
-      view.why.empty() ? "not master" : view.why,
-      view.master != 0 ? absl::StrCat(" ", AV(kMasterNode), view.master, ")")
-                       : std::string(" (master: none)"));
+  return absl::StrCat("node ", node_id, AV(kDoesNotServe),
+                      view.why.empty() ? "not master" : view.why,
+                      view.master != 0
+                          ? absl::StrCat(" ", AV(kMasterNode), view.master, ")")
+                          : std::string(" (master: none)"));
 }
 
 ClientReply RefusalReply(uint32_t node_id, const ClientRequest& request,

@@ -36,7 +36,8 @@ TEST_F(ClusterTest, EveryC3TransitionThroughNodes) {
   one = Info(1);
   EXPECT_EQ(one.failures, 2u);
   EXPECT_EQ(one.state, State::kUp);
-  EXPECT_TRUE(absl::StartsWith(one.last_error, "heartbeat: ")) << one.last_error;
+  EXPECT_TRUE(absl::StartsWith(one.last_error, "heartbeat: "))
+      << one.last_error;
 
   // The third failure (> N) tags it for the validity period.
   ASSERT_TRUE(cluster_->Put("b", "1").ok());
@@ -180,7 +181,8 @@ TEST_F(ClusterTest, RetriesFollowThePolicy) {
   EXPECT_EQ(node(1).Ops(), 1u);
   EXPECT_EQ(node(2).Ops(), 0u);
   EXPECT_EQ(node(3).Ops(), 0u);
-  EXPECT_TRUE(absl::StrContains(s.message(), "node 2 (127.0.0.1:7002): not tried"))
+  EXPECT_TRUE(
+      absl::StrContains(s.message(), "node 2 (127.0.0.1:7002): not tried"))
       << s.message();
   cluster_.reset();
   nodes_.clear();
@@ -210,9 +212,8 @@ TEST_F(ClusterTest, WhenNoNodeIsAvailableTheMessageSaysWhyForEach) {
   node(3).SetRefuse(0);
   TagByHeartbeats(1);
   TagByHeartbeats(2);
-  const std::string until =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", Info(1).tag_expiry,
-                       absl::UTCTimeZone());
+  const std::string until = absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%E3SZ", Info(1).tag_expiry, absl::UTCTimeZone());
   absl::Status s = cluster_->Put("a", "1");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   const std::string m(s.message());
@@ -222,13 +223,15 @@ TEST_F(ClusterTest, WhenNoNodeIsAvailableTheMessageSaysWhyForEach) {
                       " after 2 failures (last: heartbeat: transport: "
                       "UNAVAILABLE: connect to node 1: connection refused)")))
       << m;
-  EXPECT_TRUE(absl::StrContains(m, "node 2 (127.0.0.1:7002): tagged failed "
-                                   "until "))
+  EXPECT_TRUE(absl::StrContains(m,
+                                "node 2 (127.0.0.1:7002): tagged failed "
+                                "until "))
       << m;
   EXPECT_TRUE(absl::StrContains(m, "unknown status code 99")) << m;
   EXPECT_TRUE(absl::StrContains(
-      m, "node 3 (127.0.0.1:7003): refused: node 3 does not serve: not master "
-         "(master: none)"))
+      m,
+      "node 3 (127.0.0.1:7003): refused: node 3 does not serve: not master "
+      "(master: none)"))
       << m;
 
   // All three tagged: nothing is even tried.
@@ -238,7 +241,8 @@ TEST_F(ClusterTest, WhenNoNodeIsAvailableTheMessageSaysWhyForEach) {
   std::string value;
   s = cluster_->Get("a", &value);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(absl::StartsWith(s.message(), "get: no node is available: node 1"))
+  EXPECT_TRUE(
+      absl::StartsWith(s.message(), "get: no node is available: node 1"))
       << s.message();
   EXPECT_TRUE(absl::StrContains(s.message(), "node 3 (127.0.0.1:7003): tagged"))
       << s.message();
@@ -281,12 +285,13 @@ TEST_F(ClusterTest, NodesAsJson) {
   TagByHeartbeats(2);
   const std::string json = NodesToJson(cluster_->Nodes());
   EXPECT_TRUE(absl::StartsWith(
-      json, "[{\"id\":1,\"address\":\"127.0.0.1:7001\",\"state\":\"up\","
-            "\"failures\":0,\"tag_expiry_us\":null,\"times_tagged\":0,"
-            "\"last_error\":\"\",\"status_known\":true,\"capacity\":100,"
-            "\"cached_bytes\":0,\"response_us\":0,\"ranked\":true,"
-            "\"score\":1.0,\"serves\":true,\"master\":0,\"why\":\"\","
-            "\"standby_position\":null},{\"id\":2,"))
+      json,
+      "[{\"id\":1,\"address\":\"127.0.0.1:7001\",\"state\":\"up\","
+      "\"failures\":0,\"tag_expiry_us\":null,\"times_tagged\":0,"
+      "\"last_error\":\"\",\"status_known\":true,\"capacity\":100,"
+      "\"cached_bytes\":0,\"response_us\":0,\"ranked\":true,"
+      "\"score\":1.0,\"serves\":true,\"master\":0,\"why\":\"\","
+      "\"standby_position\":null},{\"id\":2,"))
       << json;
   EXPECT_TRUE(absl::StrContains(
       json, absl::StrCat("\"state\":\"tagged\",\"failures\":2,"
@@ -295,7 +300,8 @@ TEST_F(ClusterTest, NodesAsJson) {
       << json;
   // Invalid UTF-8 from the network is replaced, not thrown.
   EXPECT_TRUE(absl::StrContains(
-      json, "\"last_error\":\"heartbeat: answered INTERNAL: bad \xef\xbf\xbd byte\""))
+      json,
+      "\"last_error\":\"heartbeat: answered INTERNAL: bad \xef\xbf\xbd byte\""))
       << json;
 }
 

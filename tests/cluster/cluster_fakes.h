@@ -158,8 +158,8 @@ class FakeNode {
         reply.message = error_message_;
         return reply;
       case Mode::kRefuse:
-        return RefusalReply(id_, request,
-                            NodeRole::View{false, refuse_master_, "not master"});
+        return RefusalReply(
+            id_, request, NodeRole::View{false, refuse_master_, "not master"});
       case Mode::kWrongId:
         reply.id = request.id + 1000;
         return reply;

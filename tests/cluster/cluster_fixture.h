@@ -67,8 +67,7 @@ class ClusterTest : public ::testing::Test {
 
   // Heartbeat rounds until node `id` is tagged (bounded).
   void TagByHeartbeats(uint32_t id) {
-    for (int i = 0; i < 10 && Info(id).state != NodeInfo::State::kTagged;
-         ++i) {
+    for (int i = 0; i < 10 && Info(id).state != NodeInfo::State::kTagged; ++i) {
       cluster_->HeartbeatOnce();
     }
     ASSERT_EQ(Info(id).state, NodeInfo::State::kTagged) << "node " << id;

@@ -1,7 +1,5 @@
 // The cluster.* / audit.* option table and ValidateCluster: defaults, every
 // derived field, and every refusal naming its culprit.
-#include "cluster/options.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cluster/options.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
 
@@ -62,7 +61,8 @@ TEST(ClusterOptionsTest, SetByNameChecksTypesAndRanges) {
   EXPECT_FALSE(SetClusterOption(&o, "cluster.no_such", "1").ok());
   ASSERT_TRUE(SetClusterOption(&o, "audit.sync", "true").ok());
   EXPECT_TRUE(o.audit_sync);
-  EXPECT_TRUE(absl::StrContains(ClusterOptionsToJson(o), "\"audit.sync\":true"));
+  EXPECT_TRUE(
+      absl::StrContains(ClusterOptionsToJson(o), "\"audit.sync\":true"));
   EXPECT_TRUE(absl::StrContains(ClusterOptionsMarkdown(),
                                 "| `cluster.master_choice` |"))
       << ClusterOptionsMarkdown();

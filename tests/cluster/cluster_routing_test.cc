@@ -186,10 +186,12 @@ TEST_F(ClusterTest, SlotsRouteByTheTableAndNeverFallBack) {
   s = cluster_->Write({BatchOp{false, key_of_slot[0], "x"},
                        BatchOp{false, key_of_slot[3], "y"}});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(s.message(), "slot 0 of node 1, slot 3 of node 3"))
+  EXPECT_TRUE(
+      absl::StrContains(s.message(), "slot 0 of node 1, slot 3 of node 3"))
       << s.message();
-  ASSERT_TRUE(cluster_->Write({BatchOp{false, key_of_slot[3], "x"},
-                               BatchOp{true, key_of_slot[3], ""}})
+  ASSERT_TRUE(cluster_
+                  ->Write({BatchOp{false, key_of_slot[3], "x"},
+                           BatchOp{true, key_of_slot[3], ""}})
                   .ok());
 }
 
@@ -204,9 +206,9 @@ TEST_F(ClusterTest, EveryRequestLeavesOneAuditRecord) {
   EXPECT_EQ(cluster_->Get("absent-key", &value).code(),
             absl::StatusCode::kNotFound);
   ASSERT_TRUE(cluster_->Delete("k1").ok());
-  ASSERT_TRUE(cluster_->Write({BatchOp{false, "a", "123"},
-                               BatchOp{true, "b", ""}})
-                  .ok());
+  ASSERT_TRUE(
+      cluster_->Write({BatchOp{false, "a", "123"}, BatchOp{true, "b", ""}})
+          .ok());
   absl::StatusOr<ScanResult> scan = cluster_->Scan("a", "z", 10);
   ASSERT_TRUE(scan.ok()) << scan.status();
   EXPECT_EQ(scan->entries.size(), 1u);

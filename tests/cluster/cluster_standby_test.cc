@@ -115,9 +115,10 @@ TEST_F(ClusterTest, StandbyAsksNonServingNodesLastAndListsWhy) {
   absl::Status s = cluster_->Put("a", "1");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(absl::StrContains(
-      s.message(), "node 1 (127.0.0.1:7001): refused: node 1 does not serve: "
-                   "not master (master: none); node 2 (127.0.0.1:7002): "
-                   "refused: node 2 does not serve"))
+      s.message(),
+      "node 1 (127.0.0.1:7001): refused: node 1 does not serve: "
+      "not master (master: none); node 2 (127.0.0.1:7002): "
+      "refused: node 2 does not serve"))
       << s.message();
   // Node 2 took over: the first request finds it.
   node(2).SetMode(FakeNode::Mode::kServe);

@@ -95,9 +95,8 @@ TEST(MasterChoiceTest, EqualScoresGoToTheLowerId) {
   EXPECT_EQ(r[0].score, 1.5);
   EXPECT_EQ(r[1].score, 1.5);
   // All equal: every rank is (n+1)/2 = 2, every score 2; id order.
-  const std::vector<LoadScore> same =
-      RankByLoad(std::vector<LoadSample>{{9, 1, 1, 1}, {2, 1, 1, 1},
-                                         {4, 1, 1, 1}});
+  const std::vector<LoadScore> same = RankByLoad(
+      std::vector<LoadSample>{{9, 1, 1, 1}, {2, 1, 1, 1}, {4, 1, 1, 1}});
   EXPECT_EQ(Ids(same), (std::vector<uint32_t>{2, 4, 9}));
   for (const LoadScore& s : same) EXPECT_EQ(s.score, 2.0);
 }
@@ -113,8 +112,8 @@ TEST(MasterChoiceTest, EqualScoresGoToTheLowerId) {
 //    2 | 100 | 900 | 10 |     1.5     |      1.5     |       3      | 2.25
 //    3 | 100 | 900 | 90 |     1.5     |      1.5     |      1.5     | 1.5
 TEST(MasterChoiceTest, ResponseTimeWeighsAsMuchAsWAndCTogether) {
-  EXPECT_EQ(Ids(RankByLoad(std::vector<LoadSample>{{1, 900, 0, 90},
-                                                   {2, 100, 900, 10}})),
+  EXPECT_EQ(Ids(RankByLoad(
+                std::vector<LoadSample>{{1, 900, 0, 90}, {2, 100, 900, 10}})),
             (std::vector<uint32_t>{1, 2}));
   const std::vector<LoadScore> r = RankByLoad(std::vector<LoadSample>{
       {1, 900, 0, 90}, {2, 100, 900, 10}, {3, 100, 900, 90}});
@@ -126,8 +125,8 @@ TEST(MasterChoiceTest, ResponseTimeWeighsAsMuchAsWAndCTogether) {
 
 TEST(MasterChoiceTest, LoadOfNothingIsEmpty) {
   EXPECT_TRUE(RankByLoad({}).empty());
-  const std::vector<LoadScore> one = RankByLoad(std::vector<LoadSample>{
-      {4, 0, 0, 0}});
+  const std::vector<LoadScore> one =
+      RankByLoad(std::vector<LoadSample>{{4, 0, 0, 0}});
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].score, 1.0);  // every rank 1
 }

@@ -14,7 +14,8 @@ TEST(RefusalTest, MessageNamesTheMasterAndParsesBack) {
       RefusalReply(2, request, NodeRole::View{false, 1, "not master"});
   EXPECT_EQ(reply.id, 42u);
   EXPECT_EQ(reply.code, static_cast<uint32_t>(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(reply.message, "node 2 does not serve: not master (master: node 1)");
+  EXPECT_EQ(reply.message,
+            "node 2 does not serve: not master (master: node 1)");
   Refusal r = ParseRefusal(reply);
   EXPECT_TRUE(r.refused);
   EXPECT_EQ(r.master, 1u);
@@ -51,8 +52,9 @@ TEST(AuditParamsTest, KeysCutAndEscapedValuesAsSizes) {
   r.method = Method::kPut;
   r.ops = {BatchOp{false, std::string("a\0b\n", 4), std::string(100, 'v')}};
   EXPECT_EQ(AuditParams(r, 64), "key=\"a\\000b\\n\" value_bytes=100");
-  EXPECT_EQ(AuditParams(r, 2), "key=\"a\\000\"(truncated, 4 bytes) "
-                               "value_bytes=100");
+  EXPECT_EQ(AuditParams(r, 2),
+            "key=\"a\\000\"(truncated, 4 bytes) "
+            "value_bytes=100");
   EXPECT_EQ(AuditParams(r, 0), "key=\"\"(truncated, 4 bytes) value_bytes=100");
   r.method = Method::kDelete;
   r.sync = true;
