@@ -182,34 +182,6 @@ bool IsLoopback(const std::string& host) {
   return !ec && a.is_loopback();
 }
 
-absl::StatusOr<std::string> ReadSecret(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return Bad("replication.secret_file", path, "cannot stat the file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Bad("replication.secret_file", path, "not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    return Bad("replication.secret_file", path,
-               absl::StrCat("permissions too loose (mode ",
-                            absl::StrCat(absl::Hex(st.st_mode & 0777)),
-                            " in hex); chmod 600 it"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return Bad("replication.secret_file", path, "cannot read the file");
-  }
-  std::string secret(absl::StripAsciiWhitespace(ss.str()));
-  if (secret.size() < 16) {
-    return Bad("replication.secret_file", path,
-               "the secret must be at least 16 bytes");
-  }
-  return secret;
-}
-
 }  // namespace
 
 std::string PeerAddress::ToString() const {
@@ -280,6 +252,35 @@ absl::StatusOr<PeerAddress> ParsePeer(std::string_view text) {
   return peer;
 }
 
+absl::StatusOr<std::string> ReadSecretFile(std::string_view option,
+                                           const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Bad(option, path, "cannot stat the file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Bad(option, path, "not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Bad(option, path,
+               absl::StrCat("permissions too loose (mode ",
+                            absl::StrCat(absl::Hex(st.st_mode & 0777)),
+                            " in hex); chmod 600 it"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return Bad(option, path, "cannot read the file");
+  }
+  std::string secret(absl::StripAsciiWhitespace(ss.str()));
+  if (secret.size() < 16) {
+    return Bad(option, path,
+               "the secret must be at least 16 bytes");
+  }
+  return secret;
+}
+
 absl::StatusOr<ReplicationConfig> ValidateReplication(
     const ReplicationOptions& o) {
   ReplicationConfig c;
@@ -315,7 +316,8 @@ absl::StatusOr<ReplicationConfig> ValidateReplication(
     c.peers.push_back(*peer);
   }
   if (!o.secret_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecret(o.secret_file);
+    absl::StatusOr<std::string> secret =
+        ReadSecretFile("replication.secret_file", o.secret_file);
     if (!secret.ok()) return secret.status();
     c.secret = *secret;
   }

@@ -97,6 +97,11 @@ struct ReplicationConfig {
 // "host:port" (host an IPv4/IPv6 literal or "localhost").
 [[nodiscard]] absl::Status ParseHostPort(std::string_view text,
                                          std::string* host, uint16_t* port);
+// The shared secret in `path`: a regular file, mode 0600 or stricter, at
+// least 16 bytes once surrounding whitespace is trimmed. InvalidArgument
+// naming `option` and the path otherwise (also used for cluster.secret_file).
+[[nodiscard]] absl::StatusOr<std::string> ReadSecretFile(
+    std::string_view option, const std::string& path);
 // Checks everything a type check cannot: peer ids unique and not our own,
 // addresses parsable, the secret file private (mode 0600 or stricter) and
 // non-empty, a non-loopback listen address only with a secret (S1).
