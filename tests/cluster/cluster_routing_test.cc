@@ -229,14 +229,15 @@ TEST_F(ClusterTest, EveryRequestLeavesOneAuditRecord) {
     EXPECT_EQ(r[i].shard, -1) << i;
     EXPECT_LE(r[i].start, r[i].end) << i;
   }
-  EXPECT_EQ(r[0].params, "key=\"k1\" value_bytes=2 sync=true");
+  EXPECT_EQ(r[0].params, "key=\"k1\" value_bytes=2 sync");
   EXPECT_EQ(r[0].node, 1u);
   EXPECT_EQ(r[0].client_address, "127.0.0.1:50001");
   EXPECT_EQ(r[0].outcome, "OK");
   EXPECT_EQ(r[0].message, "");
-  EXPECT_EQ(r[2].params, "key=\"abse\"(truncated, 10 bytes)");
+  EXPECT_EQ(r[2].params, "key=\"abse\"...(10 bytes)");
   EXPECT_EQ(r[2].outcome, "NOT_FOUND");
-  EXPECT_EQ(r[4].params, "ops=2 puts=1 deletes=1 bytes=5 first_key=\"a\"");
+  EXPECT_EQ(r[4].params,
+            "ops=2 puts=1 deletes=1 value_bytes=3 first_key=\"a\"");
   EXPECT_EQ(r[5].params, "start=\"a\" end=\"z\" limit=10");
   EXPECT_EQ(r[6].outcome, "INVALID_ARGUMENT");  // refused before routing
   EXPECT_EQ(r[6].node, 0u);
