@@ -108,11 +108,23 @@ TEST(ReplicationTest, SyncAcknowledgementsAreAsDurableAsTheWrite) {
   c.Open(1);
   c.Open(2);
   ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(1, 2)["state"] == "up"; }));
+  // The first write may reach the peer through its initial resync, whose
+  // end is durable; the second is streamed.
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "warm", "0").ok());
+  const uint64_t warm_seq = c.node(1).engine().LastSequence();
+  ASSERT_TRUE(WaitFor([&] {
+    nlohmann::json st = c.PeerStatus(1, 2);
+    return st["acked_sequence"].get<uint64_t>() >= warm_seq &&
+           !st["resync_in_progress"].get<bool>();
+  }));
+  const uint64_t durable_before =
+      c.PeerStatus(1, 2)["durable_sequence"].get<uint64_t>();
   ASSERT_TRUE(c.node(1).Put(WriteOptions(), "a", "1").ok());
   EXPECT_EQ(Read(c.node(2), "a"), "1");
   const uint64_t applied_seq = c.node(1).engine().LastSequence();
   nlohmann::json st = c.PeerStatus(1, 2);
   EXPECT_GE(st["acked_sequence"].get<uint64_t>(), applied_seq);
+  EXPECT_EQ(st["durable_sequence"].get<uint64_t>(), durable_before) << st;
   EXPECT_LT(st["durable_sequence"].get<uint64_t>(), applied_seq) << st;
   WriteOptions durable;
   durable.sync = true;
