@@ -1,12 +1,12 @@
 // C ABI: open, close, destroy, point operations, batches, properties.
 // Argument checks and status mapping only; the engine does the work. A node
-// with replication on serves cluster clients (cluster/client_session.h)
-// unless node.serve_clients is false.
+// with replication on serves cluster clients (cluster/serving.h) unless
+// node.serve_clients is false.
 #include <stdlib.h>
 #include <string.h>
 
 #include "absl/strings/str_cat.h"
-#include "cluster/client_session.h"
+#include "cluster/serving.h"
 #include "plugin/copy_out.h"
 #include "plugin/handles.h"
 #include "plugin/status_map.h"
@@ -32,11 +32,12 @@ cairn_status_t cairn_open(const cairn_options_t* options, const char* path,
     if (path == nullptr) {
       return Fail(CAIRN_INVALID_ARGUMENT, "path is NULL", errmsg);
     }
-    cairn::replication::NodeOptions o =
-        options ? options->options : cairn::replication::NodeOptions();
+    const cairn::cluster::HostOptions o =
+        options ? options->options : cairn::cluster::HostOptions();
     absl::StatusOr<std::unique_ptr<cairn::replication::Node>> opened =
-        cairn::replication::Node::Open(o, path, cairn::DbEnv(),
-                                       cairn::cluster::ServeClients());
+        cairn::replication::Node::Open(
+            o.node, path, cairn::DbEnv(),
+            cairn::cluster::ServeClientsAs(o.coordination));
     if (!opened.ok()) return Report(opened.status(), errmsg);
     *db = new cairn_db_t{std::move(*opened)};
     return CAIRN_OK;

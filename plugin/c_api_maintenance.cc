@@ -81,7 +81,7 @@ cairn_status_t cairn_repair(const cairn_options_t* options, const char* path,
       return Fail(CAIRN_INVALID_ARGUMENT, "path is NULL", errmsg);
     }
     const cairn::Options o =
-        options ? options->options.engine : cairn::Options();
+        options ? options->options.node.engine : cairn::Options();
     return Report(cairn::Db::Repair(o, path), errmsg);
   });
 }

@@ -36,7 +36,7 @@ cairn_status_t cairn_options_set(cairn_options_t* options, const char* name,
                   std::string("option ") + name + ": value is NULL", errmsg);
     }
     return Report(
-        cairn::replication::SetNodeOption(&options->options, name, value),
+        cairn::cluster::SetHostOption(&options->options, name, value),
         errmsg);
   });
 }
@@ -51,7 +51,7 @@ cairn_status_t cairn_options_get(const cairn_options_t* options,
                   "options, name and value must not be NULL", errmsg);
     }
     absl::StatusOr<std::string> v =
-        cairn::replication::GetNodeOption(options->options, name);
+        cairn::cluster::GetHostOption(options->options, name);
     if (!v.ok()) return Report(v.status(), errmsg);
     *value = cairn::plugin::CopyCString(*v);
     return CAIRN_OK;

@@ -116,6 +116,17 @@ static const cairn_api_t kApi = {
     cairn_peer_remove,
     cairn_peer_resync,
     cairn_replication_compare,
+    /* ABI 1.4: cluster client */
+    cairn_cluster_open,
+    cairn_cluster_close,
+    cairn_cluster_put,
+    cairn_cluster_delete,
+    cairn_cluster_get,
+    cairn_cluster_write,
+    cairn_cluster_scan,
+    cairn_cluster_nodes,
+    cairn_cluster_stats,
+    cairn_cluster_audit,
 };
 
 const cairn_api_t* cairn_get_api(uint32_t abi_major) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cairn/cairn.h"
+#include "cluster/host_options.h"
 #include "engine/db.h"
 #include "engine/db_iterator.h"
 #include "engine/options.h"
@@ -16,8 +17,9 @@ struct cairn_db_t {
   std::unique_ptr<cairn::replication::Node> node;
 };
 
+// Every option by name: the node's, coordination.* and a cluster client's.
 struct cairn_options_t {
-  cairn::replication::NodeOptions options;
+  cairn::cluster::HostOptions options;
 };
 
 struct cairn_snapshot_t {

@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(
     if (!r.ok()) return r.status();
     node->replicator_ = std::move(*r);
   }
+  if (node->clients_ != nullptr) node->clients_->Start();
   return node;
 }
 
@@ -70,7 +71,9 @@ Node::Node(const NodeOptions& options, std::unique_ptr<Db> db)
     : options_(options), db_(std::move(db)) {}
 
 Node::~Node() {
-  // Peers stop before the engine closes under them.
+  // The client handler's threads stop reading the node first; peers stop
+  // before the engine closes under them.
+  if (clients_ != nullptr) clients_->Stop();
   if (replicator_ != nullptr) replicator_->Stop();
   replicator_.reset();
   clients_.reset();
@@ -93,9 +96,8 @@ absl::Status Node::Replicated(const WriteOptions& wo, const ReplicaWrite& rw,
 
 absl::Status Node::Put(const WriteOptions& wo, std::string_view key,
                        std::string_view value, const ReplicaWrite& rw) {
-  return Replicated(wo, rw, [&](CommitInfo* info) {
-    return db_->Put(wo, key, value, info);
-  });
+  return Replicated(
+      wo, rw, [&](CommitInfo* info) { return db_->Put(wo, key, value, info); });
 }
 
 absl::Status Node::Delete(const WriteOptions& wo, std::string_view key,

@@ -48,6 +48,11 @@ class ClientHandler {
   virtual void Serve(Connection* conn, const Hello& hello) = 0;
   // The "cairn.clients" property (JSON).
   virtual std::string StatusJson() = 0;
+  // Called once the node's replicator runs (its "cairn.replication"
+  // property is complete), and once before the node stops it, so a
+  // handler's own threads may read the node's state in between.
+  virtual void Start() {}
+  virtual void Stop() {}
 };
 
 // Makes a node's client handler once the node exists, before its listener

@@ -65,12 +65,13 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "How long a sync write waits for acknowledgements before returning "
      "CAIRN_TIMEOUT (the write stays durable here and queued for the peers).",
      1, 3600000},
-    {"replication.batch_max_ops", OptionType::kUint, &R::batch_max_ops,
-     "1024", "Operations per batch sent to a peer (whole write batches are "
+    {"replication.batch_max_ops", OptionType::kUint, &R::batch_max_ops, "1024",
+     "Operations per batch sent to a peer (whole write batches are "
      "never split).",
      1, 1 << 20},
     {"replication.batch_max_bytes", OptionType::kUint, &R::batch_max_bytes,
-     "1048576", "Bytes per batch sent to a peer (a larger write batch goes "
+     "1048576",
+     "Bytes per batch sent to a peer (a larger write batch goes "
      "alone).",
      1024, 1ull << 30},
     {"replication.send_cache_mb", OptionType::kUint, &R::send_cache_mb, "32",
@@ -99,10 +100,9 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "tagged failed).",
      0, 32},
     {"replication.heartbeat_ms", OptionType::kUint, &R::heartbeat_ms, "500",
-     "Interval of heartbeats to every peer, tagged failed or not.", 10,
-     600000},
-    {"replication.failure_threshold", OptionType::kUint,
-     &R::failure_threshold, "3",
+     "Interval of heartbeats to every peer, tagged failed or not.", 10, 600000},
+    {"replication.failure_threshold", OptionType::kUint, &R::failure_threshold,
+     "3",
      "Failed operations and heartbeats (one counter per peer) past which a "
      "peer is tagged failed.",
      1, 1000000},
@@ -116,7 +116,8 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "Deadline for connecting to a peer and for a peer's handshake.", 10,
      600000},
     {"replication.reconnect_max_ms", OptionType::kUint, &R::reconnect_max_ms,
-     "2000", "Cap of the exponential back-off between reconnects (it starts "
+     "2000",
+     "Cap of the exponential back-off between reconnects (it starts "
      "at 10 ms).",
      10, 600000},
     {"replication.max_frame_mb", OptionType::kUint, &R::max_frame_mb, "72",
@@ -124,11 +125,10 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "max_value_size).",
      1, 4095},
     {"replication.max_connections", OptionType::kUint, &R::max_connections,
-     "64", "Inbound connections served at once; more are closed at accept.",
-     1, 65536},
-    {"replication.resync_rate_mb", OptionType::kUint, &R::resync_rate_mb,
-     "64", "Throttle of a full resync's snapshot stream, MiB/s.", 1,
-     1 << 20},
+     "64", "Inbound connections served at once; more are closed at accept.", 1,
+     65536},
+    {"replication.resync_rate_mb", OptionType::kUint, &R::resync_rate_mb, "64",
+     "Throttle of a full resync's snapshot stream, MiB/s.", 1, 1 << 20},
     {"replication.digest_interval_ms", OptionType::kUint,
      &R::digest_interval_ms, "10000",
      "Interval of anti-entropy digest comparisons with each peer (0: only "
@@ -155,14 +155,26 @@ const ServeOptionSpec kServeOptions[] = {
      "master choice by load (SPEC C4): a relative weight, only its rank "
      "among the nodes matters.",
      1, UINT32_MAX},
-    {"node.max_scan_entries", OptionType::kUint, &S::max_scan_entries,
-     "1000",
+    {"node.max_scan_entries", OptionType::kUint, &S::max_scan_entries, "1000",
      "Most entries one client scan returns; a larger scan limit is cut to "
      "it (the reply says it was truncated).",
      1, 1 << 20},
     {"node.client_idle_ms", OptionType::kUint, &S::client_idle_ms, "30000",
      "A client connection without a request for this long is closed.", 100,
      86400000},
+    {"node.mode", OptionType::kEnum, &S::mode, "active",
+     "active: this node serves every client request. standby: only the "
+     "master of the standby sequence serves (node.standby_order); the "
+     "others refuse with UNAVAILABLE naming the master they know. With "
+     "coordination.etcd set the master is whoever holds the leader lease in "
+     "etcd; without it, the first reachable node of the sequence while it "
+     "sees a majority (README, \"Standby mode\").",
+     0, 0, "active|standby"},
+    {"node.standby_order", OptionType::kString, &S::standby_order, "",
+     "The standby sequence as node ids, e.g. \"1,2,3\": every node of the "
+     "cluster (this one and each replication peer) once. Empty: this node "
+     "and its peers in ascending id order. Used with node.mode=standby.",
+     0, 4096},
 };
 
 bool IsReplicationName(std::string_view name) {
@@ -206,8 +218,7 @@ absl::Status ParseHostPort(std::string_view text, std::string* host,
   if (ptext.empty() || ptext.size() > 5 ||
       ptext.find_first_not_of("0123456789") != absl::string_view::npos ||
       !absl::SimpleAtoi(ptext, &p) || p > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad port in '", t, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("bad port in '", t, "'"));
   }
   std::string hs(h);
   if (hs != "localhost") {
@@ -234,13 +245,14 @@ absl::StatusOr<PeerAddress> ParsePeer(std::string_view text) {
   }
   PeerAddress peer;
   absl::string_view id = t.substr(0, at);
-  if (id.empty() || id.find_first_not_of("0123456789") != absl::string_view::npos ||
+  if (id.empty() ||
+      id.find_first_not_of("0123456789") != absl::string_view::npos ||
       !absl::SimpleAtoi(id, &peer.id) || peer.id == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "peer '", t, "': the id must be an integer in [1, 4294967295]"));
   }
-  if (absl::Status s = ParseHostPort(SV(t.substr(at + 1)), &peer.host,
-                                     &peer.port);
+  if (absl::Status s =
+          ParseHostPort(SV(t.substr(at + 1)), &peer.host, &peer.port);
       !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("peer '", t, "': ", s.message()));
@@ -275,8 +287,7 @@ absl::StatusOr<std::string> ReadSecretFile(std::string_view option,
   }
   std::string secret(absl::StripAsciiWhitespace(ss.str()));
   if (secret.size() < 16) {
-    return Bad(option, path,
-               "the secret must be at least 16 bytes");
+    return Bad(option, path, "the secret must be at least 16 bytes");
   }
   return secret;
 }
@@ -298,8 +309,8 @@ absl::StatusOr<ReplicationConfig> ValidateReplication(
     return Bad("replication.listen", o.listen, SV(s.message()));
   }
   absl::flat_hash_set<uint32_t> ids;
-  for (absl::string_view item : absl::StrSplit(AV(o.peers), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view item :
+       absl::StrSplit(AV(o.peers), ',', absl::SkipWhitespace())) {
     absl::StatusOr<PeerAddress> peer = ParsePeer(SV(item));
     if (!peer.ok()) {
       return Bad("replication.peers", o.peers, SV(peer.status().message()));

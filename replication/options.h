@@ -120,6 +120,8 @@ struct ServeOptions {
   uint64_t capacity = 100;
   uint64_t max_scan_entries = 1000;
   uint64_t client_idle_ms = 30000;
+  std::string mode = "active";  // node.mode: active | standby
+  std::string standby_order;    // node.standby_order: ids, "" = ascending
 };
 
 using ServeOptionSpec = OptionSpecFor<ServeOptions>;

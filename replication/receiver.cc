@@ -91,10 +91,9 @@ absl::StatusOr<std::unique_ptr<Receiver>> Receiver::Start(Db* db,
   if (!ec) r->acceptor_.bind(ep, ec);
   if (!ec) r->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("replication.listen: cannot listen on ",
-                     r->config_.listen_host, ":", r->config_.listen_port,
-                     ": ", ec.message()));
+    return absl::UnavailableError(absl::StrCat(
+        "replication.listen: cannot listen on ", r->config_.listen_host, ":",
+        r->config_.listen_port, ": ", ec.message()));
   }
   r->port_ = r->acceptor_.local_endpoint(ec).port();
   r->accept_thread_ = std::thread([p = r.get()] { p->AcceptLoop(); });
@@ -186,8 +185,8 @@ void Receiver::Serve(Session* session) {
                 "this node does not serve clients (node.serve_clients)");
           }
           if (h.node_id != 0) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "a client connects as node 0, not ", h.node_id));
+            return absl::InvalidArgumentError(
+                absl::StrCat("a client connects as node 0, not ", h.node_id));
           }
           return ReceiveCursor();
         }
@@ -238,6 +237,12 @@ void Receiver::Serve(Session* session) {
     st.connected = true;
     ++st.connections;
   }
+  {
+    // A resync this sender had not finished before a restart or cut.
+    absl::StatusOr<ReceiveCursor> cursor = LoadReceiveCursor(db_, sender);
+    MutexLock lock(&mu_);
+    stats_[sender].resyncing = cursor.ok() && cursor->resync_in_progress;
+  }
   absl::Status why;
   while (!stopping_.load()) {
     absl::StatusOr<Frame> frame =
@@ -261,8 +266,9 @@ void Receiver::Serve(Session* session) {
       std::optional<Frame> other;
       while (group.size() < kMaxGroupFrames && bytes < kMaxGroupBytes) {
         absl::StatusOr<Frame> more = conn->Receive(absl::InfinitePast());
-        if (!more.ok()) break;  // nothing more buffered (or a bad frame,
-                                // which the next Receive reports again)
+        // Nothing more buffered (or a bad frame, which the next Receive
+        // reports again).
+        if (!more.ok()) break;
         if (more->type != FrameType::kOpBatch) {
           other = std::move(*more);
           break;
@@ -326,9 +332,8 @@ absl::Status Receiver::Handle(Session* session, const Frame& frame) {
         if (!d.ok()) {
           // The requester times out and tries again later; the connection
           // stays (the walk failed here, not the peer).
-          InfoLog(db_->info_log(),
-                  "cairn replication: digest for node %u: %s", sender,
-                  d.status().ToString().c_str());
+          InfoLog(db_->info_log(), "cairn replication: digest for node %u: %s",
+                  sender, d.status().ToString().c_str());
           return;
         }
         DigestReply reply;
@@ -435,9 +440,9 @@ absl::Status Receiver::ApplyChunk(Session* session, uint32_t sender,
   wo.sync = chunk->last;
   absl::StatusOr<ApplyResult> r = db_->Apply(wo, sender, ops, meta);
   if (!r.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "applying a resync chunk from node ", sender, ": ",
-        r.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat("applying a resync chunk from node ", sender, ": ",
+                     r.status().message()));
   }
   {
     MutexLock lock(&mu_);
@@ -445,6 +450,7 @@ absl::Status Receiver::ApplyChunk(Session* session, uint32_t sender,
     st.ops_applied += r->applied;
     st.ops_skipped += r->skipped;
     if (chunk->last) st.applied_sequence = chunk->resync_from;
+    st.resyncing = !chunk->last;
   }
   Ack ack;
   ack.applied = chunk->last ? chunk->resync_from : 0;

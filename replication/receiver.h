@@ -74,6 +74,7 @@ class Receiver {
     uint64_t ops_applied = 0;
     uint64_t ops_skipped = 0;
     uint64_t connections = 0;
+    bool resyncing = false;  // a snapshot stream from it is unfinished
   };
   absl::flat_hash_map<uint32_t, SenderStats> Stats() ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t refused_connections() const { return refused_.load(); }

@@ -288,6 +288,7 @@ class ReplicatorImpl : public PeerHost {
         in["ops_applied"] = it->second.ops_applied;
         in["ops_skipped"] = it->second.ops_skipped;
         in["connections"] = it->second.connections;
+        in["resyncing"] = it->second.resyncing;
       } else {
         in["connected"] = false;
       }

@@ -69,7 +69,7 @@ extern "C" {
  * published signature or struct layout would change (never planned); the
  * minor grows when functions are appended to cairn_api_t. */
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 3
+#define CAIRN_ABI_MINOR 4
 
 typedef enum {
   CAIRN_OK = 0,
@@ -548,6 +548,95 @@ CAIRN_EXPORT cairn_status_t cairn_replication_compare(cairn_db_t* db,
                                                       char** report,
                                                       char** errmsg);
 
+/* ---- Cluster client (ABI 1.4) ------------------------------------------ */
+
+/* A routing client of a group of Cairn nodes (each a host process serving
+ * clients, e.g. `cairn serve`; see the README's "Cluster" section). It is
+ * opened from the cluster.* and audit.* options, set by name with
+ * cairn_options_set on a cairn_options_t like any other (the table is in the
+ * README, made by the cairn_cluster_options_doc tool); the engine's,
+ * replication.* and node.* options are ignored by it. Every call goes to the
+ * node the mode and master choice name (cluster.mode, cluster.master_choice),
+ * and on a node fault to the next one (cluster.retries); a node failing more
+ * than cluster.failure_threshold times is tagged failed for
+ * cluster.tag_validity_ms (SPEC C3). When no node can serve a call it
+ * returns CAIRN_UNAVAILABLE with a message listing every node and why.
+ * With audit.path set every call leaves an audit record there (its own
+ * LevelDB), queried with cairn_cluster_audit.
+ *
+ * Thread-safe: every call may be made from any thread on one handle. */
+typedef struct cairn_cluster_t cairn_cluster_t;
+
+/* Opens the client. A node list, mode, choice, slot table, standby order,
+ * timeout or audit option that is malformed or inconsistent is
+ * CAIRN_INVALID_ARGUMENT naming the option and value; an audit log held by
+ * another process is CAIRN_BUSY. Opening does not wait for any node: a node
+ * that is down only shows in later calls and in cairn_cluster_nodes. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_open(const cairn_options_t* options,
+                                               cairn_cluster_t** cluster,
+                                               char** errmsg);
+/* Stops the client's background threads (bounded by cluster.op_timeout_ms)
+ * and frees it. NULL is a no-op. No call may be in flight. */
+CAIRN_EXPORT void cairn_cluster_close(cairn_cluster_t* cluster);
+/* As cairn_put / cairn_delete / cairn_get, routed. Only the write option's
+ * sync flag is used (the serving node commits with it). */
+CAIRN_EXPORT cairn_status_t
+cairn_cluster_put(cairn_cluster_t* cluster, const cairn_writeoptions_t* options,
+                  const char* key, size_t keylen, const char* value,
+                  size_t valuelen, char** errmsg);
+CAIRN_EXPORT cairn_status_t cairn_cluster_delete(
+    cairn_cluster_t* cluster, const cairn_writeoptions_t* options,
+    const char* key, size_t keylen, char** errmsg);
+/* *value (free with cairn_free) and *valuelen on CAIRN_OK; CAIRN_NOT_FOUND
+ * when the key is absent. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_get(cairn_cluster_t* cluster,
+                                              const char* key, size_t keylen,
+                                              char** value, size_t* valuelen,
+                                              char** errmsg);
+/* Applies `batch` atomically at the node that takes it (routed by its first
+ * key; with cluster.master_choice=slots every key must map to one node).
+ * An empty batch, or one with records carrying versions
+ * (cairn_writebatch_put_versioned), is CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_write(
+    cairn_cluster_t* cluster, const cairn_writeoptions_t* options,
+    const cairn_writebatch_t* batch, char** errmsg);
+/* Called once per entry of a scan, in key order; the pointers are valid only
+ * during the call. */
+typedef void (*cairn_cluster_scan_fn)(void* arg, const char* key, size_t keylen,
+                                      const char* value, size_t valuelen);
+/* The keys in [start, end) (endlen 0: to the last key) at the node the
+ * start key routes to, at most `limit` (1 or more; the node caps it at its
+ * node.max_scan_entries), each passed to `fn`. *truncated (when not NULL)
+ * is 1 when the scan stopped at the limit: continue from the last key plus
+ * a zero byte. `fn` is called only after the whole reply arrived, so a
+ * failed call never calls it. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_scan(
+    cairn_cluster_t* cluster, const char* start, size_t startlen,
+    const char* end, size_t endlen, uint32_t limit, cairn_cluster_scan_fn fn,
+    void* arg, unsigned char* truncated, char** errmsg);
+/* *json (free with cairn_free): every node as the client sees it, a JSON
+ * array of objects with id, address, state ("unknown", "up", "tagged"),
+ * failures, tag_expiry_us, times_tagged, last_error, capacity (W),
+ * cached_bytes (C), response_us (R), ranked, score, serves, master, why and
+ * standby_position. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_nodes(cairn_cluster_t* cluster,
+                                                char** json, char** errmsg);
+/* *json (free with cairn_free): the client's counters as a JSON object
+ * (requests, faults, retries, refusals, heartbeats, reports_sent,
+ * reports_failed, reports_dropped, audit_records, audit_failures). */
+CAIRN_EXPORT cairn_status_t cairn_cluster_stats(cairn_cluster_t* cluster,
+                                                char** json, char** errmsg);
+/* The audit records of `method` ("get", "put", "delete", "batch", "scan";
+ * NULL or "" for all) that started in [since_us, until_us) (microseconds
+ * since the Unix epoch; until_us 0: now and later), oldest first, at most
+ * `limit` (1 or more), as JSON lines in *jsonl (free with cairn_free; ""
+ * when none): start_us, end_us, elapsed_us, client_id, client_address,
+ * method, params, shard, node, outcome, message. Without audit.path it is
+ * CAIRN_INVALID_ARGUMENT; an unknown method too, naming it. */
+CAIRN_EXPORT cairn_status_t cairn_cluster_audit(
+    cairn_cluster_t* cluster, const char* method, int64_t since_us,
+    int64_t until_us, uint32_t limit, char** jsonl, char** errmsg);
+
 /* ---- Plugin entry point ------------------------------------------------ */
 
 /* Function table for hosts that dlopen() the library. Fields are only ever
@@ -662,6 +751,28 @@ typedef struct cairn_api_t {
   cairn_status_t (*peer_resync)(cairn_db_t*, uint32_t, char**);
   cairn_status_t (*replication_compare)(cairn_db_t*, uint32_t, unsigned char*,
                                         char**, char**);
+  /* ABI 1.4: cluster client */
+  cairn_status_t (*cluster_open)(const cairn_options_t*, cairn_cluster_t**,
+                                 char**);
+  void (*cluster_close)(cairn_cluster_t*);
+  cairn_status_t (*cluster_put)(cairn_cluster_t*, const cairn_writeoptions_t*,
+                                const char*, size_t, const char*, size_t,
+                                char**);
+  cairn_status_t (*cluster_delete)(cairn_cluster_t*,
+                                   const cairn_writeoptions_t*, const char*,
+                                   size_t, char**);
+  cairn_status_t (*cluster_get)(cairn_cluster_t*, const char*, size_t, char**,
+                                size_t*, char**);
+  cairn_status_t (*cluster_write)(cairn_cluster_t*, const cairn_writeoptions_t*,
+                                  const cairn_writebatch_t*, char**);
+  cairn_status_t (*cluster_scan)(cairn_cluster_t*, const char*, size_t,
+                                 const char*, size_t, uint32_t,
+                                 cairn_cluster_scan_fn, void*, unsigned char*,
+                                 char**);
+  cairn_status_t (*cluster_nodes)(cairn_cluster_t*, char**, char**);
+  cairn_status_t (*cluster_stats)(cairn_cluster_t*, char**, char**);
+  cairn_status_t (*cluster_audit)(cairn_cluster_t*, const char*, int64_t,
+                                  int64_t, uint32_t, char**, char**);
 } cairn_api_t;
 
 /* Returns the function table for `abi_major`, or NULL when this library
