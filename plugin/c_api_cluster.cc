@@ -28,6 +28,21 @@ bool SyncOf(const cairn_writeoptions_t* options) {
   return options != nullptr && options->options.sync;
 }
 
+// *json = render(cluster), for the calls that only read a JSON document.
+template <typename Render>
+cairn_status_t JsonOut(cairn_cluster_t* cluster, char** json, char** errmsg,
+                       Render render) {
+  if (json != nullptr) *json = nullptr;
+  return Guard(errmsg, [&] {
+    if (cluster == nullptr || json == nullptr) {
+      return Fail(CAIRN_INVALID_ARGUMENT, "cluster and json must not be NULL",
+                  errmsg);
+    }
+    *json = CopyCString(render(*cluster->cluster));
+    return CAIRN_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -178,28 +193,15 @@ cairn_status_t cairn_cluster_scan(cairn_cluster_t* cluster, const char* start,
 
 cairn_status_t cairn_cluster_nodes(cairn_cluster_t* cluster, char** json,
                                    char** errmsg) {
-  if (json != nullptr) *json = nullptr;
-  return Guard(errmsg, [&] {
-    if (cluster == nullptr || json == nullptr) {
-      return Fail(CAIRN_INVALID_ARGUMENT, "cluster and json must not be NULL",
-                  errmsg);
-    }
-    *json = CopyCString(cairn::cluster::NodesToJson(cluster->cluster->Nodes()));
-    return CAIRN_OK;
+  return JsonOut(cluster, json, errmsg, [](cairn::cluster::Cluster& c) {
+    return cairn::cluster::NodesToJson(c.Nodes());
   });
 }
 
 cairn_status_t cairn_cluster_stats(cairn_cluster_t* cluster, char** json,
                                    char** errmsg) {
-  if (json != nullptr) *json = nullptr;
-  return Guard(errmsg, [&] {
-    if (cluster == nullptr || json == nullptr) {
-      return Fail(CAIRN_INVALID_ARGUMENT, "cluster and json must not be NULL",
-                  errmsg);
-    }
-    *json = CopyCString(
-        cairn::cluster::ClusterStatsJson(cluster->cluster->stats()));
-    return CAIRN_OK;
+  return JsonOut(cluster, json, errmsg, [](cairn::cluster::Cluster& c) {
+    return cairn::cluster::ClusterStatsJson(c.stats());
   });
 }
 
