@@ -82,7 +82,16 @@ class StandbySessions final : public replication::ClientHandler {
              const replication::Hello& hello) override {
     sessions_.Serve(conn, hello);
   }
-  std::string StatusJson() override { return sessions_.StatusJson(); }
+  // The sessions' counters and role view, plus the sequence and how the
+  // master is chosen.
+  std::string StatusJson() override {
+    nlohmann::ordered_json j =
+        nlohmann::ordered_json::parse(sessions_.StatusJson());
+    j["mode"] = "standby";
+    j["standby_sequence"] = role_->options().sequence;
+    j["coordination"] = role_->lease() != nullptr ? "etcd" : "majority";
+    return j.dump();
+  }
   void Start() override { role_->Start(); }
   void Stop() override {
     // A clean close hands mastership over now (etcd: revokes the lease);

@@ -17,7 +17,10 @@
 // The role starts once the node's replicator runs and stops reading the
 // node before the node stops it; on a clean close a standby master resigns
 // (with etcd it revokes its lease, so the next node takes over at once
-// instead of after the lease TTL).
+// instead of after the lease TTL). The node's "cairn.clients" property then
+// also holds "mode": "standby", the "standby_sequence" and "coordination"
+// ("etcd" or "majority"); its "status" says whether the node serves, the
+// master it knows and why not (e.g. etcd unreachable, lease lapsed).
 #ifndef CAIRN_CLUSTER_SERVING_H_
 #define CAIRN_CLUSTER_SERVING_H_
 

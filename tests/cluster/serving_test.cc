@@ -10,6 +10,7 @@
 #include "cluster/host_options.h"
 #include "cluster/node_client.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/replication/cluster_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -112,6 +113,13 @@ TEST(ServingTest, StandbyWithoutEtcdFollowsTheMajorityRule) {
       << PutTo(c, 1).message;
   ASSERT_TRUE(WaitFor([&] { return PutTo(c, 2).status.master == 1; }))
       << PutTo(c, 2).message;
+  nlohmann::json clients =
+      nlohmann::json::parse(*c.node(2).Property("cairn.clients"));
+  EXPECT_EQ(clients["mode"], "standby");
+  EXPECT_EQ(clients["coordination"], "majority");
+  EXPECT_EQ(clients["standby_sequence"], nlohmann::json::array({1, 2}));
+  EXPECT_EQ(clients["status"]["master"], 1);
+  EXPECT_EQ(clients["status"]["serves"], false);
   ClientReply refused = PutTo(c, 2);
   EXPECT_EQ(refused.code, static_cast<uint32_t>(absl::StatusCode::kUnavailable))
       << refused.message;
