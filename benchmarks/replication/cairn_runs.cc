@@ -281,7 +281,7 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
 
 bool SyncLatency(CairnNode* node, int writers, double seconds,
                  uint64_t key_base, std::vector<uint64_t>* ns,
-                 uint64_t* timeouts_out, std::string* error) {
+                 uint64_t* timeouts_out, std::string* error, bool sync) {
   std::mutex mu;
   std::condition_variable cv;
   bool go = false;
@@ -295,7 +295,7 @@ bool SyncLatency(CairnNode* node, int writers, double seconds,
       cairn_writeoptions_t* wo = cairn_writeoptions_create();
       char* err = nullptr;
       const cairn_status_t s = cairn_writeoptions_set_replication_mode(
-          wo, CAIRN_REPLICATION_SYNC, &err);
+          wo, sync ? CAIRN_REPLICATION_SYNC : CAIRN_REPLICATION_ASYNC, &err);
       cairn_writeoptions_set_sync_acks(wo, 1);
       if (s != CAIRN_OK) {
         errors[t] = std::string("set_replication_mode: ") + (err ? err : "");

@@ -82,9 +82,11 @@ bool PacedLag(NodePair* pair, double per_sec, double seconds, uint64_t key_base,
 // its write options) for `seconds`; *ns gets every put's latency, and
 // *timeouts grows by the puts that returned CAIRN_TIMEOUT (committed, not
 // acknowledged within replication.sync_timeout_ms; their latency is kept).
+// With `sync` false the same puts ask for async mode: the floor that the
+// local commit and the machine's contention set at that concurrency.
 bool SyncLatency(CairnNode* node, int writers, double seconds,
                  uint64_t key_base, std::vector<uint64_t>* ns,
-                 uint64_t* timeouts, std::string* error);
+                 uint64_t* timeouts, std::string* error, bool sync = true);
 
 }  // namespace cairn_repl
 
