@@ -12,8 +12,8 @@
 //                           (audit_routed_benchmark.h)
 //
 // Run (Release build with -DCAIRN_BUILD_BENCHMARKS=ON):
-//   build-rel/benchmarks/cairn_audit_bench --benchmark_repetitions=5 \
-//     --benchmark_enable_random_interleaving=true \
+//   build-rel/benchmarks/cairn_audit_bench --benchmark_repetitions=30 \
+//     --benchmark_min_time=0.1 --benchmark_enable_random_interleaving=true \
 //     --benchmark_out=audit.json --benchmark_out_format=json
 //   /usr/bin/python3 benchmarks/report.py audit.json   # the on ÷ off ratio
 // CAIRN_BENCH_DIR: where the temporary logs and the node go ($TMPDIR).
