@@ -1,24 +1,35 @@
-// What the audit log costs a routed request (issue 13, R1-R6): one Append
-// per request, with a typical put's record (params as AuditParams makes).
-// The lead divides these by routed throughput for the audit overhead ratio.
+// What the audit log costs a routed request (issue 13, R1-R6; P15 in the
+// shared BENCHMARKS.md), two ways in one binary:
 //
-//   BM_AuditAppend          one record per iteration, not synced (the
-//                           default: survives a process kill)
+//   BM_AuditAppend          one Append per iteration of a typical put's
+//                           record (params as AuditParams makes), not synced
+//                           (the default: survives a process kill)
 //   BM_AuditAppend/threads  the same from several client threads at once
 //   BM_AuditAppendSync      audit.sync=true: each record fsynced
+//   BM_Routed{Put,Get}/audit:<0|1>
+//                           routed throughput at one client against one
+//                           serving node on loopback, audit log off and on
+//                           (audit_routed_benchmark.h)
 //
-// Run: build-bench/benchmarks/cairn_audit_bench
-//      (CAIRN_BENCH_DIR: where the temporary logs go; default $TMPDIR)
+// Run (Release build with -DCAIRN_BUILD_BENCHMARKS=ON):
+//   build-rel/benchmarks/cairn_audit_bench --benchmark_repetitions=30 \
+//     --benchmark_min_time=0.1 --benchmark_enable_random_interleaving=true \
+//     --benchmark_out=audit.json --benchmark_out_format=json
+//   /usr/bin/python3 benchmarks/report.py audit.json   # the on ÷ off ratio
+// CAIRN_BENCH_DIR: where the temporary logs and the node go ($TMPDIR).
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "audit_routed_benchmark.h"
 #include "benchmark/benchmark.h"
 #include "cluster/audit_log.h"
 
@@ -97,7 +108,31 @@ BENCHMARK(BM_AuditAppend)->Threads(1)->Threads(4)->UseRealTime();
 void BM_AuditAppendSync(benchmark::State& state) { RunAppend(state, true); }
 BENCHMARK(BM_AuditAppendSync)->Threads(1)->UseRealTime();
 
+// The console reporter, remembering whether a run reported an error (so the
+// smoke test fails on one).
+class ErrorNotingReporter : public benchmark::ConsoleReporter {
+ public:
+  ErrorNotingReporter()
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) failed_ = failed_ || run.error_occurred;
+    ConsoleReporter::ReportRuns(runs);
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  bool failed_ = false;
+};
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  cairn_bench::RegisterRoutedBenchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ErrorNotingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  cairn_bench::DestroyRoutedFixture();
+  return reporter.failed() ? 1 : 0;
+}

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -259,6 +260,22 @@ TEST_F(SecretFileTest, SameRulesAsReplication) {
                 "cannot stat");
   ExpectRefused((o.secret_file = dir_.path(), o), "cluster.secret_file",
                 "not a regular file");
+}
+
+// The README's cluster option table is this table, rendered
+// (scripts/update_readme_options).
+TEST(ClusterOptionsTest, ReadmeListsTheClusterOptions) {
+  std::ifstream in(std::string(CAIRN_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_TRUE(absl::StrContains(
+      ss.str(), absl::StrCat("<!-- CLUSTER_OPTIONS:BEGIN -->\n",
+                             ClusterOptionsMarkdown(),
+                             "<!-- CLUSTER_OPTIONS:END -->")))
+      << "README.md's cluster option table is stale; regenerate it with "
+         "scripts/update_readme_options. Expected:\n"
+      << ClusterOptionsMarkdown();
 }
 
 }  // namespace
