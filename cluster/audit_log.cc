@@ -1,13 +1,17 @@
 // AuditLog over its own LevelDB (the layout: audit_record_codec.h).
 //
-// Appends are one LevelDB batch each (the record and its index entry), made
-// without a lock of ours: the sequence that tells apart records of one
-// microsecond comes from an atomic counter, and LevelDB orders the writes.
+// An append is the record and its index entry, written in one LevelDB batch
+// by the caller (sync, or no flush_interval) or queued for the batch writer
+// (audit_writer.h), without a lock of ours: the sequence that tells apart
+// records of one microsecond comes from an atomic counter, and the keys
+// order the records whatever order the writes land in.
 // The total size (keys and values of records and index entries) is counted
 // at open by one scan and kept in an atomic afterwards; retention compares
 // it with retention_bytes. One Trim runs at a time (trim_mu_); it reads a
 // snapshot and drops the oldest records with their index entries, in
 // batches.
+#include "cluster/audit_log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,8 +36,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "cluster/audit_log.h"
 #include "cluster/audit_record_codec.h"
+#include "cluster/audit_writer.h"
 #include "cluster/client_wire.h"
 #include "engine/info_log.h"
 #include "engine/mutex.h"
@@ -70,9 +74,9 @@ absl::Status MakeDirs(const std::string& path) {
     if (partial.empty() || stat(partial.c_str(), &st) == 0) continue;
     if (mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
       const int err = errno;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "audit log: cannot create directory '", partial.string(),
-          "': ", strerror(err)));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("audit log: cannot create directory '", partial.string(),
+                       "': ", strerror(err)));
     }
   }
   return absl::OkStatus();
@@ -106,12 +110,12 @@ absl::Status CheckDirectory(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     const int err = errno;
     if (err == ENOENT) return MakeDirs(path);
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "audit log: cannot access '", path, "': ", strerror(err)));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("audit log: cannot access '", path, "': ", strerror(err)));
   }
   if (!S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audit log: '", path, "' exists and is not a directory"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit log: '", path, "' exists and is not a directory"));
   }
   const std::string lock = path + "/" + kDataLockFile;
   if (stat(lock.c_str(), &st) == 0) {
@@ -142,8 +146,8 @@ absl::Status CheckNotHeldElsewhere(const std::string& path) {
   const int rc = fcntl(fd, F_GETLK, &fl);
   close(fd);
   if (rc == 0 && fl.l_type != F_UNLCK) {
-    return absl::AbortedError(absl::StrCat(
-        "audit log '", path, "' is open in process ", fl.l_pid));
+    return absl::AbortedError(
+        absl::StrCat("audit log '", path, "' is open in process ", fl.l_pid));
   }
   return absl::OkStatus();
 }
@@ -166,6 +170,9 @@ class LevelDbAuditLog final : public AuditLog {
                                                  absl::Time until,
                                                  size_t limit) override;
   absl::StatusOr<uint64_t> Trim() override;
+  absl::Status Flush() override {
+    return writer_ != nullptr ? writer_->Flush() : absl::OkStatus();
+  }
 
  private:
   absl::Status CheckMarker();
@@ -188,6 +195,7 @@ class LevelDbAuditLog final : public AuditLog {
   std::string registered_;  // the real path in OpenLogs(), once there
   std::unique_ptr<leveldb::Logger> info_log_;
   std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<AuditBatchWriter> writer_;  // null: appends write
   std::atomic<uint64_t> next_seq_{1};
   // Bytes of records and index entries; signed because a Trim may subtract
   // a record before a racing Append has added its own.
@@ -209,7 +217,8 @@ LevelDbAuditLog::~LevelDbAuditLog() {
   }
   cv_.SignalAll();
   if (trimmer_.joinable()) trimmer_.join();
-  db_.reset();  // before the logger it writes to
+  writer_.reset();  // writes what is queued
+  db_.reset();      // before the logger it writes to
   if (!registered_.empty()) {
     MutexLock l(&g_open_mu);
     OpenLogs()->erase(registered_);
@@ -252,7 +261,8 @@ absl::Status LevelDbAuditLog::Init() {
           "audit log '", path_,
           "' is open in another process or handle: ", ls.ToString()));
     }
-    return FromLevelDb(ls, absl::StrCat("audit log: cannot open '", path_, "'"));
+    return FromLevelDb(ls,
+                       absl::StrCat("audit log: cannot open '", path_, "'"));
   }
   db_.reset(raw);
   if (absl::Status s = CheckMarker(); !s.ok()) return s;
@@ -271,6 +281,11 @@ absl::Status LevelDbAuditLog::Init() {
   if (options_.trim_interval > absl::ZeroDuration()) {
     trimmer_ = std::thread([this] { TrimLoop(); });
   }
+  if (!options_.sync && options_.flush_interval > absl::ZeroDuration()) {
+    writer_ = std::make_unique<AuditBatchWriter>(
+        db_.get(), options_.flush_interval,
+        absl::StrCat("audit log '", path_, "'"));
+  }
   return absl::OkStatus();
 }
 
@@ -279,15 +294,15 @@ absl::Status LevelDbAuditLog::CheckMarker() {
   leveldb::Status ls = db_->Get(ReadOptions(), kAuditMarkerKey, &format);
   if (ls.ok()) {
     if (format != kAuditFormat) {
-      return absl::UnimplementedError(absl::StrCat(
-          "audit log '", path_, "' has format '", format,
-          "'; this build reads format ", kAuditFormat));
+      return absl::UnimplementedError(
+          absl::StrCat("audit log '", path_, "' has format '", format,
+                       "'; this build reads format ", kAuditFormat));
     }
     return absl::OkStatus();
   }
   if (!ls.IsNotFound()) {
-    return FromLevelDb(ls, absl::StrCat("audit log '", path_,
-                                        "': reading the format marker"));
+    return FromLevelDb(
+        ls, absl::StrCat("audit log '", path_, "': reading the format marker"));
   }
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
   it->SeekToFirst();
@@ -307,9 +322,9 @@ absl::Status LevelDbAuditLog::CheckMarker() {
   }
   leveldb::WriteOptions wo;
   wo.sync = true;
-  return FromLevelDb(db_->Put(wo, kAuditMarkerKey, kAuditFormat),
-                     absl::StrCat("audit log '", path_,
-                                  "': writing the format marker"));
+  return FromLevelDb(
+      db_->Put(wo, kAuditMarkerKey, kAuditFormat),
+      absl::StrCat("audit log '", path_, "': writing the format marker"));
 }
 
 absl::Status LevelDbAuditLog::CountBytes() {
@@ -338,29 +353,36 @@ absl::Status LevelDbAuditLog::CountBytes() {
 
 absl::Status LevelDbAuditLog::Append(const AuditRecord& record) {
   if (record.method.size() > kMaxAuditMethodBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audit record: method name of ", record.method.size(),
-        " bytes (at most ", kMaxAuditMethodBytes, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit record: method name of ", record.method.size(),
+                     " bytes (at most ", kMaxAuditMethodBytes, ")"));
   }
   const int64_t start_us = AuditMicros(record.start);
   const uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
   const std::string key = AuditRecordKey(start_us, seq);
   std::string value;
   EncodeAuditRecord(record, &value);
-  leveldb::WriteBatch batch;
-  batch.Put(key, value);
-  batch.Put(AuditIndexKey(record.method, start_us, seq), leveldb::Slice());
-  leveldb::WriteOptions wo;
-  wo.sync = options_.sync;
-  if (absl::Status s = FromLevelDb(db_->Write(wo, &batch),
-                                   absl::StrCat("audit log '", path_,
-                                                "': appending"));
-      !s.ok()) {
-    return s;
+  const int64_t added = static_cast<int64_t>(key.size() + value.size() +
+                                             IndexEntryBytes(record.method));
+  if (writer_ != nullptr) {
+    if (absl::Status s = writer_->Add(
+            key, std::move(value), AuditIndexKey(record.method, start_us, seq));
+        !s.ok()) {
+      return s;
+    }
+  } else {
+    leveldb::WriteBatch batch;
+    batch.Put(key, value);
+    batch.Put(AuditIndexKey(record.method, start_us, seq), leveldb::Slice());
+    leveldb::WriteOptions wo;
+    wo.sync = options_.sync;
+    if (absl::Status s =
+            FromLevelDb(db_->Write(wo, &batch),
+                        absl::StrCat("audit log '", path_, "': appending"));
+        !s.ok()) {
+      return s;
+    }
   }
-  const int64_t added =
-      static_cast<int64_t>(key.size() + value.size() +
-                           IndexEntryBytes(record.method));
   const int64_t total = bytes_.fetch_add(added) + added;
   if (total > Cap()) {
     MutexLock l(&mu_);
@@ -378,15 +400,16 @@ absl::StatusOr<std::vector<AuditRecord>> LevelDbAuditLog::Query(
   if (limit == 0) {
     return absl::InvalidArgumentError("audit query: limit must be positive");
   }
+  if (absl::Status s = Flush(); !s.ok()) return s;
   if (since > until) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audit query: since (", absl::FormatTime(since),
-        ") is after until (", absl::FormatTime(until), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit query: since (", absl::FormatTime(since),
+                     ") is after until (", absl::FormatTime(until), ")"));
   }
   if (method.size() > kMaxAuditMethodBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audit query: method name of ", method.size(), " bytes (at most ",
-        kMaxAuditMethodBytes, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit query: method name of ", method.size(),
+                     " bytes (at most ", kMaxAuditMethodBytes, ")"));
   }
   const int64_t since_us = AuditMicros(since);
   const int64_t until_us = AuditMicros(until);
@@ -445,8 +468,8 @@ absl::StatusOr<std::vector<AuditRecord>> LevelDbAuditLog::Query(
          it->Valid() && out.size() < limit; it->Next()) {
       const leveldb::Slice ikey = it->key();
       if (!ikey.starts_with(prefix)) break;
-      absl::StatusOr<AuditKey> k =
-          ParseAuditIndexKey(method, std::string_view(ikey.data(), ikey.size()));
+      absl::StatusOr<AuditKey> k = ParseAuditIndexKey(
+          method, std::string_view(ikey.data(), ikey.size()));
       if (!k.ok()) return k.status();
       if (k->start_us >= until_us) break;
       const std::string key = AuditRecordKey(k->start_us, k->seq);
@@ -458,9 +481,9 @@ absl::StatusOr<std::vector<AuditRecord>> LevelDbAuditLog::Query(
             " names record ", AuditKeyForMessage(key), ", which is missing"));
       }
       if (!ls.ok()) {
-        return FromLevelDb(ls, absl::StrCat("audit log '", path_,
-                                            "': reading record ",
-                                            AuditKeyForMessage(key)));
+        return FromLevelDb(
+            ls, absl::StrCat("audit log '", path_, "': reading record ",
+                             AuditKeyForMessage(key)));
       }
       if (absl::Status s = take(key, value, *k); !s.ok()) return s;
     }
@@ -489,9 +512,9 @@ absl::StatusOr<uint64_t> LevelDbAuditLog::TrimLocked() {
     if (in_batch == 0) return absl::OkStatus();
     leveldb::WriteOptions wo;
     wo.sync = options_.sync;
-    if (absl::Status s = FromLevelDb(db_->Write(wo, &batch),
-                                     absl::StrCat("audit log '", path_,
-                                                  "': dropping old records"));
+    if (absl::Status s = FromLevelDb(
+            db_->Write(wo, &batch),
+            absl::StrCat("audit log '", path_, "': dropping old records"));
         !s.ok()) {
       return s;
     }

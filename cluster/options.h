@@ -55,6 +55,7 @@ struct ClusterOptions {
   uint64_t audit_retention_hours = 168;
   uint64_t audit_retention_mb = 256;
   bool audit_sync = false;
+  uint64_t audit_flush_ms = 2;
 };
 
 enum class ClusterMode { kActive, kStandby };

@@ -126,8 +126,7 @@ size_t CheckIndexAgrees(const std::string& path) {
     if (key[0] == kAuditRecordPrefix) {
       absl::StatusOr<AuditKey> k = ParseAuditRecordKey(key);
       EXPECT_TRUE(k.ok());
-      absl::StatusOr<AuditRecord> r =
-          DecodeAuditRecord(it->value().ToString());
+      absl::StatusOr<AuditRecord> r = DecodeAuditRecord(it->value().ToString());
       EXPECT_TRUE(r.ok()) << r.status();
       if (!k.ok() || !r.ok()) continue;
       from_records.insert(AuditIndexKey(r->method, k->start_us, k->seq));
@@ -143,7 +142,7 @@ TEST(AuditLogTest, QueryByMethodReturnsExactlyTheMatchingRecordsInOrder) {
   AuditTempDir dir;
   auto log = OpenLog(dir.Sub("audit"));
   ASSERT_NE(log, nullptr);
-  const std::vector<std::string> methods = {"get", "put", "get", "scan",
+  const std::vector<std::string> methods = {"get",    "put", "get", "scan",
                                             "delete", "get", "put"};
   std::vector<AuditRecord> all;
   // Appended out of time order, with repeated start times.
@@ -234,8 +233,7 @@ TEST(AuditLogTest, SecondOpenOfTheSameLogIsBusy) {
   ASSERT_NE(log, nullptr);
   const auto inode = [&] {
     struct stat st;
-    return stat((dir.Sub("audit") + "/LOG").c_str(), &st) == 0 ? st.st_ino
-                                                               : 0;
+    return stat((dir.Sub("audit") + "/LOG").c_str(), &st) == 0 ? st.st_ino : 0;
   };
   const ino_t before = inode();
   absl::Status s = AuditLog::Open(dir.Sub("audit"), NoThread()).status();
@@ -287,9 +285,11 @@ TEST(AuditLogTest, RetentionByAgeDropsOldRecordsAndTheirIndexEntries) {
     ASSERT_NE(log, nullptr);
     for (int n = 0; n < 10; ++n) {
       ASSERT_TRUE(
-          log->Append(MakeRecord("get", now - absl::Hours(2) + absl::Seconds(n), n))
+          log->Append(
+                 MakeRecord("get", now - absl::Hours(2) + absl::Seconds(n), n))
               .ok());
-      ASSERT_TRUE(log->Append(MakeRecord("put", now + absl::Seconds(n), n)).ok());
+      ASSERT_TRUE(
+          log->Append(MakeRecord("put", now + absl::Seconds(n), n)).ok());
     }
     absl::StatusOr<uint64_t> dropped = log->Trim();
     ASSERT_TRUE(dropped.ok()) << dropped.status();
@@ -328,8 +328,8 @@ TEST(AuditLogTest, RetentionBySizeKeepsTheNewestUnderTheCap) {
     auto log = OpenLog(dir.Sub("audit"), o);
     ASSERT_NE(log, nullptr);
     for (int n = 0; n < 1000; ++n) {
-      written.push_back(MakeRecord(n % 2 ? "get" : "put",
-                                   kT0 + absl::Milliseconds(n), n));
+      written.push_back(
+          MakeRecord(n % 2 ? "get" : "put", kT0 + absl::Milliseconds(n), n));
       ASSERT_TRUE(log->Append(written.back()).ok());
     }
     absl::StatusOr<uint64_t> dropped = log->Trim();
@@ -347,11 +347,13 @@ TEST(AuditLogTest, RetentionBySizeKeepsTheNewestUnderTheCap) {
   // What is stored (records and index keys and values) is within the cap.
   uint64_t stored = 0;
   leveldb::DB* raw = nullptr;
-  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.Sub("audit"), &raw).ok());
+  ASSERT_TRUE(
+      leveldb::DB::Open(leveldb::Options(), dir.Sub("audit"), &raw).ok());
   std::unique_ptr<leveldb::DB> db(raw);
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator({}));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key()[0] == kAuditRecordPrefix || it->key()[0] == kAuditIndexPrefix) {
+    if (it->key()[0] == kAuditRecordPrefix ||
+        it->key()[0] == kAuditIndexPrefix) {
       stored += it->key().size() + it->value().size();
     }
   }
@@ -367,14 +369,16 @@ TEST(AuditLogTest, BackgroundTrimmerEnforcesTheSizeCap) {
   auto log = OpenLog(dir.Sub("audit"), o);
   ASSERT_NE(log, nullptr);
   for (int n = 0; n < 500; ++n) {
-    ASSERT_TRUE(log->Append(MakeRecord("get", kT0 + absl::Milliseconds(n), n)).ok());
+    ASSERT_TRUE(
+        log->Append(MakeRecord("get", kT0 + absl::Milliseconds(n), n)).ok());
   }
   // The trimmer runs on its own thread: wait (bounded) until the oldest
   // record is gone.
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   bool trimmed = false;
   while (!trimmed && absl::Now() < deadline) {
-    auto first = log->Query("get", absl::InfinitePast(), absl::InfiniteFuture(), 1);
+    auto first =
+        log->Query("get", absl::InfinitePast(), absl::InfiniteFuture(), 1);
     ASSERT_TRUE(first.ok());
     trimmed = !first->empty() && first->front().start > kT0;
     if (!trimmed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -387,10 +391,45 @@ TEST(AuditLogTest, BackgroundTrimmerEnforcesTheSizeCap) {
   EXPECT_LT(absl::Now() - before, absl::Seconds(5));
 }
 
+void ConcurrentAppendsAreAllKept(absl::Duration flush);
+
+// Appends written by the caller, then queued for the batch writer.
 TEST(AuditLogTest, ConcurrentAppendsAreAllKept) {
+  for (absl::Duration flush : {absl::ZeroDuration(), absl::Milliseconds(2)}) {
+    SCOPED_TRACE(absl::StrCat("flush_interval ", absl::FormatDuration(flush)));
+    ConcurrentAppendsAreAllKept(flush);
+  }
+}
+
+// A query sees what was queued a moment before, and a clean close writes
+// everything queued.
+TEST(AuditLogTest, BatchedAppendsAreQueryableAtOnceAndKeptAtClose) {
+  AuditTempDir dir;
+  const std::string path = dir.Sub("audit");
+  AuditOptions o = NoThread();
+  o.flush_interval = absl::Seconds(30);  // only a query or close writes
+  auto log = OpenLog(path, o);
+  ASSERT_NE(log, nullptr);
+  for (int n = 0; n < 10; ++n) {
+    ASSERT_TRUE(
+        log->Append(MakeRecord("get", kT0 + absl::Microseconds(n), n)).ok());
+  }
+  EXPECT_EQ(QueryAll(log.get(), "get").size(), 10u);
+  for (int n = 10; n < 20; ++n) {
+    ASSERT_TRUE(
+        log->Append(MakeRecord("get", kT0 + absl::Microseconds(n), n)).ok());
+  }
+  log.reset();
+  log = OpenLog(path);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(QueryAll(log.get(), "get").size(), 20u);
+}
+
+void ConcurrentAppendsAreAllKept(absl::Duration flush) {
   AuditTempDir dir;
   AuditOptions o = NoThread();
   o.trim_interval = absl::Milliseconds(1);  // a trimmer racing the appends
+  o.flush_interval = flush;
   auto log = OpenLog(dir.Sub("audit"), o);
   ASSERT_NE(log, nullptr);
   constexpr int kThreads = 4;
@@ -407,14 +446,25 @@ TEST(AuditLogTest, ConcurrentAppendsAreAllKept) {
   }
   for (std::thread& t : threads) t.join();
   std::set<std::string> ids;
-  for (const AuditRecord& r : QueryAll(log.get(), "put")) ids.insert(r.client_id);
+  for (const AuditRecord& r : QueryAll(log.get(), "put"))
+    ids.insert(r.client_id);
   EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kEach));
 }
 
+void RecordsWrittenBeforeSigkillSurvive(absl::Duration flush);
+
 // RELIABILITY R15: a client killed while appending (not synced) loses none
 // of the records it had written before it said so, and leaves none
-// half-written.
+// half-written — records written by the caller, and records queued for the
+// batch writer once a Flush returned.
 TEST(AuditLogTest, RecordsWrittenBeforeSigkillSurvive) {
+  for (absl::Duration flush : {absl::ZeroDuration(), absl::Milliseconds(2)}) {
+    SCOPED_TRACE(absl::StrCat("flush_interval ", absl::FormatDuration(flush)));
+    RecordsWrittenBeforeSigkillSurvive(flush);
+  }
+}
+
+void RecordsWrittenBeforeSigkillSurvive(absl::Duration flush) {
   AuditTempDir dir;
   const std::string path = dir.Sub("audit");
   int fds[2];
@@ -424,14 +474,18 @@ TEST(AuditLogTest, RecordsWrittenBeforeSigkillSurvive) {
   if (child == 0) {
     close(fds[0]);
     AuditOptions o = NoThread();
+    o.flush_interval = flush;
     absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(path, o);
     if (!log.ok()) _exit(2);
-    // Appends for ever; after every 50th record says how many are written.
+    // Appends for ever; after every 50th record says how many are written
+    // (queued ones once flushed).
     for (uint32_t n = 1;; ++n) {
       AuditRecord r = MakeRecord("put", kT0 + absl::Microseconds(n), n);
       r.client_id = absl::StrCat(n);
       if (!(*log)->Append(r).ok()) _exit(3);
-      if (n % 50 == 0 && write(fds[1], &n, sizeof n) != sizeof n) _exit(4);
+      if (n % 50 != 0) continue;
+      if (!(*log)->Flush().ok()) _exit(5);
+      if (write(fds[1], &n, sizeof n) != sizeof n) _exit(4);
     }
   }
   close(fds[1]);
@@ -444,8 +498,8 @@ TEST(AuditLogTest, RecordsWrittenBeforeSigkillSurvive) {
   int wstatus = 0;
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   close(fds[0]);
-  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with "
-                                    << WEXITSTATUS(wstatus);
+  ASSERT_TRUE(WIFSIGNALED(wstatus))
+      << "child exited with " << WEXITSTATUS(wstatus);
   ASSERT_GE(acknowledged, 2000u);
 
   auto log = OpenLog(path);
@@ -468,7 +522,8 @@ TEST(AuditLogTest, DamagedRecordIsDataLossNamingTheKey) {
     auto log = OpenLog(path);
     ASSERT_NE(log, nullptr);
     for (int n = 0; n < 3; ++n) {
-      ASSERT_TRUE(log->Append(MakeRecord("get", kT0 + absl::Seconds(n), n)).ok());
+      ASSERT_TRUE(
+          log->Append(MakeRecord("get", kT0 + absl::Seconds(n), n)).ok());
     }
   }
   std::string damaged_key;
@@ -490,7 +545,8 @@ TEST(AuditLogTest, DamagedRecordIsDataLossNamingTheKey) {
   auto log = OpenLog(path);
   ASSERT_NE(log, nullptr);
   for (const std::string method : {"", "get"}) {
-    auto q = log->Query(method, absl::InfinitePast(), absl::InfiniteFuture(), 10);
+    auto q =
+        log->Query(method, absl::InfinitePast(), absl::InfiniteFuture(), 10);
     EXPECT_EQ(q.status().code(), absl::StatusCode::kDataLoss) << q.status();
     EXPECT_NE(q.status().message().find(AuditKeyForMessage(damaged_key)),
               std::string_view::npos)
@@ -529,7 +585,8 @@ TEST(AuditLogTest, RetentionDropsADamagedRecordAndItsIndexEntry) {
     leveldb::DB* raw = nullptr;
     ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), path, &raw).ok());
     std::unique_ptr<leveldb::DB> db(raw);
-    ASSERT_TRUE(db->Put({}, AuditRecordKey(AuditMicros(kT0), 1), "\x07junk").ok());
+    ASSERT_TRUE(
+        db->Put({}, AuditRecordKey(AuditMicros(kT0), 1), "\x07junk").ok());
   }
   o.retention_bytes = 1;  // the size cap drops everything
   auto log = OpenLog(path, o);
@@ -552,13 +609,15 @@ TEST(AuditLogTest, RefusesACairnDataDatabase) {
   const std::vector<std::string> before = RawKeys(data);
   absl::Status s = AuditLog::Open(data, NoThread()).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-  EXPECT_NE(s.message().find("Cairn data database"), std::string_view::npos) << s;
+  EXPECT_NE(s.message().find("Cairn data database"), std::string_view::npos)
+      << s;
   EXPECT_NE(s.message().find(data), std::string_view::npos) << s;
   // Without its lock file it is still known by its metadata.
   std::filesystem::remove(data + "/CAIRN.LOCK");
   s = AuditLog::Open(data, NoThread()).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-  EXPECT_NE(s.message().find("Cairn data database"), std::string_view::npos) << s;
+  EXPECT_NE(s.message().find("Cairn data database"), std::string_view::npos)
+      << s;
   // Nothing was written into it.
   EXPECT_EQ(RawKeys(data), before);
 
@@ -627,7 +686,8 @@ TEST(AuditParamsTest, KeysAreCutAndEscapedValuesAreSizes) {
   ClientRequest put;
   put.method = Method::kPut;
   put.sync = true;
-  put.ops.push_back({false, std::string("a\"\\\x01\xff", 5), std::string(100, 'v')});
+  put.ops.push_back(
+      {false, std::string("a\"\\\x01\xff", 5), std::string(100, 'v')});
   EXPECT_EQ(AuditParams(put, 64),
             "key=\"a\\x22\\x5c\\x01\\xff\" value_bytes=100 sync");
 
@@ -641,8 +701,9 @@ TEST(AuditParamsTest, KeysAreCutAndEscapedValuesAreSizes) {
   batch.ops.push_back({false, "first-key", "12345"});
   batch.ops.push_back({true, "x", ""});
   batch.ops.push_back({false, "y", "123"});
-  EXPECT_EQ(AuditParams(batch, 5),
-            "ops=3 puts=2 deletes=1 value_bytes=8 first_key=\"first\"...(9 bytes)");
+  EXPECT_EQ(
+      AuditParams(batch, 5),
+      "ops=3 puts=2 deletes=1 value_bytes=8 first_key=\"first\"...(9 bytes)");
 
   ClientRequest scan;
   scan.method = Method::kScan;

@@ -278,6 +278,7 @@ class FakeAuditLog final : public AuditLog {
     return out;
   }
   absl::StatusOr<uint64_t> Trim() override { return 0; }
+  absl::Status Flush() override { return absl::OkStatus(); }
   std::vector<AuditRecord> Records() {
     MutexLock lock(&mu_);
     return records_;
