@@ -9,6 +9,7 @@
 #include "cairn/cairn.h"
 #include "db_state.h"
 #include "errors.h"
+#include "py_cluster.h"
 #include "py_db.h"
 #include "py_get.h"
 #include "py_iterator.h"
@@ -516,6 +517,7 @@ PYBIND11_MODULE(_cairn, m) {
   DefineWriteBatch(m);
   DefineIterator(m);
   DefineSnapshot(m);
+  DefineCluster(m);
   for (const char* name :
        {"DB", "WriteBatch", "Iterator", "RawIterator", "Snapshot"}) {
     m.attr(name).attr("__module__") = "cairn";
