@@ -351,7 +351,8 @@ from several threads; after os.fork() the child must open its own.)");
 void DefineWriteBatch(py::module_& m) {
   py::class_<PyWriteBatch>(
       m, "WriteBatch",
-      "Operations applied atomically by write(); made by DB.write_batch().")
+      "Operations applied atomically by write(); made by DB.write_batch() "
+      "or Cluster.write_batch().")
       .def("put", &PyWriteBatch::Put, "key"_a, "value"_a, "Adds a put.")
       .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
       .def("clear", &PyWriteBatch::Clear, "Drops every operation.")

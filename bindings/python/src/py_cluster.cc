@@ -26,8 +26,8 @@ py::object ParseJson(const std::string& text) {
   return py::module_::import("json").attr("loads")(text);
 }
 
-// Runs `call(cluster, &err)` without the GIL, registered as in flight;
-// raises its failure (prefixed by `context` when not empty).
+// Runs `call(cluster, err)` without the GIL, registered as in flight, and
+// returns its status (*err set as by the C ABI).
 template <typename F>
 cairn_status_t CallCluster(ClusterState& state, F&& call, char** err) {
   ClusterCall in_flight(state);
@@ -35,6 +35,7 @@ cairn_status_t CallCluster(ClusterState& state, F&& call, char** err) {
   return call(in_flight.get(), err);
 }
 
+// CallCluster, raising its failure (prefixed by `context` when not empty).
 template <typename F>
 void CallOrThrow(ClusterState& state, const char* context, F&& call) {
   char* err = nullptr;

@@ -322,7 +322,7 @@ def test_every_node_down_raises_unavailable_listing_each(nodes):
             with pytest.raises(cairn.UnavailableError) as raised:
                 call()
             message = str(raised.value)
-            for node_id, db in zip((1, 2, 3), nodes):
+            for node_id in (1, 2, 3):
                 assert f"node {node_id} (127.0.0.1:" in message, message
     finally:
         cluster.close()
