@@ -14,7 +14,8 @@ Bytes in, bytes out::
             print(key, value)
 
 Everything goes through Cairn's stable C ABI (libcairn.so.1), so Python sees
-exactly what C hosts see. See help(cairn.DB) and cairn.errors.
+exactly what C hosts see. See help(cairn.DB), help(cairn.Cluster) (a routing
+client of a group of Cairn nodes) and cairn.errors.
 """
 
 import os as _os
@@ -47,6 +48,7 @@ from .errors import (
 )
 from ._cairn import (
     DB,
+    Cluster,
     Iterator,
     RawIterator,
     Snapshot,
@@ -57,6 +59,7 @@ from ._cairn import (
     repair,
     version,
 )
+from ._cluster import ScanResult
 from ._prefixed import PrefixedDB, PrefixedSnapshot, PrefixedWriteBatch
 
 __version__ = version()
@@ -70,6 +73,8 @@ __all__ = [
     "PrefixedDB",
     "PrefixedSnapshot",
     "PrefixedWriteBatch",
+    "Cluster",
+    "ScanResult",
     "abi_version",
     "destroy",
     "gc_segments",

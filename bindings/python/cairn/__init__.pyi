@@ -1,8 +1,9 @@
-# Type hints for the cairn package (the DB, WriteBatch, Iterator and Snapshot
-# classes are implemented in the _cairn extension).
+# Type hints for the cairn package (the DB, Cluster, WriteBatch, Iterator and
+# Snapshot classes are implemented in the _cairn extension).
 import os
+from datetime import datetime
 from types import TracebackType
-from typing import Iterable, Literal, Mapping, Optional, Tuple, TypeVar, Union, overload
+from typing import Any, Iterable, Literal, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from .errors import (
     BusyError as BusyError,
@@ -344,6 +345,57 @@ class PrefixedWriteBatch:
     def approximate_size(self) -> int: ...
     def __len__(self) -> int: ...
     def __enter__(self) -> PrefixedWriteBatch: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+AuditMethod = Literal["get", "put", "delete", "batch", "scan"]
+AuditTime = Union[None, datetime, int, float]
+
+class ScanResult(list[Tuple[bytes, bytes]]):
+    truncated: bool
+    def __init__(
+        self, entries: Iterable[Tuple[bytes, bytes]] = (), truncated: bool = False
+    ) -> None: ...
+
+class Cluster:
+    def __init__(
+        self,
+        nodes: Optional[str] = None,
+        *,
+        options: Optional[Mapping[str, OptionValue]] = None,
+        **more_options: OptionValue,
+    ) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @overload
+    def get(self, key: BytesLike) -> Optional[bytes]: ...
+    @overload
+    def get(self, key: BytesLike, default: _T) -> Union[bytes, _T]: ...
+    def __contains__(self, key: BytesLike) -> bool: ...
+    def put(self, key: BytesLike, value: BytesLike, *, sync: bool = False) -> None: ...
+    def delete(self, key: BytesLike, *, sync: bool = False) -> None: ...
+    def write_batch(self, *, sync: bool = False, transaction: bool = False) -> WriteBatch: ...
+    def write(
+        self, batch: Union[WriteBatch, PrefixedWriteBatch], *, sync: bool = False
+    ) -> None: ...
+    def scan(
+        self, start: BytesLike = b"", end: Optional[BytesLike] = None, limit: int = 1000
+    ) -> ScanResult: ...
+    def nodes(self) -> list[dict[str, Any]]: ...
+    def stats(self) -> dict[str, int]: ...
+    def audit(
+        self,
+        method: Optional[AuditMethod] = None,
+        since: AuditTime = None,
+        until: AuditTime = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Cluster: ...
     def __exit__(
         self,
         exc_type: Optional[type[BaseException]],

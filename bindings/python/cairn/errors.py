@@ -70,7 +70,10 @@ class BusyError(Error):
 
 
 class UnavailableError(Error):
-    """CAIRN_UNAVAILABLE: the database is closed or the snapshot released."""
+    """CAIRN_UNAVAILABLE: retry later. The database is closed or the snapshot
+    released; a sync-mode write could not reach enough peers (durable here);
+    or no node of a cairn.Cluster could serve the call (the message lists
+    every node and why)."""
 
     status = "UNAVAILABLE"
 

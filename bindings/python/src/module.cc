@@ -9,6 +9,7 @@
 #include "cairn/cairn.h"
 #include "db_state.h"
 #include "errors.h"
+#include "py_cluster.h"
 #include "py_db.h"
 #include "py_get.h"
 #include "py_iterator.h"
@@ -350,7 +351,8 @@ from several threads; after os.fork() the child must open its own.)");
 void DefineWriteBatch(py::module_& m) {
   py::class_<PyWriteBatch>(
       m, "WriteBatch",
-      "Operations applied atomically by write(); made by DB.write_batch().")
+      "Operations applied atomically by write(); made by DB.write_batch() "
+      "or Cluster.write_batch().")
       .def("put", &PyWriteBatch::Put, "key"_a, "value"_a, "Adds a put.")
       .def("delete", &PyWriteBatch::Delete, "key"_a, "Adds a delete.")
       .def("clear", &PyWriteBatch::Clear, "Drops every operation.")
@@ -516,6 +518,7 @@ PYBIND11_MODULE(_cairn, m) {
   DefineWriteBatch(m);
   DefineIterator(m);
   DefineSnapshot(m);
+  DefineCluster(m);
   for (const char* name :
        {"DB", "WriteBatch", "Iterator", "RawIterator", "Snapshot"}) {
     m.attr(name).attr("__module__") = "cairn";

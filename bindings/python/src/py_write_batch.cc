@@ -18,6 +18,15 @@ PyWriteBatch::PyWriteBatch(std::shared_ptr<DbState> state, bool sync,
   state_->CheckedOrThrow();
 }
 
+PyWriteBatch::PyWriteBatch(std::shared_ptr<ClusterState> cluster, bool sync,
+                           bool transaction)
+    : cluster_(std::move(cluster)),
+      batch_(cairn_writebatch_create()),
+      sync_(sync),
+      transaction_(transaction) {
+  cluster_->CheckOrThrow();
+}
+
 // A batch is plain memory, independent of the database: safe to free even
 // in a forked child or after close.
 PyWriteBatch::~PyWriteBatch() { cairn_writebatch_destroy(batch_); }
@@ -70,6 +79,11 @@ size_t PyWriteBatch::ApproximateSize() const {
 }
 
 void PyWriteBatch::Write() {
+  if (cluster_ != nullptr) {
+    WriteTo(*cluster_, sync_);
+    cairn_writebatch_clear(batch_);
+    return;
+  }
   CheckNotWriting();
   InFlightCall call(*state_);
   WriteOptions options(sync_, replica_);
@@ -83,6 +97,21 @@ void PyWriteBatch::Write() {
   writing_ = false;
   if (s != CAIRN_OK) ThrowStatus(s, err, "write_batch");
   cairn_writebatch_clear(batch_);
+}
+
+void PyWriteBatch::WriteTo(ClusterState& cluster, bool sync) {
+  CheckNotWriting();
+  ClusterCall call(cluster);
+  WriteOptions options(sync);
+  cairn_status_t s;
+  char* err = nullptr;
+  writing_ = true;
+  {
+    py::gil_scoped_release nogil;
+    s = cairn_cluster_write(call.get(), options.get(), batch_, &err);
+  }
+  writing_ = false;
+  if (s != CAIRN_OK) ThrowStatus(s, err, "cluster write");
 }
 
 void PyWriteBatch::Exit(py::handle exc_type) {
