@@ -343,6 +343,20 @@ void Cluster::CloseControl(Node& node) {
   return Reap(i, kKillWait, &status);
 }
 
+::testing::AssertionResult Cluster::Signal(int i, int signal) {
+  pid_t pid = nodes_[i]->pid.load();
+  if (pid <= 0) {
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << " is not running";
+  }
+  if (kill(pid, signal) != 0) {
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << ": kill(" << pid << ", " << signal
+           << "): " << strerror(errno);
+  }
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult Cluster::Stop(int i) {
   pid_t pid = nodes_[i]->pid.load();
   if (pid <= 0) {

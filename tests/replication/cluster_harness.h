@@ -79,6 +79,8 @@ class Cluster {
   ::testing::AssertionResult StartAll();
   // Sends `signal` (SIGKILL: a crash) and reaps the process.
   ::testing::AssertionResult Kill(int i, int signal = SIGKILL);
+  // Sends `signal` without waiting (e.g. SIGSTOP, SIGCONT: a pause).
+  ::testing::AssertionResult Signal(int i, int signal);
   // SIGTERM, then waits for a clean exit (status 0) within stop_timeout;
   // past it, SIGKILLs and fails.
   ::testing::AssertionResult Stop(int i);
