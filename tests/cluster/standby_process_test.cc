@@ -223,8 +223,35 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
 
   ASSERT_TRUE(WaitUntil([&] { return acked_by[0] >= 50; }, absl::Seconds(10)))
       << "node 1 accepted " << acked_by[0] << " writes";
-  const absl::Time stopped = absl::Now();
+  // Connections to node 1 opened before the pause carry one write each
+  // during it: node 1 reads them the moment it runs again.
+  constexpr int kQueued = 4;
+  std::vector<std::unique_ptr<NodeClient>> queued_clients;
+  for (int k = 0; k < kQueued; ++k) {
+    queued_clients.push_back(std::make_unique<NodeClient>(
+        NodeAddress{1, "127.0.0.1", harness_->port(0)}, NodeClientOptions{}));
+    ClientRequest status;
+    status.method = Method::kStatus;
+    ASSERT_TRUE(
+        queued_clients[k]->Call(status, absl::Now() + absl::Seconds(5)).ok());
+  }
+  // Signal returns once every thread of node 1 is stopped: what is sent
+  // from now on is read only after SIGCONT.
   ASSERT_TRUE(harness_->Signal(0, SIGSTOP));
+  const absl::Time stopped = absl::Now();
+  std::vector<absl::StatusOr<ClientReply>> queued_replies(
+      kQueued, absl::UnknownError("not sent"));
+  for (int k = 0; k < kQueued; ++k) {
+    const std::string key = absl::StrCat("wq-", k);
+    checker.Attempt(key);
+    writers.emplace_back([&, k, key] {
+      ClientRequest r;
+      r.method = Method::kPut;
+      r.ops.push_back({false, key, "v"});
+      queued_replies[k] =
+          queued_clients[k]->Call(r, absl::Now() + absl::Seconds(10));
+    });
+  }
   // Node 2 takes over; node 1 stays paused well past its lease.
   const bool took_over = WaitUntil(
       [&] {
@@ -243,6 +270,15 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
   for (std::thread& t : writers) t.join();
   writers.clear();
 
+  std::set<std::string> must_be_absent;  // sent to node 1 while paused
+  for (int k = 0; k < kQueued; ++k) {
+    ASSERT_TRUE(queued_replies[k].ok()) << queued_replies[k].status();
+    EXPECT_TRUE(ParseRefusal(*queued_replies[k]).refused)
+        << "node 1 answered a write queued during its pause with code "
+        << queued_replies[k]->code << " " << queued_replies[k]->message;
+    must_be_absent.insert(absl::StrCat("wq-", k));
+  }
+
   // Who accepted what, and when.
   absl::Time first_2 = absl::InfiniteFuture();  // node 2's first ack
   for (const Attempt& a : attempts) {
@@ -251,7 +287,6 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
     }
   }
   int late_1 = 0, inflight_1 = 0, uncertain_after_stop = 0;
-  std::set<std::string> must_be_absent;  // sent to node 1 while paused
   for (const Attempt& a : attempts) {
     if (a.node == 2) {
       EXPECT_NE(a.outcome, Attempt::kAcked) << "node 3 accepted " << a.key;
