@@ -179,7 +179,12 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
   std::vector<Attempt> attempts;
   std::atomic<bool> stop{false};
   std::atomic<int> acked_by[3] = {0, 0, 0};
-  std::vector<std::thread> writers;
+  // Writes sent during the pause on connections opened before it.
+  constexpr int kQueued = 4;
+  std::vector<std::unique_ptr<NodeClient>> queued_clients;
+  std::vector<absl::StatusOr<ClientReply>> queued_replies(
+      kQueued, absl::UnknownError("not sent"));
+  std::vector<std::thread> writers;  // joined before the above go
   for (int i = 0; i < 3; ++i) {
     writers.emplace_back([&, i] {
       NodeClient node(NodeAddress{static_cast<uint32_t>(i + 1), "127.0.0.1",
@@ -225,8 +230,6 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
       << "node 1 accepted " << acked_by[0] << " writes";
   // Connections to node 1 opened before the pause carry one write each
   // during it: node 1 reads them the moment it runs again.
-  constexpr int kQueued = 4;
-  std::vector<std::unique_ptr<NodeClient>> queued_clients;
   for (int k = 0; k < kQueued; ++k) {
     queued_clients.push_back(std::make_unique<NodeClient>(
         NodeAddress{1, "127.0.0.1", harness_->port(0)}, NodeClientOptions{}));
@@ -239,8 +242,6 @@ TEST_F(StandbyProcessTest, R11PausedMasterAcceptsNothingAfterItsLease) {
   // from now on is read only after SIGCONT.
   ASSERT_TRUE(harness_->Signal(0, SIGSTOP));
   const absl::Time stopped = absl::Now();
-  std::vector<absl::StatusOr<ClientReply>> queued_replies(
-      kQueued, absl::UnknownError("not sent"));
   for (int k = 0; k < kQueued; ++k) {
     const std::string key = absl::StrCat("wq-", k);
     checker.Attempt(key);
