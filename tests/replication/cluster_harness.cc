@@ -343,6 +343,49 @@ void Cluster::CloseControl(Node& node) {
   return Reap(i, kKillWait, &status);
 }
 
+::testing::AssertionResult Cluster::Signal(int i, int signal) {
+  pid_t pid = nodes_[i]->pid.load();
+  if (pid <= 0) {
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << " is not running";
+  }
+  if (kill(pid, signal) != 0) {
+    return ::testing::AssertionFailure()
+           << "node " << i + 1 << ": kill(" << pid << ", " << signal
+           << "): " << strerror(errno);
+  }
+  if (signal != SIGSTOP) return ::testing::AssertionSuccess();
+  auto deadline = Clock::now() + kKillWait;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (;;) {
+    bool all_stopped = true;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      // "tid (comm) S ...": the state follows the last ')'.
+      size_t paren = line.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= line.size() ||
+          (line[paren + 2] != 'T' && line[paren + 2] != 't')) {
+        all_stopped = false;
+        break;
+      }
+    }
+    if (ec) {
+      return ::testing::AssertionFailure()
+             << "node " << i + 1 << ": " << tasks << ": " << ec.message();
+    }
+    if (all_stopped) return ::testing::AssertionSuccess();
+    if (Clock::now() > deadline) {
+      return ::testing::AssertionFailure()
+             << "node " << i + 1 << " (pid " << pid << ") not stopped within "
+             << Ms(kKillWait) << " of SIGSTOP";
+    }
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+}
+
 ::testing::AssertionResult Cluster::Stop(int i) {
   pid_t pid = nodes_[i]->pid.load();
   if (pid <= 0) {
