@@ -95,32 +95,58 @@ ClientReply ClientService::Handle(const ClientRequest& request,
   const NodeRole::View view = role_->Current();
   if (!view.serves) {
     ++refused_;
-    reply = Error(
-        request,
-        absl::UnavailableError(absl::StrCat(
-            "node ", node_->engine().node_id(), " does not serve ",
-            AV(MethodName(request.method)), " now",
-            view.why.empty() ? "" : absl::StrCat(" (", view.why, ")"),
-            view.master != 0 ? absl::StrCat("; the master is node ", view.master)
-                             : std::string("; no master is known"))));
+    reply = Error(request,
+                  absl::UnavailableError(absl::StrCat(
+                      "node ", node_->engine().node_id(), " does not serve ",
+                      AV(MethodName(request.method)), " now",
+                      view.why.empty() ? "" : absl::StrCat(" (", view.why, ")"),
+                      view.master != 0
+                          ? absl::StrCat("; the master is node ", view.master)
+                          : std::string("; no master is known"))));
     reply.status = Status();
     return reply;
   }
   const absl::Time start = absl::Now();
   reply = Serve(request);
   RecordServiceTime(absl::Now() - start);
+  // A master paused (or cut from etcd) between the check above and the
+  // end of the work may have lost its lease meanwhile: its answer is not
+  // acknowledged, so no write is ever acknowledged by two masters (R11).
+  // A write applied here may still reach the others by replication.
+  if (const NodeRole::View after = role_->Current(); !after.serves) {
+    ++stepped_down_;
+    reply = Error(
+        request,
+        absl::UnavailableError(absl::StrCat(
+            "node ", node_->engine().node_id(), " stopped serving while it ",
+            request.method == Method::kGet || request.method == Method::kScan
+                ? "read (the answer may be stale)"
+                : "applied the write (not acknowledged; it may still reach "
+                  "the other nodes through replication)",
+            after.why.empty() ? "" : absl::StrCat(" (", after.why, ")"),
+            after.master != 0
+                ? absl::StrCat("; the master is node ", after.master)
+                : std::string("; no master is known"))));
+    reply.status = Status();
+  }
   if (reply.code != 0) ++errors_;
   return reply;
 }
 
 ClientReply ClientService::Serve(const ClientRequest& request) {
   switch (request.method) {
-    case Method::kGet: return Get(request);
-    case Method::kPut: return Put(request);
-    case Method::kDelete: return Delete(request);
-    case Method::kBatch: return Batch(request);
-    case Method::kScan: return Scan(request);
-    default: return Invalid(request, "not a data method");
+    case Method::kGet:
+      return Get(request);
+    case Method::kPut:
+      return Put(request);
+    case Method::kDelete:
+      return Delete(request);
+    case Method::kBatch:
+      return Batch(request);
+    case Method::kScan:
+      return Scan(request);
+    default:
+      return Invalid(request, "not a data method");
   }
 }
 
@@ -182,8 +208,8 @@ ClientReply ClientService::Scan(const ClientRequest& request) {
                                 request.scan_start.size(), " bytes)"));
   }
   if (!request.ops.empty()) {
-    return Invalid(request, absl::StrCat("scan: takes no ops, got ",
-                                         request.ops.size()));
+    return Invalid(
+        request, absl::StrCat("scan: takes no ops, got ", request.ops.size()));
   }
   const uint32_t limit =
       std::min(request.scan_limit, options_.max_scan_entries);
@@ -239,7 +265,8 @@ void ClientService::RecordServiceTime(absl::Duration elapsed) {
 uint64_t ClientService::ResponseMicros() {
   MutexLock lock(&mu_);
   if (mean_ns_ < 0) return 0;
-  return std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(mean_ns_ / 1000)));
+  return std::max<uint64_t>(1,
+                            static_cast<uint64_t>(std::ceil(mean_ns_ / 1000)));
 }
 
 NodeStatus ClientService::Status() {
@@ -270,6 +297,7 @@ std::string ClientService::StatusJson() {
   j["requests"] = requests;
   j["errors"] = errors_.load();
   j["refused_not_serving"] = refused_.load();
+  j["stepped_down_while_serving"] = stepped_down_.load();
   j["bad_requests"] = bad_requests_.load();
   j["bad_frames"] = bad_frames_.load();
   j["failures_reported"] = failures_reported_.load();
@@ -285,12 +313,10 @@ std::string ClientService::StatusJson() {
   }
   j["recent_failures"] = recent;
   const NodeStatus st = Status();
-  j["status"] = {{"capacity", st.capacity},
-                 {"cached_bytes", st.cached_bytes},
-                 {"response_us", st.response_us},
-                 {"serves", st.serves},
-                 {"master", st.master},
-                 {"why", st.why}};
+  j["status"] = {
+      {"capacity", st.capacity},       {"cached_bytes", st.cached_bytes},
+      {"response_us", st.response_us}, {"serves", st.serves},
+      {"master", st.master},           {"why", st.why}};
   return j.dump();
 }
 

@@ -111,6 +111,9 @@ class ClientService {
   std::array<std::atomic<uint64_t>, kMaxMethod + 1> requests_{};
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> refused_{0};
+  // Requests served while the role turned to not serving (a paused or cut
+  // standby master whose lease lapsed meanwhile): answered with an error.
+  std::atomic<uint64_t> stepped_down_{0};
   std::atomic<uint64_t> bad_requests_{0};
   std::atomic<uint64_t> bad_frames_{0};
   std::atomic<int64_t> sessions_{0};

@@ -34,16 +34,27 @@ class SwitchableRole final : public NodeRole {
  public:
   View Current() override {
     MutexLock lock(&mu_);
-    return view_;
+    View now = view_;
+    if (switch_after_ > 0 && --switch_after_ == 0) view_ = next_;
+    return now;
   }
   void Set(View view) {
     MutexLock lock(&mu_);
     view_ = std::move(view);
   }
+  // The view changes to `next` once Current() answered `calls` more times
+  // (as a lease lapsing while a request is served).
+  void SetAfter(int calls, View next) {
+    MutexLock lock(&mu_);
+    switch_after_ = calls;
+    next_ = std::move(next);
+  }
 
  private:
   Mutex mu_;
   View view_ ABSL_GUARDED_BY(mu_);
+  int switch_after_ ABSL_GUARDED_BY(mu_) = 0;
+  View next_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::Time Soon() { return absl::Now() + absl::Seconds(5); }
@@ -52,8 +63,8 @@ ClientRequest Op(Method method, std::string key, std::string value = "") {
   ClientRequest r;
   r.method = method;
   r.client_id = "test-client";
-  r.ops.push_back({method == Method::kDelete, std::move(key),
-                   std::move(value)});
+  r.ops.push_back(
+      {method == Method::kDelete, std::move(key), std::move(value)});
   return r;
 }
 
@@ -102,8 +113,7 @@ class ClientServiceTest : public ::testing::Test {
   }
 
   nlohmann::json Clients(uint32_t id = 1) {
-    return nlohmann::json::parse(
-        *cluster_->node(id).Property("cairn.clients"));
+    return nlohmann::json::parse(*cluster_->node(id).Property("cairn.clients"));
   }
 
   std::shared_ptr<SwitchableRole> role_ = std::make_shared<SwitchableRole>();
@@ -129,8 +139,8 @@ TEST_F(ClientServiceTest, EveryMethod) {
   ClientRequest batch;
   batch.method = Method::kBatch;
   batch.sync = true;
-  batch.ops = {{false, "a", "1"}, {false, "b", "2"}, {true, "a", ""},
-               {false, "c", "3"}};
+  batch.ops = {
+      {false, "a", "1"}, {false, "b", "2"}, {true, "a", ""}, {false, "c", "3"}};
   r = Call(batch);
   EXPECT_EQ(r.code, 0u) << r.message;
   r = Call(Scan("", "", 10));
@@ -197,8 +207,7 @@ TEST_F(ClientServiceTest, BadRequestsAreRefusedByName) {
   replication::HandshakeConfig hc;
   hc.cluster_id = "cairn";
   hc.max_frame_payload = 1 << 20;
-  ASSERT_TRUE(
-      (*raw)->ClientHandshake(hc, replication::Role::kClient, 1).ok());
+  ASSERT_TRUE((*raw)->ClientHandshake(hc, replication::Role::kClient, 1).ok());
   std::string bad(8, '\0');
   bad[0] = 77;
   bad += "\x09";  // method 9: unknown
@@ -320,10 +329,10 @@ TEST_F(ClientServiceTest, StatusReportsWCAndR) {
   EXPECT_EQ(before.status.capacity, 250u);
   EXPECT_EQ(before.status.response_us, 0u);  // no data request yet
   for (int i = 0; i < 50; ++i) {
-    ASSERT_EQ(Call(Op(Method::kPut, absl::StrCat("key", i),
-                      std::string(1000, 'v')))
-                  .code,
-              0u);
+    ASSERT_EQ(
+        Call(Op(Method::kPut, absl::StrCat("key", i), std::string(1000, 'v')))
+            .code,
+        0u);
   }
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(Call(Op(Method::kGet, absl::StrCat("key", i))).found);
@@ -336,6 +345,23 @@ TEST_F(ClientServiceTest, StatusReportsWCAndR) {
   nlohmann::json j = Clients();
   EXPECT_EQ(j["status"]["capacity"], 250);
   EXPECT_GT(j["status"]["response_us"].get<uint64_t>(), 0u);
+}
+
+// R11: a master that stops serving while it applies a write (its lease
+// lapsed during a pause) does not acknowledge it.
+TEST_F(ClientServiceTest, AWriteServedWhileTheRoleStepsDownIsNotAcknowledged) {
+  Start();
+  role_->SetAfter(1, {false, 2, "leader lease lapsed"});
+  ClientReply r = Call(Op(Method::kPut, "k", "v"));
+  ExpectCode(r, absl::StatusCode::kUnavailable, "not acknowledged");
+  EXPECT_NE(r.message.find("the master is node 2"), std::string::npos)
+      << r.message;
+  EXPECT_FALSE(r.status.serves);
+  EXPECT_EQ(Clients()["stepped_down_while_serving"], 1);
+  role_->Set({});
+  role_->SetAfter(1, {false, 0, "leader lease lapsed"});
+  ExpectCode(Call(Op(Method::kGet, "k")), absl::StatusCode::kUnavailable,
+             "may be stale");
 }
 
 TEST_F(ClientServiceTest, ANodeThatDoesNotServeRefusesNamingTheMaster) {
@@ -371,8 +397,7 @@ std::string WriteSecret(const std::string& path, const std::string& secret) {
 TEST_F(ClientServiceTest, TheSecretIsRequired) {
   cairn::testing::TempDir dir;
   const std::string secret = "0123456789abcdef-good";
-  Start({{"replication.secret_file",
-          WriteSecret(dir.Sub("secret"), secret)}});
+  Start({{"replication.secret_file", WriteSecret(dir.Sub("secret"), secret)}});
   NodeClientOptions wrong;
   wrong.secret = "0123456789abcdef-bad!";
   absl::StatusOr<ClientReply> r =
@@ -420,9 +445,9 @@ TEST_F(ClientServiceTest, WrongNodeOrClusterOrServingOffIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("node.serve_clients"), std::string::npos)
       << r.status();
-  EXPECT_EQ(nlohmann::json::parse(*off.node(1).Property("cairn.clients"))
-                ["serving"],
-            false);
+  EXPECT_EQ(
+      nlohmann::json::parse(*off.node(1).Property("cairn.clients"))["serving"],
+      false);
 }
 
 TEST_F(ClientServiceTest, AClientWriteReplicates) {
@@ -430,8 +455,7 @@ TEST_F(ClientServiceTest, AClientWriteReplicates) {
   cluster_->Open(2);
   ASSERT_EQ(Call(Op(Method::kPut, "replicated", "yes")).code, 0u);
   EXPECT_TRUE(WaitFor([&] {
-    return replication::testing::Read(cluster_->node(2), "replicated") ==
-           "yes";
+    return replication::testing::Read(cluster_->node(2), "replicated") == "yes";
   }));
   // And a client of node 2 reads it there.
   auto client2 = Client(2);
