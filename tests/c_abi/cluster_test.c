@@ -95,19 +95,6 @@ static cairn_db_t* OpenNode(const char* name, unsigned id) {
   return db;
 }
 
-/* The "listen_port" of the node's "cairn.replication" property. */
-static unsigned ListenPort(cairn_db_t* db) {
-  char* err = NULL;
-  char* json = NULL;
-  CheckOk(api->property(db, "cairn.replication", &json, &err), &err);
-  const char* at = strstr(json, "\"listen_port\":");
-  CheckCondition(at != NULL);
-  unsigned port = (unsigned)strtoul(at + strlen("\"listen_port\":"), NULL, 10);
-  api->free_fn(json);
-  CheckCondition(port > 0 && port < 65536);
-  return port;
-}
-
 /* The scan callback's collector: "k=v," per entry. */
 typedef struct {
   char text[1024];

@@ -320,3 +320,15 @@ int RunPhases(int argc, char** argv, const Phase* phases, size_t count) {
   printf("%s: %d checks passed\n", argv[0], checks);
   return 0;
 }
+
+unsigned ListenPort(cairn_db_t* db) {
+  char* err = NULL;
+  char* json = NULL;
+  CheckOk(api->property(db, "cairn.replication", &json, &err), &err);
+  const char* at = strstr(json, "\"listen_port\":");
+  CheckCondition(at != NULL);
+  unsigned port = (unsigned)strtoul(at + strlen("\"listen_port\":"), NULL, 10);
+  api->free_fn(json);
+  CheckCondition(port > 0 && port < 65536);
+  return port;
+}

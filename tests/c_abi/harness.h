@@ -46,6 +46,8 @@ cairn_options_t* CreateOptions(void);
 cairn_db_t* OpenNew(const char* name, char* path, size_t path_size);
 void CleanupBaseDir(void);
 int CountKeys(cairn_db_t* db);
+/* The "listen_port" of a replicating node's "cairn.replication" property. */
+unsigned ListenPort(cairn_db_t* db);
 
 #define CheckCondition(cond)                      \
   do {                                            \

@@ -182,19 +182,6 @@ static cairn_db_t* OpenNode(const char* name, unsigned id, char* path,
   return db;
 }
 
-/* The "listen_port" of the node's "cairn.replication" property. */
-static unsigned ListenPort(cairn_db_t* db) {
-  char* err = NULL;
-  char* json = NULL;
-  CheckOk(api->property(db, "cairn.replication", &json, &err), &err);
-  const char* at = strstr(json, "\"listen_port\":");
-  CheckCondition(at != NULL);
-  unsigned port = (unsigned)strtoul(at + strlen("\"listen_port\":"), NULL, 10);
-  api->free_fn(json);
-  CheckCondition(port > 0 && port < 65536);
-  return port;
-}
-
 /* Waits (at most 30 s) until `key` reads as `value` on `db`. */
 static void AwaitValue(cairn_db_t* db, const char* key, const char* value) {
   const double deadline = NowSeconds() + 30.0;
