@@ -420,8 +420,7 @@ std::string ClusterOptionsToJson(const ClusterOptions& options) {
 }
 
 std::string ClusterOptionsMarkdown() {
-  return "| option | type | default | description |\n|---|---|---|---|\n" +
-         MarkdownRowsIn(ClusterOptionTable());
+  return MarkdownTableIn(ClusterOptionTable());
 }
 
 }  // namespace cairn::cluster

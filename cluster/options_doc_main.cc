@@ -15,10 +15,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && std::strcmp(argv[1], "coordination") == 0) {
-    std::cout << "| option | type | default | description |\n"
-                 "|---|---|---|---|\n"
-              << cairn::MarkdownRowsIn(
-                     cairn::cluster::CoordinationOptionTable());
+    std::cout << cairn::MarkdownTableIn(
+        cairn::cluster::CoordinationOptionTable());
     return 0;
   }
   std::cerr << "usage: cairn_cluster_options_doc [coordination]\n";

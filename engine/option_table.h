@@ -148,6 +148,16 @@ std::string MarkdownRowsIn(absl::Span<const OptionSpecFor<O>> table) {
   return out;
 }
 
+// The header every option table in the README has.
+inline constexpr std::string_view kOptionsMarkdownHeader =
+    "| option | type | default | description |\n|---|---|---|---|\n";
+
+// The header and the rows.
+template <typename O>
+std::string MarkdownTableIn(absl::Span<const OptionSpecFor<O>> table) {
+  return std::string(kOptionsMarkdownHeader) + MarkdownRowsIn(table);
+}
+
 }  // namespace cairn
 
 #endif  // CAIRN_ENGINE_OPTION_TABLE_H_

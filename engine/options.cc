@@ -211,9 +211,6 @@ std::string OptionsToJson(const Options& options) {
   return j.dump();
 }
 
-std::string OptionsMarkdownTable() {
-  return "| option | type | default | description |\n|---|---|---|---|\n" +
-         MarkdownRowsIn(OptionTable());
-}
+std::string OptionsMarkdownTable() { return MarkdownTableIn(OptionTable()); }
 
 }  // namespace cairn
