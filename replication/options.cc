@@ -81,7 +81,9 @@ const ReplicationOptionSpec kReplicationOptions[] = {
     {"replication.inflight_max_batches", OptionType::kUint,
      &R::inflight_max_batches, "16",
      "Batches sent to a peer and not yet acknowledged; the sender waits past "
-     "it (back-pressure).",
+     "it (back-pressure). While sync writers wait for acknowledgements it "
+     "keeps one batch in flight, so what they commit meanwhile goes to the "
+     "peer together in the next.",
      1, 4096},
     {"replication.inflight_max_bytes", OptionType::kUint,
      &R::inflight_max_bytes, "16777216",

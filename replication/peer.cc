@@ -192,9 +192,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       // Back-pressure: wait while the pipeline is full.
       const absl::Time until =
           absl::Now() + absl::Milliseconds(options_.heartbeat_ms);
-      while (!stopping_.load() && !conn_broken_ &&
-             (inflight_.size() >= options_.inflight_max_batches ||
-              inflight_bytes_ >= options_.inflight_max_bytes)) {
+      while (!stopping_.load() && !conn_broken_ && PipelineFullLocked()) {
         if (cv_.WaitWithDeadline(&mu_, until)) break;
       }
       if (conn_broken_) return absl::UnavailableError(last_error_);
@@ -206,10 +204,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
     }
     {
       MutexLock lock(&mu_);
-      if (inflight_.size() >= options_.inflight_max_batches ||
-          inflight_bytes_ >= options_.inflight_max_bytes) {
-        continue;
-      }
+      if (PipelineFullLocked()) continue;
     }
     ApplyPolicy(&next);
     if (db_->LastSequence() < next) {
@@ -232,6 +227,13 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
     }
   }
   return absl::CancelledError("stopping");
+}
+
+bool Peer::PipelineFullLocked() const {
+  const uint64_t max_batches =
+      host_->SyncWritersWaiting() ? 1 : options_.inflight_max_batches;
+  return inflight_.size() >= max_batches ||
+         inflight_bytes_ >= options_.inflight_max_bytes;
 }
 
 absl::Status Peer::SendBatch(Connection* conn, uint64_t* next) {

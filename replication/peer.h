@@ -48,6 +48,10 @@ class PeerHost {
   // A sync writer waits for an fsync: batches are applied durably (the
   // receiver syncs its log before it acknowledges).
   virtual bool DurableAcksWanted() const = 0;
+  // Sync writers are waiting for acknowledgements: the sender keeps one
+  // batch in flight, so what they commit meanwhile travels together in the
+  // next (group commit across the link) instead of a batch each.
+  virtual bool SyncWritersWaiting() const = 0;
   // An acknowledgement arrived (wakes sync writers).
   virtual void OnAck() = 0;
 };
@@ -109,6 +113,8 @@ class Peer {
   void ReadReplies(Connection* conn);
   // Moves safe_ms_ past every probe the peer's acknowledgement covers.
   void AdvanceProbes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // No room for another batch in flight (one while sync writers wait).
+  bool PipelineFullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SendBatch(Connection* conn, uint64_t* next);
   void MaybeHeartbeat(Connection* conn) ABSL_LOCKS_EXCLUDED(mu_);
   // Sleeps up to `d` unless stopping; false once stopping.

@@ -12,6 +12,7 @@
 #include "engine/info_log.h"
 #include "engine/strings.h"
 #include "nlohmann/json.hpp"
+#include "replication/ack_waiters.h"
 #include "replication/metadata_codec.h"
 #include "replication/node.h"
 #include "replication/peer.h"
@@ -93,20 +94,17 @@ class ReplicatorImpl : public PeerHost {
     for (auto& p : peers) p->Stop();
     if (receiver_ != nullptr) receiver_->Stop();
     PersistAcked();
-    {
-      MutexLock lock(&ack_mu_);
-      ack_cv_.SignalAll();
-    }
+    ack_waiters_.WakeAll();
   }
 
   // ---- PeerHost ----
   bool DurableAcksWanted() const override {
     return durable_writers_.load() > 0;
   }
-  void OnAck() override {
-    MutexLock lock(&ack_mu_);
-    ack_cv_.SignalAll();
+  bool SyncWritersWaiting() const override {
+    return sync_writers_.load(std::memory_order_relaxed) > 0;
   }
+  void OnAck() override { ack_waiters_.Notify(); }
 
   using AckWait = Replicator::AckWait;
   AckWait BeginWrite(const ReplicaWrite& rw, bool write_sync) {
@@ -153,7 +151,11 @@ class ReplicatorImpl : public PeerHost {
     }
     const absl::Time deadline =
         absl::Now() + absl::Milliseconds(options_.sync_timeout_ms);
-    MutexLock lock(&ack_mu_);
+    auto enough = [&] {
+      uint32_t acked = 0;
+      for (const auto& p : peers) acked += holds(p) ? 1 : 0;
+      return acked >= required;
+    };
     for (;;) {
       uint32_t acked = 0;
       uint32_t available = 0;
@@ -186,8 +188,10 @@ class ReplicatorImpl : public PeerHost {
         if (too_few) return absl::UnavailableError(msg);
         return absl::DeadlineExceededError(msg);
       }
-      ack_cv_.WaitWithDeadline(&ack_mu_,
-                               std::min(deadline, now + absl::Milliseconds(50)));
+      // Tags and timeouts change without an ack: recount at least every
+      // 50 ms.
+      ack_waiters_.Wait(enough,
+                        std::min(deadline, now + absl::Milliseconds(50)));
     }
   }
 
@@ -221,7 +225,7 @@ class ReplicatorImpl : public PeerHost {
     peer->Stop();
     (void)db_->PutMetadata(WriteOptions(), AckedName(id), EncodeU64(0));
     UpdateHold();
-    OnAck();  // sync writers recount
+    ack_waiters_.WakeAll();  // sync writers recount
     return absl::OkStatus();
   }
 
@@ -270,6 +274,7 @@ class ReplicatorImpl : public PeerHost {
     j["last_sequence"] = db_->LastSequence();
     j["oplog_first_sequence"] = db_->OpLogFirstSequence();
     j["sync_writers_waiting"] = sync_writers_.load();
+    j["sync_futile_wakeups"] = ack_waiters_.futile_wakeups();
     j["tombstones_purged"] = tombstones_purged_.load();
     j["tombstone_cutoff_ms"] = tombstone_cutoff_ms_.load();
     j["refused_connections"] = receiver_->refused_connections();
@@ -452,8 +457,7 @@ class ReplicatorImpl : public PeerHost {
   absl::flat_hash_map<uint32_t, std::shared_ptr<Peer>> peers_
       ABSL_GUARDED_BY(mu_);
 
-  Mutex ack_mu_;
-  CondVar ack_cv_;
+  AckWaiters ack_waiters_;  // sync writers in AwaitAcks
 };
 
 absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Start(

@@ -414,10 +414,30 @@ class Bench {
     return true;
   }
 
+  struct SentCounters {
+    uint64_t batches = 0;
+    uint64_t ops = 0;
+  };
+  // Node 1's batches and operations sent to its peer so far (zeros when the
+  // status cannot be read: the column is then left out).
+  SentCounters Sent() {
+    SentCounters c;
+    std::string status, error;
+    if (!pair_.first->Property("cairn.replication", &status, &error)) return c;
+    const json j = json::parse(status, nullptr, false);
+    if (!j.is_object() || !j.contains("peers")) return c;
+    for (const json& p : j["peers"]) {
+      c.batches += p.value("batches_sent", uint64_t{0});
+      c.ops += p.value("ops_sent", uint64_t{0});
+    }
+    return c;
+  }
+
   bool Sync() {
     // Per (system, clients): every sample of every round.
     std::map<std::pair<std::string, int>, std::vector<uint64_t>> samples;
     std::map<std::pair<std::string, int>, uint64_t> timeouts;
+    std::map<int, SentCounters> sent;  // cairn_sync, by clients
     // Whatever the earlier runs left in flight reaches the peer first, so
     // that sync writes do not wait behind an async backlog.
     if (!Drain("sync_drain_ms")) return false;
@@ -433,6 +453,8 @@ class Bench {
         for (const std::string& system : systems) {
           std::string error;
           std::vector<uint64_t>* ns = &samples[{system, clients}];
+          SentCounters before;
+          if (system == "cairn_sync") before = Sent();
           const bool ok =
               system != "redis_wait"
                   ? SyncLatency(pair_.first.get(), clients, f_.sync_seconds,
@@ -443,6 +465,11 @@ class Bench {
                         redis_->SetWaitLatency(clients, f_.sync_seconds,
                                                NextKeyBase(), ns, &error);
           if (!ok) return Failed(system + ": " + error);
+          if (system == "cairn_sync") {
+            const SentCounters after = Sent();
+            sent[clients].batches += after.batches - before.batches;
+            sent[clients].ops += after.ops - before.ops;
+          }
         }
       }
     }
@@ -456,6 +483,11 @@ class Bench {
       row["system"] = key.first;
       row["clients"] = key.second;
       row["timeouts"] = timeouts[key];
+      if (key.first == "cairn_sync" && sent[key.second].batches > 0) {
+        // Writes per batch sent to the peer: how far writers share trips.
+        row["ops_per_batch"] = static_cast<double>(sent[key.second].ops) /
+                               static_cast<double>(sent[key.second].batches);
+      }
       // Completed puts per second across the writers: rising with the
       // writers means they share round trips.
       row["per_sec"] = static_cast<double>(s.count) /

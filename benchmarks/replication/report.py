@@ -245,12 +245,14 @@ def sync_section(data, problems):
                   "on the same node: the floor that the local commit and "
                   "the machine's contention set at that concurrency; sync "
                   "minus async is what waiting for the peer adds. Puts/s "
-                  "rising with the writers means they share round trips.",
+                  "rising with the writers means they share round trips; "
+                  "writes per batch is how many of them node 1 sent to "
+                  "its peer in one batch, on average.",
                   ""]
     lines += ["| writers | Cairn p50 | Cairn p99 | Cairn timeouts | Redis p50 "
               "| Redis p99 | Cairn/Redis p50 | async p50 | sync puts/s "
-              "| goal p50 ≤ 100 µs |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "| writes per batch | goal p50 ≤ 100 µs |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in clients:
         cairn = rows.get(("cairn_sync", c))
         redis = rows.get(("redis_wait", c))
@@ -271,6 +273,7 @@ def sync_section(data, problems):
             f"{fmt(ratio(cp50, rp50))} | "
             f"{fmt(floor['p50_us'] if floor else None, 1)} µs | "
             f"{fmt_rate(cairn.get('per_sec')) if cairn else '—'} | "
+            f"{fmt(cairn.get('ops_per_batch') if cairn else None, 1)} | "
             f"{verdict(None if cp50 is None else cp50 <= P6_P50_US)} |")
     lines.append("")
     return lines
