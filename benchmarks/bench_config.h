@@ -53,6 +53,7 @@ enum class Setup {
   kLargeBlockCache,  // block cache of CAIRN_BENCH_BLOCK_CACHE_MB ("bc256")
   kSmallBlockCache,  // block cache of CAIRN_BENCH_SMALL_BLOCK_CACHE_MB ("bc8")
   kColdCache,        // small block cache, Cairn cache ~10% of the data
+  kSizedCache,       // Cairn cache sized to the data set (P9), large block cache
 };
 
 struct BenchConfig {
@@ -62,6 +63,7 @@ struct BenchConfig {
   StoreOptions store;
   int small_block_cache_mb = 8;
   int cold_cache_mb = 0;  // computed from keys unless set
+  int sized_cache_mb = 0;  // computed from keys unless set
   bool reattach = false;
   int reattach_mb = 1024;
   size_t reattach_value_size = 1000;

@@ -123,6 +123,8 @@ void AddContext() {
                               std::to_string(config.small_block_cache_mb));
   benchmark::AddCustomContext("cairn_bench.cold_cache_mb",
                               std::to_string(config.cold_cache_mb));
+  benchmark::AddCustomContext("cairn_bench.sized_cache_mb",
+                              std::to_string(config.sized_cache_mb));
   if (config.reattach) {
     benchmark::AddCustomContext(
         "cairn_bench.reattach",

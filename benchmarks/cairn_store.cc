@@ -1,5 +1,7 @@
 #include "cairn_store.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -215,7 +217,15 @@ bool CairnStore::CacheStats(CacheSnapshot* snapshot, std::string* error) {
       s.hits = number(e, "hits");
       s.misses = number(e, "misses");
       s.evictions = number(e, "evictions");
+      const std::string segment = text_of(e, "segment");
+      struct stat st;
+      if (!segment.empty() &&
+          stat(("/dev/shm/" + segment.substr(segment[0] == '/')).c_str(),
+               &st) == 0) {
+        s.resident_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+      }
       snapshot->total.live_bytes += s.live_bytes;
+      snapshot->total.resident_bytes += s.resident_bytes;
       snapshot->instances.push_back(std::move(s));
     }
   }

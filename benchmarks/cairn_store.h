@@ -30,6 +30,10 @@ struct CacheInstanceStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t evictions = 0;
+  // Shared memory the instance's segment holds (its /dev/shm file's
+  // allocated blocks: pages are backed as they are first used); in the total,
+  // the sum over the instances. 0 when it cannot be read.
+  uint64_t resident_bytes = 0;
 };
 
 struct CacheSnapshot {

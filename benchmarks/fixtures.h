@@ -54,9 +54,11 @@ void CloseAndDestroyAll();
 
 namespace internal {
 
-// Directory-name part of a setup ("bc256", "bc8", "cold_bc8").
+// Directory-name part of a setup ("bc256", "bc8", "cold_bc8", "sized_bc256").
 inline std::string SetupName(Setup setup) {
-  std::string name = setup == Setup::kColdCache ? "cold_" : "";
+  std::string name = setup == Setup::kColdCache    ? "cold_"
+                     : setup == Setup::kSizedCache ? "sized_"
+                                                   : "";
   return name += SetupLabel(setup);
 }
 
