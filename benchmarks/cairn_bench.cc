@@ -19,6 +19,8 @@
 //                                    BM_LevelDBSmallCacheGet/scan (P11)
 //   BM_CairnGetMiss / BM_LevelDBGetMiss  absent keys between present ones
 //   BM_CairnPut / BM_LevelDBPut      random keys, 100-byte values, no sync
+//   BM_LevelDBPutOpLogShape          LevelDB writing what a Cairn put writes
+//                                    (record + op-log entry, one batch)
 //   BM_CairnCacheMemory/{fit,full}   P9 counters (memory_benchmark.h)
 //   BM_CairnReattach                 P8, with CAIRN_BENCH_REATTACH=1
 //                                    (reattach_benchmark.h)
@@ -74,6 +76,32 @@ void BM_Put(benchmark::State& state) {
   internal::SettleCompactions(store, "after put run");
 }
 
+// P3's floor: the LevelDB batch a Cairn put writes (record + op-log entry),
+// on the LevelDB put database, keys in their own 'd' space.
+void BM_LevelDBPutOpLogShape(benchmark::State& state) {
+  Fixture<LevelDbStore>& db = PutDb<LevelDbStore>();
+  if (db.store == nullptr) {
+    state.SkipWithError(db.error.c_str());
+    return;
+  }
+  LevelDbStore& store = *db.store;
+  std::string error;
+  char key[kKeySize];
+  uint64_t sequence = 0;
+  for (auto _ : state) {
+    const uint64_t index = db.put_engine();
+    FormatKey(index, key);
+    if (!store.PutWithOpLogEntry(std::string_view(key, kKeySize),
+                                 Values().Value(index), ++sequence, &error)) {
+      error = "put: " + error;
+      state.SkipWithError(error.c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  internal::SettleCompactions(store, "after put run");
+}
+
 template <typename Store>
 void RegisterPut() {
   const std::string name = std::string("BM_") + Store::kName + "Put";
@@ -102,6 +130,9 @@ void RegisterAll() {
   RegisterGet<LevelDbStore>("BM_LevelDBGet", Distribution::kMiss);
   RegisterPut<CairnStore>();
   RegisterPut<LevelDbStore>();
+  benchmark::RegisterBenchmark("BM_LevelDBPutOpLogShape",
+                               BM_LevelDBPutOpLogShape)
+      ->UseRealTime();
   RegisterCacheMemory();
   RegisterReattach();
 }

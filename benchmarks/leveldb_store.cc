@@ -34,6 +34,31 @@ bool LevelDbStore::Destroy(const std::string& path, std::string* error) {
 // The DB goes before the cache and filter policy it uses.
 LevelDbStore::~LevelDbStore() { db_.reset(); }
 
+bool LevelDbStore::PutWithOpLogEntry(std::string_view key,
+                                     std::string_view value, uint64_t sequence,
+                                     std::string* error) {
+  constexpr size_t kVersionBytes = 12;  // hlc(8) node(4)
+  std::string data_key(1, 'd');
+  data_key.append(key);
+  std::string record(1 + kVersionBytes, '\x01');  // kind + version bytes
+  record.append(value);
+  char log_key[9] = {'o'};
+  for (int i = 0; i < 8; ++i) {
+    log_key[1 + i] = static_cast<char>(sequence >> (56 - 8 * i));
+  }
+  std::string entry;
+  entry.push_back(1);  // format
+  entry.push_back(1);  // count (varint32)
+  entry.push_back(1);  // kind
+  entry.append(kVersionBytes, '\x02');
+  entry.push_back(static_cast<char>(key.size()));  // varint32, key < 128
+  entry.append(key);
+  leveldb::WriteBatch batch;
+  batch.Put(ToSlice(data_key), ToSlice(record));
+  batch.Put(leveldb::Slice(log_key, sizeof(log_key)), ToSlice(entry));
+  return Check(db_->Write(write_options_, &batch), error);
+}
+
 bool LevelDbStore::PutBatch(std::span<const Record> records,
                             std::string* error) {
   leveldb::WriteBatch batch;

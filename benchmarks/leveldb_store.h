@@ -41,6 +41,14 @@ class LevelDbStore {
 
   bool PutBatch(std::span<const Record> records, std::string* error);
 
+  // The LevelDB write a Cairn put makes (engine/format.h), without Cairn:
+  // one atomic batch of the record ('d' + key -> kind, hlc, node, value) and
+  // its op-log entry ('o' + big-endian sequence -> format, count, kind, hlc,
+  // node, key length, key). The floor of any design that logs every write
+  // in the same LevelDB batch as the data.
+  bool PutWithOpLogEntry(std::string_view key, std::string_view value,
+                         uint64_t sequence, std::string* error);
+
   template <typename Visit>
   GetResult Get(std::string_view key, std::string* scratch, Visit&& visit,
                 std::string* error) {
