@@ -9,12 +9,18 @@
 // to the store (a commit, or a rollback of written rows) the overlay's rows
 // move into the store, so the cursor takes a new snapshot and re-seeks just
 // past its current row.
+//
+// A `key IN (...)` list handed over whole (kPlanIn) is read by an
+// InListReader: the listed keys in batches, in the requested key order.
 #include <sqlite3ext.h>
 
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "plugin/sqlite/in_list.h"
 #include "plugin/sqlite/row_codec.h"
 #include "plugin/sqlite/vtab.h"
 
@@ -24,7 +30,9 @@ namespace {
 struct Cursor : sqlite3_vtab_cursor {
   CairnTable* table = nullptr;
   cairn_readoptions_t* read_options = nullptr;
-  cairn_iterator_t* it = nullptr;  // null in point-lookup mode
+  cairn_iterator_t* it = nullptr;  // null in point-lookup and IN modes
+  bool in_mode = false;            // rows come from `in_list`
+  InListReader in_list;
   uint64_t generation = 0;         // the table's generation at `it`'s snapshot
   bool desc = false;
   bool eof = true;
@@ -189,10 +197,47 @@ bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
   }
 }
 
+// Collects the stored keys of an IN list (sqlite3_vtab_in_first/next) with
+// the key-equality conversion (BoundKey): NULLs match nothing and are
+// dropped; *numeric is set, and collecting stops, at a number (then the
+// cursor scans, as for `key = 5`).
+int ListedKeys(CairnTable* table, sqlite3_value* list,
+               std::vector<std::string>* keys, bool* numeric) {
+#if SQLITE_VERSION_NUMBER >= 3038000
+  sqlite3_value* v = nullptr;
+  int rc = sqlite3_vtab_in_first(list, &v);
+  for (; rc == SQLITE_OK && v != nullptr; rc = sqlite3_vtab_in_next(list, &v)) {
+    std::string key;
+    bool null = false;
+    if (BoundKey(v, &key, &null)) {
+      keys->push_back(std::move(key));
+    } else if (!null) {
+      *numeric = true;
+      return SQLITE_OK;
+    }
+  }
+  if (rc == SQLITE_OK || rc == SQLITE_DONE) return SQLITE_OK;
+  SetError(table, "cairn: reading the values of key IN (...) failed");
+  return rc;
+#else
+  (void)list, (void)keys, (void)numeric;
+  SetError(table, "cairn: key IN (...) as a list needs SQLite 3.38");
+  return SQLITE_INTERNAL;
+#endif
+}
+
+int InStep(Cursor* c) {
+  bool done = false;
+  int rc = c->in_list.Next(c->table, &c->key, &c->value, &done);
+  c->eof = rc != SQLITE_OK || done;
+  return rc;
+}
+
 int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
   int unapplied = Unapply(c->table);
   if (unapplied != SQLITE_OK) return unapplied;
   c->DropIterator();
+  c->in_mode = false;
   c->eof = true;
   c->started = false;
   c->lower = std::string(kFirstRowKey);
@@ -210,6 +255,18 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
     }
     if (empty) return SQLITE_OK;
     ++arg;  // a numeric key: scan everything, SQLite filters
+  }
+  if ((plan & kPlanIn) && arg < argc) {
+    std::vector<std::string> keys;
+    bool numeric = false;
+    int rc = ListedKeys(c->table, argv[arg], &keys, &numeric);
+    if (rc != SQLITE_OK) return rc;
+    if (!numeric) {
+      c->in_mode = true;
+      c->in_list.Reset(std::move(keys), c->desc);
+      return InStep(c);
+    }
+    ++arg;  // a number in the list: scan everything, SQLite filters
   }
   if ((plan & kPlanLower) && arg < argc) {
     if (BoundKey(argv[arg], &bound, &empty)) {
@@ -305,6 +362,13 @@ int CursorFilter(sqlite3_vtab_cursor* cursor, int idx_num, const char*,
 
 int CursorNext(sqlite3_vtab_cursor* cursor) {
   Cursor* c = AsCursor(cursor);
+  if (c->in_mode) {
+    try {
+      return InStep(c);
+    } catch (const std::bad_alloc&) {
+      return SQLITE_NOMEM;
+    }
+  }
   if (c->it == nullptr) {  // point lookup: one row at most
     c->eof = true;
     return SQLITE_OK;
