@@ -620,6 +620,10 @@ TEST_F(SqliteVtabTest, RandomStatementsMatchANativeTable) {
         const char* ops[] = {"=", "<", "<=", ">", ">="};
         std::string q = "SELECT key, value FROM $T WHERE key " +
                         std::string(ops[rng() % 5]) + " " + key();
+        if (rng() % 3 == 0) {  // an IN list, read in batches
+          q = "SELECT key, value FROM $T WHERE key IN (" + key() + ", " +
+              key() + ", " + key() + ", " + value() + ")";
+        }
         if (rng() % 2) q += " AND key < " + key();
         q += rng() % 2 ? " ORDER BY key DESC" : " ORDER BY key";
         auto [a, b] = both(q);
