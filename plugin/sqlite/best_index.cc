@@ -129,7 +129,7 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->estimatedRows = static_cast<sqlite3_int64>(rows);
   // A point read is one cache or LevelDB lookup; a scan step is cheaper
   // per row than a lookup but there are many.
-  info->estimatedCost = plan & kPlanEq    ? 10.0
+  info->estimatedCost = plan & kPlanEq   ? 10.0
                         : plan & kPlanIn ? 10.0 + 2 * rows
                                          : 10.0 + rows;
   return SQLITE_OK;

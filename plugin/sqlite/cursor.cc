@@ -33,7 +33,7 @@ struct Cursor : sqlite3_vtab_cursor {
   cairn_iterator_t* it = nullptr;  // null in point-lookup and IN modes
   bool in_mode = false;            // rows come from `in_list`
   InListReader in_list;
-  uint64_t generation = 0;         // the table's generation at `it`'s snapshot
+  uint64_t generation = 0;  // the table's generation at `it`'s snapshot
   bool desc = false;
   bool eof = true;
   bool started = false;              // a row has been produced since xFilter
@@ -217,7 +217,8 @@ int ListedKeys(CairnTable* table, sqlite3_value* list,
     }
   }
   if (rc == SQLITE_OK || rc == SQLITE_DONE) return SQLITE_OK;
-  SetError(table, "cairn: reading the values of key IN (...) failed");
+  SetError(table, std::string("cairn: reading the values of key IN (...): ") +
+                      sqlite3_errstr(rc));
   return rc;
 #else
   (void)list, (void)keys, (void)numeric;

@@ -56,9 +56,9 @@ void Property(sqlite3_context* ctx, const std::string& table_name,
   if (std::string_view(property) == kTableStats) {
     // in_batches: multi_get calls made for `key IN (...)` lists;
     // in_batch_keys: the keys those calls read.
-    std::string json = "{\"in_batches\":" + std::to_string(table->in_batches) +
-                       ",\"in_batch_keys\":" +
-                       std::to_string(table->in_batch_keys) + "}";
+    std::string json =
+        "{\"in_batches\":" + std::to_string(table->in_batches) +
+        ",\"in_batch_keys\":" + std::to_string(table->in_batch_keys) + "}";
     sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
     return;
   }

@@ -19,9 +19,8 @@ int MultiGet(CairnTable* table, size_t n, const char* const* keys,
              size_t* lens, cairn_status_t* statuses) {
   const cairn_api_t* api = table->api();
   char* msg = nullptr;
-  cairn_status_t s = api->multi_get(table->store->db, nullptr, n, keys,
-                                    keylens, values, caps, lens, statuses,
-                                    &msg);
+  cairn_status_t s = api->multi_get(table->store->db, nullptr, n, keys, keylens,
+                                    values, caps, lens, statuses, &msg);
   ++table->in_batches;
   table->in_batch_keys += n;
   if (s == CAIRN_OK) return SQLITE_OK;

@@ -33,8 +33,7 @@ class InListReader {
   // (swapped in, so their buffers are reused) and returns SQLITE_OK with
   // *done false; *done true when the list is exhausted. On a Cairn error
   // sets the table's message and returns a SQLite code.
-  int Next(CairnTable* table, std::string* key, std::string* value,
-           bool* done);
+  int Next(CairnTable* table, std::string* key, std::string* value, bool* done);
 
  private:
   enum class State : uint8_t { kUnread, kFound, kMissing };
@@ -48,10 +47,12 @@ class InListReader {
   size_t pos_ = 0;  // next position in the chunk
   std::vector<State> state_;
   std::vector<std::string> values_;
-  // Value buffer per key for multi_get; grows to the largest value seen (up
-  // to kMaxValueCap), so that larger values are read once, not twice.
+  // Value buffer per key for multi_get; grows to the largest value seen, up
+  // to kMaxValueCap, so that values of one size are read once, not twice,
+  // and a chunk's buffers stay under kChunk * kMaxValueCap (1 MiB). Larger
+  // values are read again into buffers of their size.
   size_t value_cap_ = 128;
-  static constexpr size_t kMaxValueCap = 64 << 10;
+  static constexpr size_t kMaxValueCap = 4 << 10;
 };
 
 }  // namespace cairn::sqlite

@@ -356,14 +356,18 @@ class SqliteInListTest : public SqliteVtabTest {
   // Runs `sql` with $T replaced by kv and by nat; expects the same rows.
   void SameAsNative(const std::string& sql) {
     std::string a = sql, b = sql;
-    for (size_t p; (p = a.find("$T")) != std::string::npos;) a.replace(p, 2, "kv");
-    for (size_t p; (p = b.find("$T")) != std::string::npos;) b.replace(p, 2, "nat");
+    for (size_t p; (p = a.find("$T")) != std::string::npos;)
+      a.replace(p, 2, "kv");
+    for (size_t p; (p = b.find("$T")) != std::string::npos;)
+      b.replace(p, 2, "nat");
     EXPECT_EQ(Rows(a), Rows(b)) << sql;
   }
   void Both(const std::string& sql) {
     std::string a = sql, b = sql;
-    for (size_t p; (p = a.find("$T")) != std::string::npos;) a.replace(p, 2, "kv");
-    for (size_t p; (p = b.find("$T")) != std::string::npos;) b.replace(p, 2, "nat");
+    for (size_t p; (p = a.find("$T")) != std::string::npos;)
+      a.replace(p, 2, "kv");
+    for (size_t p; (p = b.find("$T")) != std::string::npos;)
+      b.replace(p, 2, "nat");
     Must(a);
     Must(b);
   }
@@ -385,8 +389,9 @@ class SqliteInListTest : public SqliteVtabTest {
 };
 
 TEST_F(SqliteInListTest, ListedKeysAreReadInOneBatch) {
-  Both("INSERT INTO $T VALUES ('a', 1), ('b', 'two'), ('c', 3.5), "
-       "(x'62', x'beef'), ('d', NULL)");
+  Both(
+      "INSERT INTO $T VALUES ('a', 1), ('b', 'two'), ('c', 3.5), "
+      "(x'62', x'beef'), ('d', NULL)");
   const std::string query =
       "SELECT key, value FROM kv WHERE key IN ('a', 'c', 'nope', x'62')";
   EXPECT_TRUE(PlanReadsListWhole(query));
@@ -407,16 +412,19 @@ TEST_F(SqliteInListTest, ListedKeysAreReadInOneBatch) {
   SameAsNative("SELECT key, value FROM $T WHERE key IN (x'62', 'b', 1, 2.5)");
   SameAsNative("SELECT key FROM $T WHERE key IN (x'61', 'b')");
   // Order in either direction, whatever the list's order.
-  SameAsNative("SELECT key FROM $T WHERE key IN ('d', x'62', 'a', 'c') "
-               "ORDER BY key DESC");
-  SameAsNative("SELECT key FROM $T WHERE key IN ('d', x'62', 'a', 'c') "
-               "ORDER BY key");
+  SameAsNative(
+      "SELECT key FROM $T WHERE key IN ('d', x'62', 'a', 'c') "
+      "ORDER BY key DESC");
+  SameAsNative(
+      "SELECT key FROM $T WHERE key IN ('d', x'62', 'a', 'c') "
+      "ORDER BY key");
   EXPECT_EQ(Rows("SELECT key FROM kv WHERE key IN ('d', x'62', 'a', 'a') "
                  "ORDER BY key DESC"),
             (std::vector<std::string>{"blob:62", "text:d", "text:a"}));
   SameAsNative("SELECT key FROM $T WHERE key IN ('d', 'a') AND key > 'b'");
-  SameAsNative("SELECT key FROM $T WHERE key IN (SELECT key FROM nat "
-               "WHERE value IS NOT NULL) ORDER BY key DESC");
+  SameAsNative(
+      "SELECT key FROM $T WHERE key IN (SELECT key FROM nat "
+      "WHERE value IS NOT NULL) ORDER BY key DESC");
   // Writes through the IN plan.
   Both("UPDATE $T SET value = 'x' WHERE key IN ('a', 'b', 'zz')");
   Both("DELETE FROM $T WHERE key IN ('c', x'62')");
@@ -442,8 +450,7 @@ TEST_F(SqliteInListTest, ListSeesTheTransactionsWrites) {
       one_by_one.push_back(row);
     }
   }
-  EXPECT_EQ(Rows("SELECT key, value FROM kv WHERE key IN " + list),
-            one_by_one);
+  EXPECT_EQ(Rows("SELECT key, value FROM kv WHERE key IN " + list), one_by_one);
   Both("UPDATE $T SET value = value + 100 WHERE key IN " + list);
   SameAsNative("SELECT key, value FROM $T WHERE key IN " + list);
   Must("ROLLBACK");
@@ -470,7 +477,8 @@ TEST_F(SqliteInListTest, LongListIsReadInBoundedBatches) {
   Must("COMMIT");
   const std::string query =
       "SELECT count(*), sum(value) FROM kv WHERE key IN "
-      "(SELECT value FROM json_each('" + json + "'))";
+      "(SELECT value FROM json_each('" +
+      json + "'))";
   EXPECT_TRUE(PlanReadsListWhole(query));
   const int64_t batches = Counter("in_batches");
   const int64_t keys = Counter("in_batch_keys");
@@ -481,12 +489,14 @@ TEST_F(SqliteInListTest, LongListIsReadInBoundedBatches) {
 
 // Values larger than the first guess at their size are read again, whole.
 TEST_F(SqliteInListTest, LargeValuesAreReadWhole) {
-  Both("INSERT INTO $T VALUES ('s', 'small'), ('m', randomblob(1000)), "
-       "('l', randomblob(100000)), ('e', x'')");
+  Both(
+      "INSERT INTO $T VALUES ('s', 'small'), ('m', randomblob(1000)), "
+      "('l', randomblob(100000)), ('e', x'')");
   // randomblob differs between the tables: compare lengths and the kv
   // table's IN rows with its key-equality rows.
-  SameAsNative("SELECT key, length(value) FROM $T WHERE key IN "
-               "('s', 'm', 'l', 'e', 'x')");
+  SameAsNative(
+      "SELECT key, length(value) FROM $T WHERE key IN "
+      "('s', 'm', 'l', 'e', 'x')");
   const int64_t batches = Counter("in_batches");
   Rows("SELECT key, value FROM kv WHERE key IN ('s', 'm', 'l', 'e')");
   EXPECT_EQ(Counter("in_batches") - batches, 2);  // 'm' and 'l' read again
