@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "plugin/sqlite/in_list.h"
 #include "plugin/sqlite/row_codec.h"
@@ -169,51 +168,75 @@ int Step(Cursor* c) {
   }
 }
 
-// Turns a bound's value into a stored key. Returns false when the bound
-// cannot narrow the scan: a number (SQLite may compare it after applying a
-// numeric affinity to the key, so the full range is scanned and SQLite
-// filters). *empty is set when nothing can match (a NULL bound).
-bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
+// What a bound's value (or a listed IN value) can match. A TEXT or BLOB
+// value is a key: *type and *bytes are set (EncodeKey gives the stored
+// key). A number cannot narrow the scan (SQLite may compare it after
+// applying a numeric affinity to the key, so the full range is scanned and
+// SQLite filters). NULL matches nothing.
+enum class Bound { kKey, kNumber, kNull };
+Bound ClassifyBound(sqlite3_value* v, SqlType* type, std::string_view* bytes) {
   switch (sqlite3_value_type(v)) {
     case SQLITE_TEXT: {
       const unsigned char* p = sqlite3_value_text(v);
-      *out = EncodeKey(SqlType::kText,
-                       std::string_view(reinterpret_cast<const char*>(p),
-                                        sqlite3_value_bytes(v)));
-      return true;
+      *type = SqlType::kText;
+      *bytes = std::string_view(reinterpret_cast<const char*>(p),
+                                sqlite3_value_bytes(v));
+      return Bound::kKey;
     }
     case SQLITE_BLOB: {
       const void* p = sqlite3_value_blob(v);
-      *out = EncodeKey(SqlType::kBlob,
-                       std::string_view(static_cast<const char*>(p),
-                                        sqlite3_value_bytes(v)));
-      return true;
+      *type = SqlType::kBlob;
+      *bytes =
+          std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
+      return Bound::kKey;
     }
     case SQLITE_NULL:
-      *empty = true;
-      return false;
+      return Bound::kNull;
     default:
-      return false;
+      return Bound::kNumber;
   }
 }
 
-// Collects the stored keys of an IN list (sqlite3_vtab_in_first/next) with
-// the key-equality conversion (BoundKey): NULLs match nothing and are
-// dropped; *numeric is set, and collecting stops, at a number (then the
+// Turns a bound's value into a stored key. Returns false when the bound
+// cannot narrow the scan (a number); *empty is set when nothing can match
+// (NULL).
+bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
+  SqlType type;
+  std::string_view bytes;
+  switch (ClassifyBound(v, &type, &bytes)) {
+    case Bound::kKey:
+      *out = EncodeKey(type, bytes);
+      return true;
+    case Bound::kNull:
+      *empty = true;
+      return false;
+    case Bound::kNumber:
+      return false;
+  }
+  return false;
+}
+
+// Adds the keys of an IN list (sqlite3_vtab_in_first/next) to `reader`
+// with the key-equality conversion (ClassifyBound): NULLs match nothing and
+// are dropped; *numeric is set, and collecting stops, at a number (then the
 // cursor scans, as for `key = 5`).
-int ListedKeys(CairnTable* table, sqlite3_value* list,
-               std::vector<std::string>* keys, bool* numeric) {
+int ListedKeys(CairnTable* table, sqlite3_value* list, InListReader* reader,
+               bool* numeric) {
 #if SQLITE_VERSION_NUMBER >= 3038000
   sqlite3_value* v = nullptr;
   int rc = sqlite3_vtab_in_first(list, &v);
   for (; rc == SQLITE_OK && v != nullptr; rc = sqlite3_vtab_in_next(list, &v)) {
-    std::string key;
-    bool null = false;
-    if (BoundKey(v, &key, &null)) {
-      keys->push_back(std::move(key));
-    } else if (!null) {
-      *numeric = true;
-      return SQLITE_OK;
+    SqlType type;
+    std::string_view bytes;
+    switch (ClassifyBound(v, &type, &bytes)) {
+      case Bound::kKey:
+        reader->Add(type, bytes);
+        break;
+      case Bound::kNull:
+        break;
+      case Bound::kNumber:
+        *numeric = true;
+        return SQLITE_OK;
     }
   }
   if (rc == SQLITE_OK || rc == SQLITE_DONE) return SQLITE_OK;
@@ -221,7 +244,7 @@ int ListedKeys(CairnTable* table, sqlite3_value* list,
                       sqlite3_errstr(rc));
   return rc;
 #else
-  (void)list, (void)keys, (void)numeric;
+  (void)list, (void)reader, (void)numeric;
   SetError(table, "cairn: key IN (...) as a list needs SQLite 3.38");
   return SQLITE_INTERNAL;
 #endif
@@ -258,13 +281,13 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
     ++arg;  // a numeric key: scan everything, SQLite filters
   }
   if ((plan & kPlanIn) && arg < argc) {
-    std::vector<std::string> keys;
     bool numeric = false;
-    int rc = ListedKeys(c->table, argv[arg], &keys, &numeric);
+    c->in_list.Clear();
+    int rc = ListedKeys(c->table, argv[arg], &c->in_list, &numeric);
     if (rc != SQLITE_OK) return rc;
     if (!numeric) {
       c->in_mode = true;
-      c->in_list.Reset(std::move(keys), c->desc);
+      c->in_list.Start(c->desc);
       return InStep(c);
     }
     ++arg;  // a number in the list: scan everything, SQLite filters

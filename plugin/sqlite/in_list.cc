@@ -3,7 +3,6 @@
 #include <sqlite3ext.h>
 
 #include <algorithm>
-#include <functional>
 #include <optional>
 #include <utility>
 
@@ -30,14 +29,34 @@ int MultiGet(CairnTable* table, size_t n, const char* const* keys,
 
 }  // namespace
 
-void InListReader::Reset(std::vector<std::string> keys, bool desc) {
-  keys_ = std::move(keys);
+void InListReader::Clear() {
+  key_bytes_.clear();
+  keys_.clear();
+  begin_ = size_ = pos_ = 0;
+}
+
+void InListReader::Add(SqlType type, std::string_view bytes) {
+  const size_t offset = key_bytes_.size();
+  AppendKey(type, bytes, &key_bytes_);
+  keys_.push_back({offset, key_bytes_.size() - offset});
+}
+
+void InListReader::Start(bool desc) {
+  auto less = [this](const Span& a, const Span& b) {
+    return std::string_view(key_bytes_).substr(a.offset, a.size) <
+           std::string_view(key_bytes_).substr(b.offset, b.size);
+  };
   if (desc) {
-    std::sort(keys_.begin(), keys_.end(), std::greater<>());
+    std::sort(keys_.begin(), keys_.end(),
+              [&less](const Span& a, const Span& b) { return less(b, a); });
   } else {
-    std::sort(keys_.begin(), keys_.end());
+    std::sort(keys_.begin(), keys_.end(), less);
   }
-  keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+  auto same = [this](const Span& a, const Span& b) {
+    return std::string_view(key_bytes_).substr(a.offset, a.size) ==
+           std::string_view(key_bytes_).substr(b.offset, b.size);
+  };
+  keys_.erase(std::unique(keys_.begin(), keys_.end(), same), keys_.end());
   begin_ = size_ = pos_ = 0;
 }
 
@@ -45,8 +64,10 @@ int InListReader::ReadChunk(CairnTable* table) {
   begin_ += size_;
   size_ = std::min(kChunk, keys_.size() - begin_);
   pos_ = 0;
-  state_.assign(size_, State::kUnread);
-  if (values_.size() < size_) values_.resize(size_);
+  std::fill(state_, state_ + size_, State::kUnread);
+  const size_t cap = value_cap_;
+  slot_size_ = cap;
+  values_.resize(size_ * cap);
 
   // The keys the transaction has not written; idx maps a request to its
   // position in the chunk.
@@ -59,13 +80,12 @@ int InListReader::ReadChunk(CairnTable* table) {
   size_t idx[kChunk];
   size_t n = 0;
   for (size_t i = 0; i < size_; ++i) {
-    const std::string& key = keys_[begin_ + i];
+    const std::string_view key = KeyAt(begin_ + i);
     if (table->txn.Find(key) != nullptr) continue;
-    values_[i].resize(value_cap_);
     kp[n] = key.data();
     kl[n] = key.size();
-    vp[n] = values_[i].data();
-    caps[n] = value_cap_;
+    vp[n] = values_.data() + i * cap;
+    caps[n] = cap;
     idx[n] = i;
     ++n;
   }
@@ -73,7 +93,7 @@ int InListReader::ReadChunk(CairnTable* table) {
   int rc = MultiGet(table, n, kp, kl, vp, caps, lens, st);
   if (rc != SQLITE_OK) return rc;
 
-  // Values larger than their buffer are read again, together, into buffers
+  // Values larger than their slot are read again, together, into buffers
   // of their size (compacting the request arrays in place).
   size_t largest = 0;
   size_t again = 0;
@@ -84,14 +104,16 @@ int InListReader::ReadChunk(CairnTable* table) {
       continue;
     }
     largest = std::max(largest, lens[j]);
-    values_[i].resize(lens[j]);
-    if (lens[j] <= caps[j]) {
+    lens_[i] = lens[j];
+    if (lens[j] <= cap) {
       state_[i] = State::kFound;
       continue;
     }
+    if (large_.size() < size_) large_.resize(size_);
+    large_[i].resize(lens[j]);
     kp[again] = kp[j];
     kl[again] = kl[j];
-    vp[again] = values_[i].data();
+    vp[again] = large_[i].data();
     caps[again] = lens[j];
     idx[again] = i;
     ++again;
@@ -105,8 +127,8 @@ int InListReader::ReadChunk(CairnTable* table) {
     if (st[j] == CAIRN_NOT_FOUND) {
       state_[i] = State::kMissing;
     } else if (lens[j] <= caps[j]) {
-      values_[i].resize(lens[j]);
-      state_[i] = State::kFound;
+      large_[i].resize(lens[j]);
+      state_[i] = State::kFoundLarge;
     }
     // else: it grew again meanwhile; Next reads it on its own (kUnread).
   }
@@ -126,14 +148,16 @@ int InListReader::Next(CairnTable* table, std::string* key, std::string* value,
       continue;
     }
     const size_t i = pos_++;
-    const std::string& k = keys_[begin_ + i];
+    const std::string_view k = KeyAt(begin_ + i);
     // The overlay as it is now: the statement may have written since the
     // chunk was read.
     if (const TxnOverlay::Slot* slot = table->txn.Find(k)) {
       if (!*slot) continue;  // deleted in this transaction
       *value = **slot;
     } else if (state_[i] == State::kFound) {
-      value->swap(values_[i]);
+      value->assign(values_.data() + i * slot_size_, lens_[i]);
+    } else if (state_[i] == State::kFoundLarge) {
+      value->swap(large_[i]);
     } else if (state_[i] == State::kMissing) {
       continue;
     } else {
@@ -145,7 +169,7 @@ int InListReader::Next(CairnTable* table, std::string* key, std::string* value,
       if (!v) continue;
       *value = std::move(*v);
     }
-    *key = k;
+    key->assign(k);
     *done = false;
     return SQLITE_OK;
   }
