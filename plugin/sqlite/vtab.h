@@ -8,10 +8,10 @@
 // transaction collect in a TxnOverlay and reach Cairn as one atomic write
 // batch in xSync; reads merge the overlay over the store, so a transaction
 // reads its own writes. Key equality is a point read (served by Cairn's
-// shared-memory cache); key ranges and ORDER BY key become iterator bounds
-// and direction. Constraints are never marked "omit": SQLite re-checks every
-// row it gets, so pushing a bound down can only save work, never change an
-// answer.
+// shared-memory cache), a `key IN (...)` list batches of them (in_list.h);
+// key ranges and ORDER BY key become iterator bounds and direction.
+// Constraints are never marked "omit": SQLite re-checks every row it gets,
+// so pushing a bound down can only save work, never change an answer.
 //
 // Threading: SQLite calls a connection's virtual tables from one thread at a
 // time; stores are shared between connections (store_registry.h), and each
