@@ -12,6 +12,11 @@ Measures (rows/s, higher is better; ratio = cairn / native):
 Usage: /usr/bin/python3 benchmarks/sqlite/bench_sqlite.py [--rows N]
        [--runs N] [--ext build-python/plugin/libcairn_sqlite.so]
        [--update-readme README.md]
+       /usr/bin/python3 benchmarks/sqlite/bench_sqlite.py --in-list
+       [--rows N] [--runs N]
+--in-list instead times one SELECT ... WHERE key IN (32 cached keys)
+against 32 SELECT ... WHERE key = ? (interleaved rounds, median), on the
+cairn table (whose IN list is read in batches) and the native table.
 --runs repeats the whole measurement in fresh databases and reports the
 median and the range of the ratios; --update-readme writes that summary,
 dated, between the README's BENCH:sqlite markers (figures are never copied
@@ -116,6 +121,66 @@ def measure_once(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+IN_KEYS = 32
+
+
+def measure_in_list(args):
+    """Per-key time of a 32-key IN list vs 32 point selects, both tables."""
+    tmp = tempfile.mkdtemp(prefix="cairn_sqlite_bench_")
+    try:
+        conn = sqlite3.connect(os.path.join(tmp, "bench.db"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.enable_load_extension(True)
+        conn.load_extension(args.ext)
+        conn.execute("CREATE TABLE native(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID")
+        conn.execute("CREATE VIRTUAL TABLE kv USING cairn(path='store', create_if_missing=1, "
+                     "sync=0, \"cache.capacity_mb\"=256)")
+        rng = random.Random(7)
+        keys = list({rng.randbytes(16) for _ in range(args.rows)})
+        value = b"v" * 100
+        for table in ("native", "kv"):
+            conn.execute("BEGIN")
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(k, value) for k in keys])
+            conn.execute("COMMIT")
+        lists = [rng.sample(keys, IN_KEYS) for _ in range(64)]
+        marks = ", ".join("?" * IN_KEYS)
+        def singles(table):
+            q = f"SELECT value FROM {table} WHERE key = ?"
+            start = time.perf_counter()
+            for ks in lists:
+                for k in ks:
+                    conn.execute(q, (k,)).fetchone()
+            return (time.perf_counter() - start) / (len(lists) * IN_KEYS)
+        def in_list(table):
+            q = f"SELECT value FROM {table} WHERE key IN ({marks})"
+            start = time.perf_counter()
+            for ks in lists:
+                assert len(conn.execute(q, ks).fetchall()) == IN_KEYS
+            return (time.perf_counter() - start) / (len(lists) * IN_KEYS)
+        for table in ("native", "kv"):  # warm: every listed key cached
+            singles(table), in_list(table)
+        times = {(t, m): [] for t in ("native", "kv") for m in ("single", "in")}
+        for _ in range(max(args.runs, 1) * 15):
+            for table in ("native", "kv"):
+                times[(table, "single")].append(singles(table))
+                times[(table, "in")].append(in_list(table))
+        print(f"{len(keys)} rows, 16-byte BLOB keys, 100-byte values; "
+              f"{len(lists)} lists of {IN_KEYS} cached keys; per-key µs, median")
+        print(f"{'table':<8} {'32 x key = ?':>13} {'key IN (32)':>12} {'single/IN':>10}")
+        for table in ("native", "kv"):
+            s_ = statistics.median(times[(table, "single")]) * 1e6
+            i_ = statistics.median(times[(table, "in")]) * 1e6
+            name = "cairn" if table == "kv" else table
+            print(f"{name:<8} {s_:>13.2f} {i_:>12.2f} {s_ / i_:>9.2f}x")
+        stats = conn.execute("SELECT cairn_property('kv', 'sqlite.stats')").fetchone()[0]
+        print(f"cairn sqlite.stats: {stats}")
+        conn.execute("DROP TABLE kv")
+        conn.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def summary(args, runs):
     """The README's paragraph: date, machine, runs, median and range."""
     parts = []
@@ -137,7 +202,12 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--ext", default=os.path.join(REPO, "build-python/plugin/libcairn_sqlite.so"))
     ap.add_argument("--update-readme", metavar="README")
+    ap.add_argument("--in-list", action="store_true",
+                    help="time key IN (32 keys) against 32 key = ? selects")
     args = ap.parse_args()
+    if args.in_list:
+        measure_in_list(args)
+        return
     runs = [measure_once(args) for _ in range(args.runs)]
     text = summary(args, runs)
     print(text)

@@ -15,6 +15,11 @@
 // that such a statement whose right side has a numeric affinity changes
 // only the first of several keys that convert to the same number ('5' and
 // '05'), where a native table changes all of them.
+//
+// `key IN (...)` is, where SQLite allows it (3.38+, sqlite3_vtab_in), one
+// xFilter with the whole list: the cursor reads the listed keys in batches
+// (cairn_multi_get) instead of one point read per xFilter. Otherwise SQLite
+// passes the values one at a time as key equalities.
 #include <sqlite3ext.h>
 
 #include <cstring>
@@ -26,22 +31,44 @@ namespace {
 
 // Rough row count of a full scan; only the ratios between plans matter.
 constexpr double kFullScanRows = 1e6;
+// Rough length of an IN list (SQLite does not tell xBestIndex).
+constexpr double kInListRows = 16;
 
 bool IsBinary(sqlite3_index_info* info, int i) {
   const char* coll = sqlite3_vtab_collation(info, i);
   return coll == nullptr || sqlite3_stricmp(coll, "BINARY") == 0;
 }
 
+// Whether constraint i is `key IN (...)` that SQLite can hand to one
+// xFilter as a whole list (sqlite3_vtab_in, SQLite 3.38). The extension may
+// be loaded into an older SQLite, whose API table has no sqlite3_vtab_in:
+// then, or with a libcairn older than ABI 1.2 (no multi_get), SQLite feeds
+// the IN values one per xFilter as key equalities.
+bool CanBatchIn(const CairnTable* table, sqlite3_index_info* info, int i) {
+#if SQLITE_VERSION_NUMBER >= 3038000
+  return sqlite3_libversion_number() >= 3038000 &&
+         table->api()->abi_minor >= 2 && sqlite3_vtab_in(info, i, -1) != 0;
+#else
+  (void)table, (void)info, (void)i;
+  return false;
+#endif
+}
+
 }  // namespace
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  int eq = -1, lower = -1, upper = -1;
+  const auto* table = static_cast<const CairnTable*>(vtab);
+  int eq = -1, in = -1, lower = -1, upper = -1;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (!c.usable || c.iColumn != 0 || !IsBinary(info, i)) continue;
     switch (c.op) {
       case SQLITE_INDEX_CONSTRAINT_EQ:
-        if (eq < 0) eq = i;
+        if (CanBatchIn(table, info, i)) {
+          if (in < 0) in = i;
+        } else if (eq < 0) {
+          eq = i;
+        }
         break;
       case SQLITE_INDEX_CONSTRAINT_GT:
       case SQLITE_INDEX_CONSTRAINT_GE:
@@ -63,6 +90,16 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     info->aConstraintUsage[eq].argvIndex = 1;
     rows = 1;
     info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  } else if (in >= 0) {
+    // All the listed keys in one xFilter, read as batches. Several rows:
+    // never SQLITE_INDEX_SCAN_UNIQUE. The cursor sorts the keys, so ORDER
+    // BY key stays consumed (below).
+    plan = kPlanIn;
+    info->aConstraintUsage[in].argvIndex = 1;
+#if SQLITE_VERSION_NUMBER >= 3038000
+    sqlite3_vtab_in(info, in, 1);
+#endif
+    rows = kInListRows;
   } else {
     int next_arg = 1;
     if (lower >= 0) {
@@ -92,7 +129,9 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->estimatedRows = static_cast<sqlite3_int64>(rows);
   // A point read is one cache or LevelDB lookup; a scan step is cheaper
   // per row than a lookup but there are many.
-  info->estimatedCost = plan & kPlanEq ? 10.0 : 10.0 + rows;
+  info->estimatedCost = plan & kPlanEq   ? 10.0
+                        : plan & kPlanIn ? 10.0 + 2 * rows
+                                         : 10.0 + rows;
   return SQLITE_OK;
 }
 

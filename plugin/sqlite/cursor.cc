@@ -9,12 +9,17 @@
 // to the store (a commit, or a rollback of written rows) the overlay's rows
 // move into the store, so the cursor takes a new snapshot and re-seeks just
 // past its current row.
+//
+// A `key IN (...)` list handed over whole (kPlanIn) is read by an
+// InListReader: the listed keys in batches, in the requested key order.
 #include <sqlite3ext.h>
 
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "plugin/sqlite/in_list.h"
 #include "plugin/sqlite/row_codec.h"
 #include "plugin/sqlite/vtab.h"
 
@@ -24,8 +29,10 @@ namespace {
 struct Cursor : sqlite3_vtab_cursor {
   CairnTable* table = nullptr;
   cairn_readoptions_t* read_options = nullptr;
-  cairn_iterator_t* it = nullptr;  // null in point-lookup mode
-  uint64_t generation = 0;         // the table's generation at `it`'s snapshot
+  cairn_iterator_t* it = nullptr;  // null in point-lookup and IN modes
+  bool in_mode = false;            // rows come from `in_list`
+  InListReader in_list;
+  uint64_t generation = 0;  // the table's generation at `it`'s snapshot
   bool desc = false;
   bool eof = true;
   bool started = false;              // a row has been produced since xFilter
@@ -161,38 +168,100 @@ int Step(Cursor* c) {
   }
 }
 
-// Turns a bound's value into a stored key. Returns false when the bound
-// cannot narrow the scan: a number (SQLite may compare it after applying a
-// numeric affinity to the key, so the full range is scanned and SQLite
-// filters). *empty is set when nothing can match (a NULL bound).
-bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
+// What a bound's value (or a listed IN value) can match. A TEXT or BLOB
+// value is a key: *type and *bytes are set (EncodeKey gives the stored
+// key). A number cannot narrow the scan (SQLite may compare it after
+// applying a numeric affinity to the key, so the full range is scanned and
+// SQLite filters). NULL matches nothing.
+enum class Bound { kKey, kNumber, kNull };
+Bound ClassifyBound(sqlite3_value* v, SqlType* type, std::string_view* bytes) {
   switch (sqlite3_value_type(v)) {
     case SQLITE_TEXT: {
       const unsigned char* p = sqlite3_value_text(v);
-      *out = EncodeKey(SqlType::kText,
-                       std::string_view(reinterpret_cast<const char*>(p),
-                                        sqlite3_value_bytes(v)));
-      return true;
+      *type = SqlType::kText;
+      *bytes = std::string_view(reinterpret_cast<const char*>(p),
+                                sqlite3_value_bytes(v));
+      return Bound::kKey;
     }
     case SQLITE_BLOB: {
       const void* p = sqlite3_value_blob(v);
-      *out = EncodeKey(SqlType::kBlob,
-                       std::string_view(static_cast<const char*>(p),
-                                        sqlite3_value_bytes(v)));
-      return true;
+      *type = SqlType::kBlob;
+      *bytes =
+          std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
+      return Bound::kKey;
     }
     case SQLITE_NULL:
+      return Bound::kNull;
+    default:
+      return Bound::kNumber;
+  }
+}
+
+// Turns a bound's value into a stored key. Returns false when the bound
+// cannot narrow the scan (a number); *empty is set when nothing can match
+// (NULL).
+bool BoundKey(sqlite3_value* v, std::string* out, bool* empty) {
+  SqlType type;
+  std::string_view bytes;
+  switch (ClassifyBound(v, &type, &bytes)) {
+    case Bound::kKey:
+      *out = EncodeKey(type, bytes);
+      return true;
+    case Bound::kNull:
       *empty = true;
       return false;
-    default:
+    case Bound::kNumber:
       return false;
   }
+  return false;
+}
+
+// Adds the keys of an IN list (sqlite3_vtab_in_first/next) to `reader`
+// with the key-equality conversion (ClassifyBound): NULLs match nothing and
+// are dropped; *numeric is set, and collecting stops, at a number (then the
+// cursor scans, as for `key = 5`).
+int ListedKeys(CairnTable* table, sqlite3_value* list, InListReader* reader,
+               bool* numeric) {
+#if SQLITE_VERSION_NUMBER >= 3038000
+  sqlite3_value* v = nullptr;
+  int rc = sqlite3_vtab_in_first(list, &v);
+  for (; rc == SQLITE_OK && v != nullptr; rc = sqlite3_vtab_in_next(list, &v)) {
+    SqlType type;
+    std::string_view bytes;
+    switch (ClassifyBound(v, &type, &bytes)) {
+      case Bound::kKey:
+        reader->Add(type, bytes);
+        break;
+      case Bound::kNull:
+        break;
+      case Bound::kNumber:
+        *numeric = true;
+        return SQLITE_OK;
+    }
+  }
+  if (rc == SQLITE_OK || rc == SQLITE_DONE) return SQLITE_OK;
+  SetError(table, std::string("cairn: reading the values of key IN (...): ") +
+                      sqlite3_errstr(rc));
+  return rc;
+#else
+  (void)list, (void)reader, (void)numeric;
+  SetError(table, "cairn: key IN (...) as a list needs SQLite 3.38");
+  return SQLITE_INTERNAL;
+#endif
+}
+
+int InStep(Cursor* c) {
+  bool done = false;
+  int rc = c->in_list.Next(c->table, &c->key, &c->value, &done);
+  c->eof = rc != SQLITE_OK || done;
+  return rc;
 }
 
 int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
   int unapplied = Unapply(c->table);
   if (unapplied != SQLITE_OK) return unapplied;
   c->DropIterator();
+  c->in_mode = false;
   c->eof = true;
   c->started = false;
   c->lower = std::string(kFirstRowKey);
@@ -210,6 +279,18 @@ int Filter(Cursor* c, int plan, int argc, sqlite3_value** argv) {
     }
     if (empty) return SQLITE_OK;
     ++arg;  // a numeric key: scan everything, SQLite filters
+  }
+  if ((plan & kPlanIn) && arg < argc) {
+    bool numeric = false;
+    c->in_list.Clear();
+    int rc = ListedKeys(c->table, argv[arg], &c->in_list, &numeric);
+    if (rc != SQLITE_OK) return rc;
+    if (!numeric) {
+      c->in_mode = true;
+      c->in_list.Start(c->desc);
+      return InStep(c);
+    }
+    ++arg;  // a number in the list: scan everything, SQLite filters
   }
   if ((plan & kPlanLower) && arg < argc) {
     if (BoundKey(argv[arg], &bound, &empty)) {
@@ -305,6 +386,13 @@ int CursorFilter(sqlite3_vtab_cursor* cursor, int idx_num, const char*,
 
 int CursorNext(sqlite3_vtab_cursor* cursor) {
   Cursor* c = AsCursor(cursor);
+  if (c->in_mode) {
+    try {
+      return InStep(c);
+    } catch (const std::bad_alloc&) {
+      return SQLITE_NOMEM;
+    }
+  }
   if (c->it == nullptr) {  // point lookup: one row at most
     c->eof = true;
     return SQLITE_OK;

@@ -2,16 +2,22 @@
 //   cairn_stats(table)          -> the "cairn.stats" JSON of its store
 //   cairn_property(table, name) -> any Cairn property ("cairn.cache",
 //                                  "cairn.options", "leveldb.stats", ...)
+//                                 and "sqlite.stats", this connection's
+//                                 counters of the table itself (JSON)
 // `table` is a cairn table's name, optionally schema-qualified ("main.kv").
 #include <sqlite3ext.h>
 
 #include <new>
 #include <string>
+#include <string_view>
 
 #include "plugin/sqlite/vtab.h"
 
 namespace cairn::sqlite {
 namespace {
+
+// The table's own counters, kept by the extension rather than the store.
+constexpr std::string_view kTableStats = "sqlite.stats";
 
 // Makes SQLite connect the table if this connection has not used it yet
 // (virtual tables are connected on first use).
@@ -45,6 +51,15 @@ void Property(sqlite3_context* ctx, const std::string& table_name,
   }
   if (table == nullptr) {
     sqlite3_result_error(ctx, error.c_str(), -1);
+    return;
+  }
+  if (std::string_view(property) == kTableStats) {
+    // in_batches: multi_get calls made for `key IN (...)` lists;
+    // in_batch_keys: the keys those calls read.
+    std::string json =
+        "{\"in_batches\":" + std::to_string(table->in_batches) +
+        ",\"in_batch_keys\":" + std::to_string(table->in_batch_keys) + "}";
+    sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
     return;
   }
   int rc = EnsureStore(table);

@@ -25,9 +25,13 @@ uint64_t GetBigEndian64(std::string_view in) {
 std::string EncodeKey(SqlType type, std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + 1);
-  out.push_back(type == SqlType::kText ? kTextTag : kBlobTag);
-  out.append(bytes);
+  AppendKey(type, bytes, &out);
   return out;
+}
+
+void AppendKey(SqlType type, std::string_view bytes, std::string* out) {
+  out->push_back(type == SqlType::kText ? kTextTag : kBlobTag);
+  out->append(bytes);
 }
 
 std::optional<SqlValue> DecodeKey(std::string_view stored) {

@@ -49,6 +49,8 @@ struct SqlValue {
 
 // Keys: only TEXT and BLOB are keys (`type` must be one of them).
 std::string EncodeKey(SqlType type, std::string_view bytes);
+// EncodeKey appended to *out (many keys in one buffer).
+void AppendKey(SqlType type, std::string_view bytes, std::string* out);
 // Returns nullopt when `stored` is not a row key (empty or unknown tag).
 std::optional<SqlValue> DecodeKey(std::string_view stored);
 

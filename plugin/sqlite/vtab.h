@@ -8,10 +8,10 @@
 // transaction collect in a TxnOverlay and reach Cairn as one atomic write
 // batch in xSync; reads merge the overlay over the store, so a transaction
 // reads its own writes. Key equality is a point read (served by Cairn's
-// shared-memory cache); key ranges and ORDER BY key become iterator bounds
-// and direction. Constraints are never marked "omit": SQLite re-checks every
-// row it gets, so pushing a bound down can only save work, never change an
-// answer.
+// shared-memory cache), a `key IN (...)` list batches of them (in_list.h);
+// key ranges and ORDER BY key become iterator bounds and direction.
+// Constraints are never marked "omit": SQLite re-checks every row it gets,
+// so pushing a bound down can only save work, never change an answer.
 //
 // Threading: SQLite calls a connection's virtual tables from one thread at a
 // time; stores are shared between connections (store_registry.h), and each
@@ -79,6 +79,10 @@ struct CairnTable : sqlite3_vtab {
   // Bumped whenever this table writes to the store; an open cursor then
   // re-reads from a new snapshot, positioned after its current row.
   uint64_t generation = 0;
+  // `key IN (...)` reads (cursor.cc), for cairn_property(t, 'sqlite.stats'):
+  // multi_get calls made and keys they read.
+  uint64_t in_batches = 0;
+  uint64_t in_batch_keys = 0;
 
   const cairn_api_t* api() const { return conn->api; }
 };
@@ -128,6 +132,7 @@ inline constexpr int kPlanLowerOpen = 4;   //   ... exclusive (>)
 inline constexpr int kPlanUpper = 8;       // next argv is an upper bound
 inline constexpr int kPlanUpperOpen = 16;  //   ... exclusive (<)
 inline constexpr int kPlanDesc = 32;       // descending key order
+inline constexpr int kPlanIn = 64;  // argv[0] is a whole `key IN (...)` list
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);
 
 // Writes and transactions (write.cc).

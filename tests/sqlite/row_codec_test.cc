@@ -48,6 +48,14 @@ TEST(RowCodecTest, KeyRoundTrip) {
   EXPECT_FALSE(DecodeKey("zebra").has_value());
 }
 
+TEST(RowCodecTest, AppendKeyIsEncodeKeyBackToBack) {
+  std::string keys = "prefix";
+  AppendKey(SqlType::kText, "ab", &keys);
+  AppendKey(SqlType::kBlob, std::string_view("\0z", 2), &keys);
+  EXPECT_EQ(keys, "prefix" + EncodeKey(SqlType::kText, "ab") +
+                      EncodeKey(SqlType::kBlob, std::string_view("\0z", 2)));
+}
+
 TEST(RowCodecTest, ValueRoundTripEveryType) {
   for (int64_t i : {int64_t{0}, int64_t{-1}, int64_t{42},
                     std::numeric_limits<int64_t>::min(),
