@@ -17,6 +17,9 @@
 //                              figure BENCHMARKS.md quotes for LevelDB gets)
 //   CAIRN_BENCH_COLD_CACHE_MB  Cairn cache of the cold-miss setup (default:
 //                              10% of the key+value bytes, at least 1)
+//   CAIRN_BENCH_SIZED_CACHE_MB Cairn cache of P9's "sized to the data" setup
+//                              (default: the cached records plus 15%, in
+//                              whole MiB: 150 for 1M records)
 //   CAIRN_BENCH_REATTACH=1     also run BM_CairnReattach, P8 (needs the
 //                              cache's size free in /dev/shm, and a minute
 //                              or two)

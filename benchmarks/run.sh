@@ -14,7 +14,8 @@
 # Extra arguments go to cairn_bench (e.g. --benchmark_filter=Get).
 # Environment: CAIRN_BENCH_KEYS, CAIRN_BENCH_DIR, CAIRN_BENCH_BLOCK_CACHE_MB,
 # CAIRN_BENCH_CACHE_MB, CAIRN_BENCH_SMALL_BLOCK_CACHE_MB,
-# CAIRN_BENCH_COLD_CACHE_MB, CAIRN_BENCH_REATTACH=1 (+ _MB, _VALUE) for P8
+# CAIRN_BENCH_COLD_CACHE_MB, CAIRN_BENCH_SIZED_CACHE_MB (P9's cache sized
+# to the data set; default: the records plus 15%), CAIRN_BENCH_REATTACH=1 (+ _MB, _VALUE) for P8
 # (see bench_config.h), MIN_TIME (seconds per repetition, default 0.5),
 # REPETITIONS (default 10), RESULTS_NAME (output base name, default
 # cairn_bench).
