@@ -1,6 +1,7 @@
 // Cache admission (option cache.admission): the doorkeeper alone, then a
 // one-pass scan over a hot set inside Db with and without it.
 #include <atomic>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -27,11 +28,12 @@ TEST(DoorkeeperTest, AdmitsOnTheSecondMissWithinTheWindow) {
   EXPECT_FALSE(dk.Admit(h));
   EXPECT_TRUE(dk.Admit(h));
   EXPECT_TRUE(dk.Admit(h));
-  // `window` other keys clear the filter: the key is a stranger again.
-  for (int i = 0; i < 1000; ++i) {
+  // `window` other keys recorded clear the filter (a few pass as false
+  // positives, unrecorded): the key is a stranger again.
+  for (int i = 0; i < 2000 && dk.resets() == 0; ++i) {
     (void)dk.Admit(cache::KeyHash(absl::StrFormat("other%d", i)));
   }
-  EXPECT_EQ(dk.resets(), 1u);
+  ASSERT_EQ(dk.resets(), 1u);
   EXPECT_FALSE(dk.Admit(h));
   EXPECT_TRUE(dk.Admit(h));
 }
@@ -116,12 +118,16 @@ TEST(DbAdmissionTest, KeyReadTwiceIsAdmittedAndCountersMove) {
   db = testing::OpenTestDb(dir.Sub("db"), {{"cache.capacity_mb", "1"},
                                            {"cache.instances", "1"},
                                            {"cache.admission", "second_miss"}});
+  ASSERT_NE(db, nullptr);
+  // Counters survive the clean close (a warm reattach): compare deltas.
+  const uint64_t hits =
+      nlohmann::json::parse(*db->Property("cairn.cache"))["total"]["hits"];
   ASSERT_TRUE(db->Put({}, "w", "1").ok());
   ASSERT_TRUE(db->Put({}, "w", "2").ok());
   ASSERT_TRUE(db->Get({}, "w", &v).ok());
   EXPECT_EQ(v, "2");
   j = nlohmann::json::parse(*db->Property("cairn.cache"));
-  EXPECT_EQ(j["total"]["hits"], 1);
+  EXPECT_EQ(j["total"]["hits"], hits + 1);
   EXPECT_EQ(Admission(db.get())["refused"], 0);
 }
 
@@ -182,6 +188,8 @@ TEST(DbAdmissionTest, OnePassScanKeepsTheHotSetWithSecondMiss) {
   EXPECT_LT(without, 0.5);
   RecordProperty("hot_hit_ratio_second_miss", absl::StrFormat("%.3f", with));
   RecordProperty("hot_hit_ratio_always", absl::StrFormat("%.3f", without));
+  std::printf("hot-set hit ratio under a one-pass scan: second_miss %.3f, "
+              "always %.3f\n", with, without);
 }
 
 }  // namespace
