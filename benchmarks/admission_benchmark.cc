@@ -92,11 +92,12 @@ bool GetKey(CairnStore& store, uint64_t index, std::string* scratch,
             std::string* error) {
   char key[kKeySize];
   FormatKey(index, key);
-  return store.Get(std::string_view(key, kKeySize), scratch,
-                   [](std::string_view value) {
-                     benchmark::DoNotOptimize(value.front());
-                   },
-                   error) == GetResult::kFound;
+  return store.Get(
+             std::string_view(key, kKeySize), scratch,
+             [](std::string_view value) {
+               benchmark::DoNotOptimize(value.front());
+             },
+             error) == GetResult::kFound;
 }
 
 void BM_CairnScanResistance(benchmark::State& state) {
@@ -145,9 +146,9 @@ void BM_CairnScanResistance(benchmark::State& state) {
     }
     ++gets;
   }
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   const uint64_t scanned = scan_gets.load() - scan0;
   uint64_t hits1 = 0, admitted1 = 0, refused1 = 0;
   const bool have_end = Counters(store, &hits1, &admitted1, &refused1);
@@ -155,9 +156,8 @@ void BM_CairnScanResistance(benchmark::State& state) {
   if (scanner.joinable()) scanner.join();
   if (!scan_error.empty()) state.SkipWithError(scan_error.c_str());
   if (have && have_end && gets > 0) {
-    state.counters["zipf_hit_ratio"] =
-        std::min(1.0, static_cast<double>(hits1 - hits0) /
-                          static_cast<double>(gets));
+    state.counters["zipf_hit_ratio"] = std::min(
+        1.0, static_cast<double>(hits1 - hits0) / static_cast<double>(gets));
     state.counters["admitted"] = static_cast<double>(admitted1 - admitted0);
     state.counters["refused"] = static_cast<double>(refused1 - refused0);
   }
@@ -169,8 +169,7 @@ void BM_CairnScanResistance(benchmark::State& state) {
 }  // namespace
 
 void RegisterScanResistance() {
-  benchmark::RegisterBenchmark("BM_CairnScanResistance",
-                               BM_CairnScanResistance)
+  benchmark::RegisterBenchmark("BM_CairnScanResistance", BM_CairnScanResistance)
       ->ArgNames({"admission", "scan"})
       ->ArgsProduct({{0, 1}, {0, 1}})
       ->UseRealTime();

@@ -90,8 +90,7 @@ const OptionSpec kOptions[] = {
      "(reads after writes hit), `invalidate` drops it (cheaper writes; bulk "
      "loads do not churn the cache).",
      0, 0, "update|invalidate"},
-    {"cache.admission", OptionType::kEnum, &Options::cache_admission,
-     "always",
+    {"cache.admission", OptionType::kEnum, &Options::cache_admission, "always",
      "Which values a read miss caches: `always` every one, `second_miss` a "
      "key's only on its second miss within a window (about four times the "
      "keys the cache holds), so a one-pass scan does not evict the hot set. "

@@ -45,7 +45,8 @@ absl::StatusOr<AdmissionPolicy> ParseAdmissionPolicy(std::string_view name) {
                    std::string(name), "'"));
 }
 
-Doorkeeper::Doorkeeper(uint64_t window) : window_(std::max<uint64_t>(window, 64)) {
+Doorkeeper::Doorkeeper(uint64_t window)
+    : window_(std::max<uint64_t>(window, 64)) {
   const uint64_t bits = std::bit_ceil(window_ * kBitsPerKey);
   mask_ = bits - 1;
   words_.reset(new std::atomic<uint64_t>[bits / 64]);

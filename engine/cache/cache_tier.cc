@@ -43,10 +43,10 @@ CacheTier::CacheTier(const TierOptions& options, std::string db_path,
                      leveldb::Logger* log)
     : options_(options), db_path_(std::move(db_path)), log_(log) {
   if (options.admission == AdmissionPolicy::kSecondMiss) {
-    const uint64_t window = options.admission_window != 0
-                                ? options.admission_window
-                                : 4 * (options.capacity_bytes /
-                                       kCapacityBytesPerSlot);
+    const uint64_t window =
+        options.admission_window != 0
+            ? options.admission_window
+            : 4 * (options.capacity_bytes / kCapacityBytesPerSlot);
     doorkeeper_ = std::make_unique<Doorkeeper>(window);
   }
 }
@@ -371,8 +371,7 @@ CacheTier::FillHandle CacheTier::Access::BeginFill(uint64_t hash,
 
 void CacheTier::Access::Fill(const FillHandle& h, std::string_view key,
                              std::string_view value, const Version& version) {
-  AdmissionShard& shard =
-      tier_->admission_[ThreadShard<kAdmissionShards>()];
+  AdmissionShard& shard = tier_->admission_[ThreadShard<kAdmissionShards>()];
   std::atomic<uint64_t>& n = h.refused ? shard.refused : shard.admitted;
   n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (h.instance != nullptr) h.instance->Fill(key, value, version, h.token);

@@ -88,11 +88,11 @@ TEST(DbAdmissionTest, BadValueIsRefusedNamingIt) {
 
 TEST(DbAdmissionTest, KeyReadTwiceIsAdmittedAndCountersMove) {
   TempDir dir;
-  auto db = testing::OpenTestDb(dir.Sub("db"),
-                                {{"cache.capacity_mb", "1"},
-                                 {"cache.instances", "1"},
-                                 {"cache.write_policy", "invalidate"},
-                                 {"cache.admission", "second_miss"}});
+  auto db =
+      testing::OpenTestDb(dir.Sub("db"), {{"cache.capacity_mb", "1"},
+                                          {"cache.instances", "1"},
+                                          {"cache.write_policy", "invalidate"},
+                                          {"cache.admission", "second_miss"}});
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(db->Put({}, "k", "v").ok());
   std::string v;
@@ -139,11 +139,11 @@ double HotHitRatioUnderScan(const std::string& admission) {
   constexpr int kColdPerPass = 16000;  // a 1 MiB instance holds ~7000
   constexpr int kPasses = 4;
   TempDir dir;
-  auto db = testing::OpenTestDb(dir.Sub("db"),
-                                {{"cache.capacity_mb", "1"},
-                                 {"cache.instances", "1"},
-                                 {"cache.write_policy", "invalidate"},
-                                 {"cache.admission", admission}});
+  auto db =
+      testing::OpenTestDb(dir.Sub("db"), {{"cache.capacity_mb", "1"},
+                                          {"cache.instances", "1"},
+                                          {"cache.write_policy", "invalidate"},
+                                          {"cache.admission", admission}});
   if (db == nullptr) return -1;
   const std::string value(100, 'v');
   auto hot = [](int i) { return absl::StrFormat("hot%06d", i); };
@@ -188,8 +188,10 @@ TEST(DbAdmissionTest, OnePassScanKeepsTheHotSetWithSecondMiss) {
   EXPECT_LT(without, 0.5);
   RecordProperty("hot_hit_ratio_second_miss", absl::StrFormat("%.3f", with));
   RecordProperty("hot_hit_ratio_always", absl::StrFormat("%.3f", without));
-  std::printf("hot-set hit ratio under a one-pass scan: second_miss %.3f, "
-              "always %.3f\n", with, without);
+  std::printf(
+      "hot-set hit ratio under a one-pass scan: second_miss %.3f, "
+      "always %.3f\n",
+      with, without);
 }
 
 }  // namespace
