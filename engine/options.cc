@@ -95,8 +95,8 @@ const OptionSpec kOptions[] = {
      "key's only on its second miss within a window (about four times the "
      "keys the cache holds), so a one-pass scan does not evict the hot set. "
      "Writes and moves between instances are not affected. `second_miss` "
-     "takes one byte of process memory per window key (1/32 of "
-     "cache.capacity_mb).",
+     "takes one to two bytes of process memory per window key (1/32 to "
+     "1/16 of cache.capacity_mb).",
      0, 0, "always|second_miss"},
     {"migration.rate_items_per_sec", OptionType::kUint,
      &Options::migration_rate_items_per_sec, "100000",
