@@ -15,9 +15,9 @@
 // never serve anything: the cache's correctness contract is untouched.
 //
 // The filter is per process (heap memory: eight bits per window key, rounded
-// up to a power of two, so one to two bytes per key): a cache
-// segment has one attached owner at a time, and a restarted process simply
-// learns again. Thread-safe and lock-free: relaxed atomic bit operations;
+// up to a power of two, so one to two bytes per key): a cache segment has
+// one attached owner at a time, and a restarted process simply learns
+// again. Thread-safe and lock-free: relaxed atomic bit operations;
 // a clear racing a record may lose that record (one more miss for the key).
 #ifndef CAIRN_ENGINE_CACHE_ADMISSION_H_
 #define CAIRN_ENGINE_CACHE_ADMISSION_H_
