@@ -6,7 +6,8 @@
 // and a background mover. Db calls it through an Access, which pins the
 // route (ring + instances) for one operation:
 //   read:   Get (a hit, or during a migration a lazy move from the previous
-//           owner); on a miss BeginFill before reading LevelDB, Fill after;
+//           owner); on a miss BeginFill before reading LevelDB, Fill after
+//           (BeginFill asks the admission policy first, admission.h);
 //   write:  Update/Invalidate after the LevelDB commit;
 // and at close (Close records the LevelDB sequence and the layout id so the
 // next open reattaches warm).
