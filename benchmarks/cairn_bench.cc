@@ -24,6 +24,10 @@
 //   BM_CairnCacheMemory/{fit,full}   P9 counters (memory_benchmark.h)
 //   BM_CairnReattach                 P8, with CAIRN_BENCH_REATTACH=1
 //                                    (reattach_benchmark.h)
+//   BM_CairnScanResistance/admission:{0,1}/scan:{0,1}  zipfian hot-set
+//                                    reads with a concurrent one-pass scan,
+//                                    cache.admission always / second_miss
+//                                    (admission_benchmark.h)
 //
 // Gets run on 1 and 2 threads. All times are wall clock (UseRealTime), so
 // with 2 threads "time per op" is wall time over the ops of both threads and
@@ -34,6 +38,7 @@
 #include <cstdio>
 #include <string>
 
+#include "admission_benchmark.h"
 #include "batch_benchmark.h"
 #include "bench_config.h"
 #include "cairn/cairn.h"
@@ -135,6 +140,7 @@ void RegisterAll() {
       ->UseRealTime();
   RegisterCacheMemory();
   RegisterReattach();
+  RegisterScanResistance();
 }
 
 void AddContext() {

@@ -37,7 +37,8 @@ KNOWN_NAME_RE = re.compile(
     r"MapGet/(uniform|zipf)|CairnColdGet/scan|(Cairn|LevelDB)GetMiss|"
     r"(Cairn|LevelDB)Put|LevelDBPutOpLogShape|CairnCacheMemory/(fit|sized|full)|CairnReattach|"
     r"VerifyGet/(cold|block_cache|cached)/verify:[01]|"
-    r"AuditAppend(Sync)?|Routed(Put|Get)/audit:[01])$")
+    r"AuditAppend(Sync)?|Routed(Put|Get)/audit:[01]|"
+    r"CairnScanResistance/admission:[01]/scan:[01])$")
 # Fields of a benchmark entry that are not user counters.
 STANDARD_FIELDS = {
     "name", "family_index", "per_family_instance_index", "run_name",
@@ -596,6 +597,36 @@ def audit_section(results):
             "|---|---:|---:|---:|---|---:|---:|---:|"] + rows + [""]
 
 
+def admission_section(results):
+    """BM_CairnScanResistance: the zipfian reader's hit ratio and rate, with
+    and without a concurrent one-pass scan, per cache.admission policy."""
+    rows = []
+    for scan in (0, 1):
+        for policy, label in ((0, "always"), (1, "second_miss")):
+            r = lookup(results,
+                       f"BM_CairnScanResistance/admission:{policy}/scan:{scan}",
+                       1)
+            if r is None:
+                continue
+            ratio = r.counter("zipf_hit_ratio")
+            items = r.items()
+            scan_rate = r.counter("scan_gets_per_s")
+            rows.append(
+                f"| {'yes' if scan else 'no'} | `{label}` | "
+                f"{'—' if ratio is None else f'{ratio:.3f}'} | "
+                f"{fmt_rate(items)} | "
+                f"{fmt_rate(scan_rate) if scan else '—'} |")
+    if not rows:
+        return []
+    return ["## Scan resistance (cache.admission)", "",
+            "A zipfian reader over a hot set of 5% of the keys, the cache "
+            "~10% of the data, and (scan: yes) a second thread reading the "
+            "other keys once each.", "",
+            "| scan | admission | reader hit ratio | reader gets/s | "
+            "scan gets/s |",
+            "|---|---|---:|---:|---:|"] + rows + [""]
+
+
 def results_section(results):
     lines = [
         "## All benchmarks (median over repetitions; wall time)",
@@ -673,6 +704,7 @@ def main(argv):
     lines += scaling_section(results) + [""]
     lines += verify_section(results)
     lines += audit_section(results)
+    lines += admission_section(results)
     lines += results_section(results)
     errors = [f"{name} threads:{threads}: {'; '.join(r.errors)}"
               for (name, threads), r in sorted(results.items()) if r.errors]

@@ -64,7 +64,7 @@ void Db::MultiGet(const ReadOptions& ro,
         continue;
       }
       if (version_of(i) != nullptr) *version_of(i) = r.version;
-      if (fill.instance != nullptr) cache->Fill(fill, k[i], r.value, r.version);
+      if (fill.pending()) cache->Fill(fill, k[i], r.value, r.version);
       d[i].Assign(r.value);
       stats_.Add(Counter::kGetHits);
       stats_.Add(Counter::kBytesRead, d[i].size());

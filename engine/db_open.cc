@@ -239,6 +239,10 @@ absl::Status Db::OpenCache() {
   to.ttl_ms = options_.cache_ttl_ms;
   to.lock_timeout_ms = static_cast<uint32_t>(options_.cache_lock_timeout_ms);
   to.migration_rate = options_.migration_rate_items_per_sec;
+  absl::StatusOr<cache::AdmissionPolicy> admission =
+      cache::ParseAdmissionPolicy(options_.cache_admission);
+  if (!admission.ok()) return admission.status();
+  to.admission = *admission;
   to.now_ms = cache_now_ms_;
   std::string saved;
   leveldb::Status ls =

@@ -106,7 +106,7 @@ absl::Status Db::GetInto(const ReadOptions& ro, std::string_view key,
     return s;
   }
   if (version != nullptr) *version = r.version;
-  if (fill.instance != nullptr) cache->Fill(fill, key, r.value, r.version);
+  if (fill.pending()) cache->Fill(fill, key, r.value, r.version);
   if (raw == dest->str()) {
     raw->erase(0, kRecordHeaderSize);
     dest->Prepare(raw->size());

@@ -90,6 +90,14 @@ const OptionSpec kOptions[] = {
      "(reads after writes hit), `invalidate` drops it (cheaper writes; bulk "
      "loads do not churn the cache).",
      0, 0, "update|invalidate"},
+    {"cache.admission", OptionType::kEnum, &Options::cache_admission, "always",
+     "Which values a read miss caches: `always` every one, `second_miss` a "
+     "key's only on its second miss within a window (about four times the "
+     "keys the cache holds), so a one-pass scan does not evict the hot set. "
+     "Writes and moves between instances are not affected. `second_miss` "
+     "takes one to two bytes of process memory per window key (1/32 to "
+     "1/16 of cache.capacity_mb).",
+     0, 0, "always|second_miss"},
     {"migration.rate_items_per_sec", OptionType::kUint,
      &Options::migration_rate_items_per_sec, "100000",
      "Items a second the background mover moves to their new cache instance "

@@ -43,6 +43,7 @@ struct Options {
   uint64_t cache_ttl_ms = 0;
   uint64_t cache_lock_timeout_ms = 1000;
   std::string cache_write_policy = "update";
+  std::string cache_admission = "always";
   uint64_t migration_rate_items_per_sec = 100000;
   uint64_t oplog_retain_ops = 10000;
 };

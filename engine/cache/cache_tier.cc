@@ -11,6 +11,7 @@
 #include "engine/cache/segment_name.h"
 #include "engine/cache/tier_route.h"
 #include "engine/info_log.h"
+#include "engine/thread_shard.h"
 
 namespace cairn::cache {
 namespace {
@@ -40,7 +41,15 @@ ring::Layout FreshLayout(const TierOptions& options, uint64_t epoch) {
 
 CacheTier::CacheTier(const TierOptions& options, std::string db_path,
                      leveldb::Logger* log)
-    : options_(options), db_path_(std::move(db_path)), log_(log) {}
+    : options_(options), db_path_(std::move(db_path)), log_(log) {
+  if (options.admission == AdmissionPolicy::kSecondMiss) {
+    const uint64_t window =
+        options.admission_window != 0
+            ? options.admission_window
+            : 4 * (options.capacity_bytes / kCapacityBytesPerSlot);
+    doorkeeper_ = std::make_unique<Doorkeeper>(window);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<CacheTier>> CacheTier::Open(
     const TierOptions& options, const std::string& canonical_db_path,
@@ -352,11 +361,19 @@ CacheTier::FillHandle CacheTier::Access::BeginFill(uint64_t hash,
                                                    std::string_view key) {
   ShmInstance* owner = route_->Owner(hash);
   if (owner == nullptr) return {};
+  if (tier_->doorkeeper_ != nullptr && !tier_->doorkeeper_->Admit(hash)) {
+    FillHandle refused;
+    refused.refused = true;
+    return refused;
+  }
   return {owner, owner->BeginFill(key)};
 }
 
 void CacheTier::Access::Fill(const FillHandle& h, std::string_view key,
                              std::string_view value, const Version& version) {
+  AdmissionShard& shard = tier_->admission_[ThreadShard<kAdmissionShards>()];
+  std::atomic<uint64_t>& n = h.refused ? shard.refused : shard.admitted;
+  n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (h.instance != nullptr) h.instance->Fill(key, value, version, h.token);
 }
 

@@ -6,7 +6,8 @@
 // and a background mover. Db calls it through an Access, which pins the
 // route (ring + instances) for one operation:
 //   read:   Get (a hit, or during a migration a lazy move from the previous
-//           owner); on a miss BeginFill before reading LevelDB, Fill after;
+//           owner); on a miss BeginFill before reading LevelDB, Fill after
+//           (BeginFill asks the admission policy first, admission.h);
 //   write:  Update/Invalidate after the LevelDB commit;
 // and at close (Close records the LevelDB sequence and the layout id so the
 // next open reattaches warm).
@@ -59,6 +60,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/cache/admission.h"
 #include "engine/cache/placement.h"
 #include "engine/cache/shm_instance.h"
 #include "engine/mutex.h"
@@ -81,6 +83,11 @@ struct TierOptions {
   uint32_t lock_timeout_ms = 1000;
   // Items a second the background mover moves (>= 1).
   uint64_t migration_rate = 100000;
+  // Which read-miss fills enter the cache (admission.h).
+  AdmissionPolicy admission = AdmissionPolicy::kAlways;
+  // kSecondMiss: distinct missing keys remembered; 0 sizes it from the
+  // capacity (four times the index slots, about the items it can hold).
+  uint64_t admission_window = 0;
   // The encoded layout the last run saved, if any.
   std::optional<std::string> saved_layout;
   // Saves an encoded layout durably; called before a change takes effect,
@@ -123,6 +130,9 @@ class CacheTier {
   struct FillHandle {
     ShmInstance* instance = nullptr;
     FillToken token;
+    bool refused = false;  // by admission: Fill only counts the refusal
+    // Whether the caller should call Fill with what it reads.
+    bool pending() const { return instance != nullptr || refused; }
   };
 
   struct Route;
@@ -152,6 +162,8 @@ class CacheTier {
     void GetBatch(size_t n, const uint64_t* hashes,
                   const std::string_view* keys, ValueDest* values,
                   Version* versions, bool* hit);
+    // A read miss: asks the admission policy, then takes the fill token.
+    // Call Fill after reading LevelDB if the handle is pending().
     FillHandle BeginFill(uint64_t hash, std::string_view key);
     void Fill(const FillHandle& h, std::string_view key, std::string_view value,
               const Version& version);
@@ -256,6 +268,17 @@ class CacheTier {
   const TierOptions options_;
   const std::string db_path_;
   leveldb::Logger* const log_;
+
+  // Null with AdmissionPolicy::kAlways.
+  std::unique_ptr<Doorkeeper> doorkeeper_;
+  // Read-miss fills attempted (admitted) and refused by admission, per
+  // thread shard so misses on different cores share no line.
+  struct alignas(64) AdmissionShard {
+    std::atomic<uint64_t> admitted{0};
+    std::atomic<uint64_t> refused{0};
+  };
+  static constexpr int kAdmissionShards = 16;
+  AdmissionShard admission_[kAdmissionShards];
 
   mutable ring::RouteLock lock_;
   const Route* route_ ABSL_GUARDED_BY(lock_) = nullptr;

@@ -116,6 +116,21 @@ std::string CacheTier::PropertyJson() const {
   t["evictions"] = total.evictions;
   t["expirations"] = total.expirations;
   j["total"] = t;
+  nlohmann::ordered_json a;
+  a["policy"] = std::string(AdmissionPolicyName(options_.admission));
+  uint64_t admitted = 0, refused = 0;
+  for (const AdmissionShard& shard : admission_) {
+    admitted += shard.admitted.load(std::memory_order_relaxed);
+    refused += shard.refused.load(std::memory_order_relaxed);
+  }
+  a["admitted"] = admitted;
+  a["refused"] = refused;
+  if (doorkeeper_ != nullptr) {
+    a["window_keys"] = doorkeeper_->window();
+    a["filter_bytes"] = doorkeeper_->bytes();
+    a["window_resets"] = doorkeeper_->resets();
+  }
+  j["admission"] = a;
   j["instances"] = list;
   return j.dump();
 }
