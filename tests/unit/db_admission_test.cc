@@ -174,7 +174,9 @@ double HotHitRatioUnderScan(const std::string& admission) {
   }
   nlohmann::json a = Admission(db.get());
   EXPECT_GT(a["admitted"].get<uint64_t>(), 0u);
-  if (admission == "always") EXPECT_EQ(a["refused"], 0);
+  if (admission == "always") {
+    EXPECT_EQ(a["refused"], 0);
+  }
   if (admission == "second_miss") {
     EXPECT_GT(a["refused"].get<uint64_t>(), uint64_t{kColdPerPass});
   }
