@@ -210,10 +210,11 @@ PyObject* FinishWrite(cairn_status_t s, char* err, const char* what) {
   return nullptr;
 }
 
-// put(key, value) with two bytes and no keywords, the common call: no
-// argument binding, no references taken (the caller's arguments outlive the
-// call, which keeps the GIL), no options object. nullptr when the call is
-// not that shape (then DbPut's general path runs), else the result.
+// put(key, value) with two bytes and no keywords on a database that does
+// not replicate, the common call: no argument binding, no references taken
+// (the caller's arguments outlive the call, which keeps the GIL), no options
+// object. *handled false when the call is not of that shape (DbPut's
+// general path then runs it); else the call's result.
 PyObject* FastPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                   PyObject* kwnames, bool* handled) {
   *handled = false;
@@ -232,10 +233,11 @@ PyObject* FastPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   cairn_db_t* handle = state.Checked();
   if (handle == nullptr) return nullptr;
   char* err = nullptr;
-  cairn_status_t s = cairn_put(
-      handle, nullptr, PyBytes_AS_STRING(args[0]),
-      static_cast<size_t>(PyBytes_GET_SIZE(args[0])), PyBytes_AS_STRING(args[1]),
-      static_cast<size_t>(PyBytes_GET_SIZE(args[1])), &err);
+  cairn_status_t s =
+      cairn_put(handle, nullptr, PyBytes_AS_STRING(args[0]),
+                static_cast<size_t>(PyBytes_GET_SIZE(args[0])),
+                PyBytes_AS_STRING(args[1]),
+                static_cast<size_t>(PyBytes_GET_SIZE(args[1])), &err);
   return FinishWrite(s, err, "put");
 }
 
