@@ -56,8 +56,10 @@
 namespace cairn_bench {
 namespace {
 
-template <typename Store>
-void BM_Put(benchmark::State& state) {
+// Puts random keys with 100-byte values through `put(store, key, value,
+// error)` on Store's put database, then settles its compactions (untimed).
+template <typename Store, typename PutFn>
+void RunPuts(benchmark::State& state, PutFn put) {
   Fixture<Store>& db = PutDb<Store>();
   if (db.store == nullptr) {
     state.SkipWithError(db.error.c_str());
@@ -69,8 +71,8 @@ void BM_Put(benchmark::State& state) {
   for (auto _ : state) {
     const uint64_t index = db.put_engine();
     FormatKey(index, key);
-    if (!store.Put(std::string_view(key, kKeySize), Values().Value(index),
-                   &error)) {
+    if (!put(store, std::string_view(key, kKeySize), Values().Value(index),
+             &error)) {
       error = "put: " + error;
       state.SkipWithError(error.c_str());
       break;
@@ -81,30 +83,22 @@ void BM_Put(benchmark::State& state) {
   internal::SettleCompactions(store, "after put run");
 }
 
+template <typename Store>
+void BM_Put(benchmark::State& state) {
+  RunPuts<Store>(state, [](Store& store, std::string_view key,
+                           std::string_view value, std::string* error) {
+    return store.Put(key, value, error);
+  });
+}
+
 // P3's floor: the LevelDB batch a Cairn put writes (record + op-log entry),
 // on the LevelDB put database, keys in their own 'd' space.
 void BM_LevelDBPutOpLogShape(benchmark::State& state) {
-  Fixture<LevelDbStore>& db = PutDb<LevelDbStore>();
-  if (db.store == nullptr) {
-    state.SkipWithError(db.error.c_str());
-    return;
-  }
-  LevelDbStore& store = *db.store;
-  std::string error;
-  char key[kKeySize];
   uint64_t sequence = 0;
-  for (auto _ : state) {
-    const uint64_t index = db.put_engine();
-    FormatKey(index, key);
-    if (!store.PutWithOpLogEntry(std::string_view(key, kKeySize),
-                                 Values().Value(index), ++sequence, &error)) {
-      error = "put: " + error;
-      state.SkipWithError(error.c_str());
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-  internal::SettleCompactions(store, "after put run");
+  RunPuts<LevelDbStore>(state, [&](LevelDbStore& store, std::string_view key,
+                                   std::string_view value, std::string* error) {
+    return store.PutWithOpLogEntry(key, value, ++sequence, error);
+  });
 }
 
 template <typename Store>

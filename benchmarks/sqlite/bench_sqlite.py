@@ -88,22 +88,29 @@ def run(conn, table, keys, value, rounds):
     return out
 
 
+def open_tables(args, tmp):
+    """A connection in `tmp` with the extension loaded, an empty native
+    table and a Cairn table `kv`; the seeded generator, the unique keys and
+    the value every row gets."""
+    conn = sqlite3.connect(os.path.join(tmp, "bench.db"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.enable_load_extension(True)
+    conn.load_extension(args.ext)
+    conn.execute("CREATE TABLE native(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID")
+    conn.execute("CREATE VIRTUAL TABLE kv USING cairn(path='store', create_if_missing=1, "
+                 "sync=0, \"cache.capacity_mb\"=256)")
+    rng = random.Random(7)
+    keys = list({rng.randbytes(16) for _ in range(args.rows)})
+    return conn, rng, keys, b"v" * 100
+
+
 def measure_once(args):
     """One run in a fresh directory: {measure: cairn/native ratio}, and the
     printed table."""
     tmp = tempfile.mkdtemp(prefix="cairn_sqlite_bench_")
     try:
-        conn = sqlite3.connect(os.path.join(tmp, "bench.db"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.enable_load_extension(True)
-        conn.load_extension(args.ext)
-        conn.execute("CREATE TABLE native(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID")
-        conn.execute("CREATE VIRTUAL TABLE kv USING cairn(path='store', create_if_missing=1, "
-                     "sync=0, \"cache.capacity_mb\"=256)")
-        rng = random.Random(7)
-        keys = list({rng.randbytes(16) for _ in range(args.rows)})
-        value = b"v" * 100
+        conn, rng, keys, value = open_tables(args, tmp)
         results = {}
         for table in ("native", "kv"):  # alternate would mix caches; run each once
             results[table] = run(conn, table, keys, value, args.rounds)
@@ -128,17 +135,7 @@ def measure_in_list(args):
     """Per-key time of a 32-key IN list vs 32 point selects, both tables."""
     tmp = tempfile.mkdtemp(prefix="cairn_sqlite_bench_")
     try:
-        conn = sqlite3.connect(os.path.join(tmp, "bench.db"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.enable_load_extension(True)
-        conn.load_extension(args.ext)
-        conn.execute("CREATE TABLE native(key BLOB PRIMARY KEY NOT NULL, value BLOB) WITHOUT ROWID")
-        conn.execute("CREATE VIRTUAL TABLE kv USING cairn(path='store', create_if_missing=1, "
-                     "sync=0, \"cache.capacity_mb\"=256)")
-        rng = random.Random(7)
-        keys = list({rng.randbytes(16) for _ in range(args.rows)})
-        value = b"v" * 100
+        conn, rng, keys, value = open_tables(args, tmp)
         for table in ("native", "kv"):
             conn.execute("BEGIN")
             conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(k, value) for k in keys])
