@@ -11,7 +11,6 @@
 #include "engine/cache/segment_name.h"
 #include "engine/cache/tier_route.h"
 #include "engine/info_log.h"
-#include "engine/thread_shard.h"
 
 namespace cairn::cache {
 namespace {
@@ -371,9 +370,7 @@ CacheTier::FillHandle CacheTier::Access::BeginFill(uint64_t hash,
 
 void CacheTier::Access::Fill(const FillHandle& h, std::string_view key,
                              std::string_view value, const Version& version) {
-  AdmissionShard& shard = tier_->admission_[ThreadShard<kAdmissionShards>()];
-  std::atomic<uint64_t>& n = h.refused ? shard.refused : shard.admitted;
-  n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  tier_->admission_.Add(h.refused ? kRefused : kAdmitted);
   if (h.instance != nullptr) h.instance->Fill(key, value, version, h.token);
 }
 

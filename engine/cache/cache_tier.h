@@ -62,6 +62,7 @@
 #include "absl/time/time.h"
 #include "engine/cache/admission.h"
 #include "engine/cache/placement.h"
+#include "engine/cache/sharded_counters.h"
 #include "engine/cache/shm_instance.h"
 #include "engine/mutex.h"
 #include "engine/ring/layout.h"
@@ -271,14 +272,9 @@ class CacheTier {
 
   // Null with AdmissionPolicy::kAlways.
   std::unique_ptr<Doorkeeper> doorkeeper_;
-  // Read-miss fills attempted (admitted) and refused by admission, per
-  // thread shard so misses on different cores share no line.
-  struct alignas(64) AdmissionShard {
-    std::atomic<uint64_t> admitted{0};
-    std::atomic<uint64_t> refused{0};
-  };
-  static constexpr int kAdmissionShards = 16;
-  AdmissionShard admission_[kAdmissionShards];
+  // Read-miss fills attempted (admitted) and refused by admission.
+  enum AdmissionCounter { kAdmitted, kRefused, kNumAdmissionCounters };
+  BasicShardedCounters<AdmissionCounter, kNumAdmissionCounters> admission_;
 
   mutable ring::RouteLock lock_;
   const Route* route_ ABSL_GUARDED_BY(lock_) = nullptr;

@@ -118,13 +118,8 @@ std::string CacheTier::PropertyJson() const {
   j["total"] = t;
   nlohmann::ordered_json a;
   a["policy"] = std::string(AdmissionPolicyName(options_.admission));
-  uint64_t admitted = 0, refused = 0;
-  for (const AdmissionShard& shard : admission_) {
-    admitted += shard.admitted.load(std::memory_order_relaxed);
-    refused += shard.refused.load(std::memory_order_relaxed);
-  }
-  a["admitted"] = admitted;
-  a["refused"] = refused;
+  a["admitted"] = admission_.Sum(kAdmitted);
+  a["refused"] = admission_.Sum(kRefused);
   if (doorkeeper_ != nullptr) {
     a["window_keys"] = doorkeeper_->window();
     a["filter_bytes"] = doorkeeper_->bytes();

@@ -19,14 +19,17 @@
 
 namespace cairn::cache {
 
-class ShardedCounters {
+// `Index` names the counters 0..kCount-1 (an enum); ShardedCounters below
+// is the instance's counters of segment_layout.h.
+template <typename Index, int kCount>
+class BasicShardedCounters {
  public:
-  void Add(Counter c, uint64_t n = 1) {
+  void Add(Index c, uint64_t n = 1) {
     std::atomic<uint64_t>& v = shards_[ShardIndex()].value[c];
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
 
-  uint64_t Sum(Counter c) const {
+  uint64_t Sum(Index c) const {
     uint64_t total = 0;
     for (const Shard& s : shards_) {
       total += s.value[c].load(std::memory_order_relaxed);
@@ -37,13 +40,15 @@ class ShardedCounters {
  private:
   static constexpr int kShards = 16;
   struct alignas(64) Shard {
-    std::atomic<uint64_t> value[kNumCounters] = {};
+    std::atomic<uint64_t> value[kCount] = {};
   };
 
   static int ShardIndex() { return ThreadShard<kShards>(); }
 
   Shard shards_[kShards];
 };
+
+using ShardedCounters = BasicShardedCounters<Counter, kNumCounters>;
 
 }  // namespace cairn::cache
 
