@@ -210,42 +210,8 @@ PyObject* FinishWrite(cairn_status_t s, char* err, const char* what) {
   return nullptr;
 }
 
-// put(key, value) with two bytes and no keywords on a database that does
-// not replicate, the common call: no argument binding, no references taken
-// (the caller's arguments outlive the call, which keeps the GIL), no options
-// object. *handled false when the call is not of that shape (DbPut's
-// general path then runs it); else the call's result.
-PyObject* FastPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                  PyObject* kwnames, bool* handled) {
-  *handled = false;
-  if (nargs != 2 || kwnames != nullptr || !PyBytes_Check(args[0]) ||
-      !PyBytes_Check(args[1])) {
-    return nullptr;
-  }
-  PyDb* db = SelfDb(self);
-  if (db == nullptr) {
-    *handled = true;
-    return nullptr;
-  }
-  DbState& state = *db->state();
-  if (state.replicating()) return nullptr;  // may wait: the general path
-  *handled = true;
-  cairn_db_t* handle = state.Checked();
-  if (handle == nullptr) return nullptr;
-  char* err = nullptr;
-  cairn_status_t s =
-      cairn_put(handle, nullptr, PyBytes_AS_STRING(args[0]),
-                static_cast<size_t>(PyBytes_GET_SIZE(args[0])),
-                PyBytes_AS_STRING(args[1]),
-                static_cast<size_t>(PyBytes_GET_SIZE(args[1])), &err);
-  return FinishWrite(s, err, "put");
-}
-
 PyObject* DbPut(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                 PyObject* kwnames) {
-  bool handled;
-  PyObject* fast = FastPut(self, args, nargs, kwnames, &handled);
-  if (handled) return fast;
   static const char* const kNames[] = {"key", "value", "sync", "replication",
                                        "sync_acks"};
   PyObject* parsed[5];
