@@ -39,7 +39,7 @@ void BM_CairnCacheMemory(benchmark::State& state) {
   state.counters["item_overhead"] =
       static_cast<double>(total.live_bytes) / data_bytes - 1.0;
   // What the machine actually gives the cache: the segments' backed pages
-  // (a page being filled counts whole). The P9 figure.
+  // (tmpfs blocks allocated, st_blocks). The P9 figure.
   if (total.resident_bytes > 0) {
     state.counters["resident_bytes"] =
         static_cast<double>(total.resident_bytes);

@@ -99,13 +99,21 @@ bool PageLog::BackUsedPages() {
   MutexLock lock(&mu_);
   for (uint32_t p = 0; p < geo_.num_pages; ++p) {
     if (pages_[p].state == static_cast<uint32_t>(PageState::kFree)) continue;
-    if (backer_ != nullptr &&
-        !backer_->BackData(PageBegin(p), geo_.page_size)) {
+    // Sealed pages are full to within an item. The head page is backed only
+    // as far as it is carved, in whole steps, as Carve left it: backing it
+    // whole would make a reattached cache hold up to a page per instance
+    // more than a fresh one (Carve backs the rest ahead as it is used).
+    const uint64_t len =
+        p == state_.head
+            ? std::min<uint64_t>(geo_.page_size,
+                                 (uint64_t{pages_[p].used} + kBackStep - 1) /
+                                     kBackStep * kBackStep)
+            : geo_.page_size;
+    if (len > 0 && backer_ != nullptr &&
+        !backer_->BackData(PageBegin(p), len)) {
       return false;
     }
-  }
-  if (state_.head != kNoPage) {
-    backed_end_ = PageBegin(state_.head) + geo_.page_size;
+    if (p == state_.head) backed_end_ = PageBegin(p) + len;
   }
   return true;
 }

@@ -80,7 +80,8 @@ class PageLog {
   [[nodiscard]] absl::Status Validate() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Backs every page that holds items (an attached segment's pages may have
-  // been punched out). False if one cannot be backed.
+  // been punched out): sealed pages whole, the head page up to its carved
+  // bytes rounded up to kBackStep. False if one cannot be backed.
   bool BackUsedPages() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Carves `bytes` (a multiple of 8, at most page_size) and pins its page.

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/cache/page_log.h"
 #include "gtest/gtest.h"
 #include "tests/cache/cache_test_util.h"
 
@@ -540,6 +541,47 @@ TEST(ShmInstanceMemoryTest, ResidentMemoryFollowsTheDataCached) {
   std::string got;
   EXPECT_TRUE((*cache)->Get("key-199999", &got, nullptr));
   EXPECT_EQ(got, value);
+}
+
+// A warm reattach backs what the segment held, not more: the page being
+// filled is backed as far as it was carved (in PageLog::kBackStep steps), not
+// whole, so a reopened cache does not grow by up to a page per instance.
+TEST(ShmInstanceMemoryTest, WarmReattachBacksOnlyTheCarvedPartOfTheHeadPage) {
+  ScopedSegment seg;
+  InstanceConfig c = SmallConfig(seg, 16 << 20);
+  const std::string value(100, 'v');
+  uint64_t before = 0;
+  uint32_t page_size = 0;
+  {
+    absl::StatusOr<std::unique_ptr<ShmInstance>> cache = ShmInstance::Open(c);
+    ASSERT_TRUE(cache.ok()) << cache.status();
+    page_size = (*cache)->Stats().page_size;
+    // 700 items of 136 bytes: part of the first page.
+    for (int i = 0; i < 700; ++i) {
+      (*cache)->Update(absl::StrCat("key-", i), value, V(i + 1));
+    }
+    ASSERT_LT(700u * 136u + 2 * PageLog::kBackStep, page_size)
+        << "the test needs a head page with room left";
+    ASSERT_TRUE((*cache)->MarkClean(7).ok());
+    before = ResidentBytes(seg);
+  }
+  c.expected_sequence = 7;
+  absl::StatusOr<std::unique_ptr<ShmInstance>> cache = ShmInstance::Open(c);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  ASSERT_EQ((*cache)->open_reason(), OpenReason::kWarm);
+  EXPECT_LE(ResidentBytes(seg), before)
+      << "reattach backed more than the closed segment held (page of "
+      << page_size << " bytes)";
+  // It keeps filling the page, backing ahead as before.
+  for (int i = 700; i < 1400; ++i) {
+    (*cache)->Update(absl::StrCat("key-", i), value, V(i + 1));
+  }
+  std::string got;
+  for (int i : {0, 699, 700, 1399}) {
+    ASSERT_TRUE((*cache)->Get(absl::StrCat("key-", i), &got, nullptr)) << i;
+    EXPECT_EQ(got, value);
+  }
+  EXPECT_GT(ResidentBytes(seg), before);
 }
 
 // When /dev/shm cannot back a page, the write is not cached and an older
