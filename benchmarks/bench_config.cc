@@ -30,6 +30,31 @@ uint64_t PositiveFromEnv(const char* name, uint64_t fallback) {
   return value;
 }
 
+// "name=value,name=value" -> pairs; exits on an element without '='.
+std::vector<std::pair<std::string, std::string>> OptionsFromEnv(
+    const char* name) {
+  std::vector<std::pair<std::string, std::string>> options;
+  const char* text = std::getenv(name);
+  if (text == nullptr) return options;
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view()
+                                           : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      std::fprintf(stderr, "%s: expected name=value, got '%.*s'\n", name,
+                   static_cast<int>(item.size()), item.data());
+      std::exit(2);
+    }
+    options.emplace_back(std::string(item.substr(0, eq)),
+                         std::string(item.substr(eq + 1)));
+  }
+  return options;
+}
+
 BenchConfig LoadConfig() {
   BenchConfig config;
   config.keys = PositiveFromEnv("CAIRN_BENCH_KEYS", config.keys);
@@ -39,6 +64,19 @@ BenchConfig LoadConfig() {
   config.store.cairn_cache_mb = static_cast<int>(
       PositiveFromEnv("CAIRN_BENCH_CACHE_MB",
                       static_cast<uint64_t>(config.store.cairn_cache_mb)));
+
+  config.store.cairn_extra = OptionsFromEnv("CAIRN_BENCH_CAIRN_OPTIONS");
+  if (const char* verify = std::getenv("CAIRN_BENCH_VERIFY_CHECKSUMS");
+      verify != nullptr && *verify != '\0') {
+    const std::string_view text(verify);
+    if (text != "0" && text != "1") {
+      std::fprintf(stderr,
+                   "CAIRN_BENCH_VERIFY_CHECKSUMS: expected 0 or 1, got '%s'\n",
+                   verify);
+      std::exit(2);
+    }
+    config.store.verify_checksums = text == "1";
+  }
 
   config.small_block_cache_mb = static_cast<int>(
       PositiveFromEnv("CAIRN_BENCH_SMALL_BLOCK_CACHE_MB",
@@ -102,11 +140,19 @@ StoreOptions OptionsFor(Setup setup) {
     case Setup::kLargeBlockCache:
       break;
     case Setup::kSmallBlockCache:
+    case Setup::kSmallCacheCairnShape:
       options.block_cache_mb = Config().small_block_cache_mb;
+      options.leveldb_cairn_shape = setup == Setup::kSmallCacheCairnShape;
       break;
     case Setup::kColdCache:
+    case Setup::kColdCacheSecondMiss:
       options.block_cache_mb = Config().small_block_cache_mb;
       options.cairn_cache_mb = Config().cold_cache_mb;
+      if (setup == Setup::kColdCacheSecondMiss) {
+        // Before the environment's extra options, which may override it.
+        options.cairn_extra.insert(options.cairn_extra.begin(),
+                                   {"cache.admission", "second_miss"});
+      }
       break;
     case Setup::kSizedCache:
       options.cairn_cache_mb = Config().sized_cache_mb;

@@ -20,6 +20,12 @@
 //   CAIRN_BENCH_SIZED_CACHE_MB Cairn cache of P9's "sized to the data" setup
 //                              (default: the cached records plus 15%, in
 //                              whole MiB: 150 for 1M records)
+//   CAIRN_BENCH_VERIFY_CHECKSUMS 1 (default, Cairn's default) or 0: whether
+//                              both stores verify block checksums on reads
+//   CAIRN_BENCH_CAIRN_OPTIONS  extra Cairn options for every Cairn data set,
+//                              "name=value,name=value" (for A/B runs, e.g.
+//                              "verify_checksums=false"); set after the
+//                              shared ones, so they can override them
 //   CAIRN_BENCH_REATTACH=1     also run BM_CairnReattach, P8 (needs the
 //                              cache's size free in /dev/shm, and a minute
 //                              or two)
@@ -38,6 +44,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cairn_bench {
 
@@ -46,8 +54,19 @@ struct StoreOptions {
   int block_cache_mb = 256;
   int bloom_bits_per_key = 10;
   bool snappy = true;             // "compression": snappy | none.
+  // Block checksums verified on every read from a table file: Cairn's
+  // "verify_checksums" (default true) and leveldb::ReadOptions for LevelDB,
+  // so both read the same way. CAIRN_BENCH_VERIFY_CHECKSUMS=0 turns both off.
+  bool verify_checksums = true;
+  // LevelDB only: store each record as Cairn lays it out in LevelDB ('d' +
+  // key -> 13-byte kind and version + value), so a get reads what a Cairn
+  // cache miss reads (without the op-log entries, trimmed in Cairn's data
+  // sets anyway). The floor of P11.
+  bool leveldb_cairn_shape = false;
   int cairn_cache_mb = 256;       // Cairn only: "cache.capacity_mb".
   int cairn_cache_instances = 4;  // Cairn only: "cache.instances" (default).
+  // Cairn only: CAIRN_BENCH_CAIRN_OPTIONS, in order.
+  std::vector<std::pair<std::string, std::string>> cairn_extra;
 };
 
 // The data sets the get benchmarks run against. Each is its own database
@@ -56,6 +75,8 @@ enum class Setup {
   kLargeBlockCache,  // block cache of CAIRN_BENCH_BLOCK_CACHE_MB ("bc256")
   kSmallBlockCache,  // block cache of CAIRN_BENCH_SMALL_BLOCK_CACHE_MB ("bc8")
   kColdCache,        // small block cache, Cairn cache ~10% of the data
+  kColdCacheSecondMiss,  // kColdCache with cache.admission=second_miss
+  kSmallCacheCairnShape,  // kSmallBlockCache, LevelDB holding Cairn's records
   kSizedCache,       // Cairn cache sized to the data set (P9), large block cache
 };
 
@@ -77,7 +98,8 @@ struct BenchConfig {
 const BenchConfig& Config();
 
 // The options of `setup`: Config().store with its block cache (and, for
-// kColdCache, Cairn cache) size replaced.
+// the cold setups, Cairn cache) size replaced; kColdCacheSecondMiss also
+// sets cache.admission=second_miss.
 StoreOptions OptionsFor(Setup setup);
 
 // "bc256", "bc8": the block cache size of `setup`, for benchmark names.

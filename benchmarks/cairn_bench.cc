@@ -17,6 +17,12 @@
 //                                    and the small block cache, on a scan
 //                                    that never hits it: the miss path, vs
 //                                    BM_LevelDBSmallCacheGet/scan (P11)
+//   BM_LevelDBCairnShapeGet/scan     LevelDB alone holding Cairn's records
+//                                    ('d' + key -> kind, version, value):
+//                                    what a Cairn miss reads, P11's floor
+//   BM_CairnColdGetSecondMiss/scan   the same with cache.admission=
+//                                    second_miss: a first miss is not
+//                                    cached, so the pass costs no fills
 //   BM_CairnGetMiss / BM_LevelDBGetMiss  absent keys between present ones
 //   BM_CairnPut / BM_LevelDBPut      random keys, 100-byte values, no sync
 //   BM_LevelDBPutOpLogShape          LevelDB writing what a Cairn put writes
@@ -123,8 +129,12 @@ void RegisterAll() {
   }
   RegisterGet<CairnStore, Setup::kColdCache>("BM_CairnColdGet",
                                              Distribution::kScan);
+  RegisterGet<CairnStore, Setup::kColdCacheSecondMiss>(
+      "BM_CairnColdGetSecondMiss", Distribution::kScan);
   RegisterGet<LevelDbStore, kSmall>("BM_LevelDBSmallCacheGet",
                                     Distribution::kScan);
+  RegisterGet<LevelDbStore, Setup::kSmallCacheCairnShape>(
+      "BM_LevelDBCairnShapeGet", Distribution::kScan);
   RegisterGet<CairnStore>("BM_CairnGet", Distribution::kMiss);
   RegisterGet<LevelDbStore>("BM_LevelDBGet", Distribution::kMiss);
   RegisterPut<CairnStore>();
@@ -147,7 +157,8 @@ void AddContext() {
       "write_buffer_size=" + std::to_string(store.write_buffer_size) +
           " block_cache_mb=" + std::to_string(store.block_cache_mb) +
           " bloom_bits_per_key=" + std::to_string(store.bloom_bits_per_key) +
-          " compression=" + (store.snappy ? "snappy" : "none"));
+          " compression=" + (store.snappy ? "snappy" : "none") +
+          " verify_checksums=" + (store.verify_checksums ? "true" : "false"));
   benchmark::AddCustomContext("cairn_bench.cairn_cache_mb",
                               std::to_string(store.cairn_cache_mb));
   benchmark::AddCustomContext("cairn_bench.small_block_cache_mb",

@@ -23,7 +23,7 @@ struct NamedValue {
 };
 
 std::vector<NamedValue> OptionValues(const StoreOptions& store) {
-  return {
+  std::vector<NamedValue> values = {
       {"create_if_missing", "true"},
       {"write_buffer_size", std::to_string(store.write_buffer_size)},
       {"block_cache_mb", std::to_string(store.block_cache_mb)},
@@ -31,7 +31,12 @@ std::vector<NamedValue> OptionValues(const StoreOptions& store) {
       {"compression", store.snappy ? "snappy" : "none"},
       {"cache.capacity_mb", std::to_string(store.cairn_cache_mb)},
       {"cache.instances", std::to_string(store.cairn_cache_instances)},
+      {"verify_checksums", store.verify_checksums ? "true" : "false"},
   };
+  for (const auto& [name, value] : store.cairn_extra) {
+    values.push_back({name.c_str(), value});
+  }
+  return values;
 }
 
 std::string TakeMessage(char* message) {
@@ -135,8 +140,8 @@ int CairnStore::MultiGet(size_t n, const char* const* keys,
     *error = "multi-get batch larger than " + std::to_string(kMax);
     return -1;
   }
-  char* values[kMax];
-  size_t caps[kMax];
+  char* values[kMax] = {};
+  size_t caps[kMax] = {};
   size_t sizes[kMax];
   cairn_status_t statuses[kMax];
   for (size_t i = 0; i < n; ++i) {

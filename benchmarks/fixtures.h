@@ -54,11 +54,14 @@ void CloseAndDestroyAll();
 
 namespace internal {
 
-// Directory-name part of a setup ("bc256", "bc8", "cold_bc8", "sized_bc256").
+// Directory-name part of a setup ("bc256", "bc8", "cold_bc8", "cold2nd_bc8",
+// "shape_bc8", "sized_bc256").
 inline std::string SetupName(Setup setup) {
-  std::string name = setup == Setup::kColdCache    ? "cold_"
-                     : setup == Setup::kSizedCache ? "sized_"
-                                                   : "";
+  std::string name = setup == Setup::kColdCache              ? "cold_"
+                     : setup == Setup::kColdCacheSecondMiss ? "cold2nd_"
+                     : setup == Setup::kSmallCacheCairnShape ? "shape_"
+                     : setup == Setup::kSizedCache          ? "sized_"
+                                                            : "";
   return name += SetupLabel(setup);
 }
 

@@ -15,6 +15,8 @@ std::unique_ptr<LevelDbStore> LevelDbStore::Open(const std::string& path,
 
   leveldb::Options db_options;
   db_options.create_if_missing = true;
+  store->read_options_.verify_checksums = options.verify_checksums;
+  store->cairn_shape_ = options.leveldb_cairn_shape;
   db_options.write_buffer_size = options.write_buffer_size;
   db_options.block_cache = store->block_cache_.get();
   db_options.filter_policy = store->filter_policy_.get();
@@ -37,10 +39,10 @@ LevelDbStore::~LevelDbStore() { db_.reset(); }
 bool LevelDbStore::PutWithOpLogEntry(std::string_view key,
                                      std::string_view value, uint64_t sequence,
                                      std::string* error) {
-  constexpr size_t kVersionBytes = 12;  // hlc(8) node(4)
-  std::string data_key(1, 'd');
+  constexpr size_t kVersionBytes = kRecordHeaderBytes - 1;  // hlc, node
+  std::string data_key(1, kDataPrefix);
   data_key.append(key);
-  std::string record(1 + kVersionBytes, '\x01');  // kind + version bytes
+  std::string record(kRecordHeaderBytes, '\x01');  // kind + version bytes
   record.append(value);
   char log_key[9] = {'o'};
   for (int i = 0; i < 8; ++i) {
@@ -62,8 +64,16 @@ bool LevelDbStore::PutWithOpLogEntry(std::string_view key,
 bool LevelDbStore::PutBatch(std::span<const Record> records,
                             std::string* error) {
   leveldb::WriteBatch batch;
+  std::string data_key;
+  std::string shaped;
   for (const Record& record : records) {
-    batch.Put(ToSlice(record.Key()), ToSlice(record.value));
+    if (!cairn_shape_) {
+      batch.Put(ToSlice(record.Key()), ToSlice(record.value));
+      continue;
+    }
+    data_key.assign(1, kDataPrefix).append(record.Key());
+    shaped.assign(kRecordHeaderBytes, '\x01').append(record.value);
+    batch.Put(ToSlice(data_key), ToSlice(shaped));
   }
   return Check(db_->Write(write_options_, &batch), error);
 }

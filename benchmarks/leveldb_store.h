@@ -6,6 +6,7 @@
 #ifndef CAIRN_BENCHMARKS_LEVELDB_STORE_H_
 #define CAIRN_BENCHMARKS_LEVELDB_STORE_H_
 
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,10 +53,24 @@ class LevelDbStore {
   template <typename Visit>
   GetResult Get(std::string_view key, std::string* scratch, Visit&& visit,
                 std::string* error) {
-    const leveldb::Status status =
-        db_->Get(read_options_, ToSlice(key), scratch);
+    leveldb::Status status;
+    if (!cairn_shape_) {
+      status = db_->Get(read_options_, ToSlice(key), scratch);
+    } else {
+      char data_key[1 + kMaxShapedKey];
+      if (key.size() > kMaxShapedKey) {
+        *error = "key too long for the Cairn-shaped data set";
+        return GetResult::kError;
+      }
+      data_key[0] = kDataPrefix;
+      std::memcpy(data_key + 1, key.data(), key.size());
+      status = db_->Get(read_options_,
+                        leveldb::Slice(data_key, key.size() + 1), scratch);
+    }
     if (status.ok()) {
-      visit(std::string_view(*scratch));
+      std::string_view value(*scratch);
+      if (cairn_shape_) value.remove_prefix(kRecordHeaderBytes);
+      visit(value);
       return GetResult::kFound;
     }
     if (status.IsNotFound()) return GetResult::kNotFound;
@@ -81,7 +96,14 @@ class LevelDbStore {
 
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
+  // Cairn's LevelDB layout (engine/format.h): data keys start with 'd';
+  // a record is kind (1 byte) + hlc (8) + node (4) + value.
+  static constexpr char kDataPrefix = 'd';
+  static constexpr size_t kRecordHeaderBytes = 13;
+  static constexpr size_t kMaxShapedKey = 64;
+
   std::unique_ptr<leveldb::DB> db_;
+  bool cairn_shape_ = false;  // StoreOptions::leveldb_cairn_shape
   leveldb::ReadOptions read_options_;
   leveldb::WriteOptions write_options_;  // sync = false
 };
