@@ -13,12 +13,17 @@ Ratios are only meaningful within one run: both sides ran side by side.
 
 Usage:
   report.py RESULTS.json [MORE.json ...] [--output REPORT.md]
-            [--plot FIGURE.png] [--strict]
+            [--plot FIGURE.png] [--profiles DIR] [--strict]
 
 Several JSON files are merged (for instance a separate reattach run);
-the context is the first file's. --strict exits 1 when a benchmark reported
-an error or a goal row is missing; the P8 rows are required only when
-BM_CairnReattach ran (it is opt-in). --plot needs matplotlib (Debian's
+the context is the first file's. A missed P1, P3, P9 or P11 goal is
+explained from the same run: the rows that split its time or bytes (the
+design's floor, the cache's fill and probe, the memory layout) and, with
+--profiles (profile.sh's output), a perf profile of the Cairn benchmark
+grouped by layer. --strict exits 1 when a benchmark reported an error, a
+goal row is missing, or one of those goals was missed with nothing in the
+run to explain it; the P8 rows are required only when BM_CairnReattach ran
+(it is opt-in). --plot needs matplotlib (Debian's
 python3-matplotlib); without it the plot is skipped with a note. Standard
 library only otherwise.
 """
@@ -29,6 +34,8 @@ import re
 import statistics
 import sys
 
+from report_misses import misses_section
+
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 KNOWN_NAME_RE = re.compile(
     r"^BM_(CairnGet/(uniform|zipf)|Cairn(CopyGet|MultiGet32)/(uniform|zipf)|"
@@ -38,7 +45,8 @@ KNOWN_NAME_RE = re.compile(
     r"(Cairn|LevelDB)Put|LevelDBPutOpLogShape|CairnCacheMemory/(fit|sized|full)|CairnReattach|"
     r"VerifyGet/(cold|block_cache|cached)/verify:[01]|"
     r"AuditAppend(Sync)?|Routed(Put|Get)/audit:[01]|"
-    r"CairnScanResistance/admission:[01]/scan:[01])$")
+    r"CairnScanResistance/admission:[01]/scan:[01]|"
+    r"CairnColdGetSecondMiss/scan|LevelDBCairnShapeGet/scan)$")
 # Fields of a benchmark entry that are not user counters.
 STANDARD_FIELDS = {
     "name", "family_index", "per_family_instance_index", "run_name",
@@ -332,6 +340,14 @@ def goal_rows(context, results):
             f"cache-miss get (cold cache, scan) vs LevelDB get (block cache "
             f"{small} MiB)", threads, "BM_CairnColdGet/scan",
             "BM_LevelDBSmallCacheGet/scan", 1.1 if threads == 1 else None))
+    rows.append(time_ratio_row(
+        results, "(P11)", "LevelDB reading Cairn's records (the floor) vs "
+        "LevelDB reading its own", 1, "BM_LevelDBCairnShapeGet/scan",
+        "BM_LevelDBSmallCacheGet/scan", None, required=False))
+    rows.append(time_ratio_row(
+        results, "(P11)", "the same with cache.admission=second_miss (a "
+        "first miss is not cached)", 1, "BM_CairnColdGetSecondMiss/scan",
+        "BM_LevelDBSmallCacheGet/scan", None, required=False))
     # Absent keys: no goal, quoted in notes.
     for threads in (1, 2):
         rows.append(time_ratio_row(
@@ -346,8 +362,8 @@ def goal_rows(context, results):
             ("full", "full cache, evicting", False)):
         result = lookup(results, f"BM_CairnCacheMemory/{variant}", 1)
         counters = result.counters() if result else {}
-        # Resident: the segments' backed pages (a page being filled counts
-        # whole); older runs only have the bytes carved from pages.
+        # Resident: the segments' backed memory (st_blocks); older runs only
+        # have the bytes carved from pages.
         overhead = counters.get("resident_overhead", counters.get("overhead"))
         used = counters.get("resident_bytes", counters.get("used_bytes"))
         items = counters.get("items")
@@ -468,7 +484,8 @@ def memory_section(results):
         ("index buckets, lock stripes, page table and segment header (the "
          "index is sized to the capacity: a 64-byte bucket of 11 slots per "
          "11 × 128 bytes)", used - live),
-        ("pages being filled, backed whole (at most one per instance)",
+        ("backed ahead of the carve point of the page being filled (64-128 "
+         "KiB per instance) and the unused tails of full pages",
          resident - used),
     )
     lines = ["## Where the memory goes (P9, cache sized to the data set)", "",
@@ -687,8 +704,12 @@ def main(argv):
                         help="Google Benchmark JSON output(s)")
     parser.add_argument("--output", help="also write the Markdown here")
     parser.add_argument("--plot", help="write a bar chart (PNG) here")
+    parser.add_argument("--profiles",
+                        help="profile.sh's output directory (perf profiles "
+                        "of the missed goals' Cairn benchmarks)")
     parser.add_argument("--strict", action="store_true",
-                        help="exit 1 on benchmark errors or missing rows")
+                        help="exit 1 on benchmark errors, missing rows or "
+                        "an unexplained miss")
     args = parser.parse_args(argv)
 
     context, results = load(args.json)
@@ -700,6 +721,9 @@ def main(argv):
     goal_lines, missing = goal_section(rows)
     lines += goal_lines + [""]
     lines += hit_ratio_note(results) + [""]
+    miss_lines, unexplained = misses_section(rows, results, RECORD_BYTES,
+                                             args.profiles)
+    lines += miss_lines
     lines += memory_section(results)
     lines += scaling_section(results) + [""]
     lines += verify_section(results)
@@ -721,11 +745,14 @@ def main(argv):
     if args.plot and plot(rows, args.plot):
         print(f"(plot written to {args.plot})", file=sys.stderr)
 
-    if args.strict and (errors or missing):
+    if args.strict and (errors or missing or unexplained):
         for error in errors:
             print(f"benchmark error: {error}", file=sys.stderr)
         for row in missing:
             print(f"missing goal row: {row}", file=sys.stderr)
+        for goal in unexplained:
+            print(f"{goal} missed with nothing in the run to explain it",
+                  file=sys.stderr)
         return 1
     return 0
 
