@@ -42,6 +42,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "admission_benchmark.h"
@@ -173,6 +174,18 @@ void AddContext() {
         "cache.capacity_mb=" + std::to_string(config.reattach_mb) +
             " value_size=" + std::to_string(config.reattach_value_size));
   }
+  // Whether the cache's shared memory may use huge pages (the selected
+  // word of the kernel's setting): with 4 KiB pages a random hit in a large
+  // segment also misses the TLB.
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+  std::string line;
+  std::getline(thp, line);
+  const size_t open = line.find('['), close = line.find(']');
+  benchmark::AddCustomContext(
+      "cairn_bench.shmem_thp",
+      open != std::string::npos && close > open
+          ? line.substr(open + 1, close - open - 1)
+          : "unknown");
   benchmark::AddCustomContext("lmdb.version",
                               mdb_version(nullptr, nullptr, nullptr));
   benchmark::AddCustomContext("lmdb.options", LmdbStore::Describe());

@@ -261,10 +261,12 @@ def speedup_row(results, goal, what, threads, cairn_name, peer_name, bound,
     cairn_ns = time_of(results, cairn_name, threads)
     peer_ns = time_of(results, peer_name, threads)
     value = peer_ns / cairn_ns if cairn_ns and peer_ns else None
-    return Row(goal, what, threads, f"{fmt_ns(cairn_ns)} ns",
-               f"{fmt_ns(peer_ns)} ns", value,
-               fmt_ratio(value), "min" if bound else None, bound,
-               f"≥ {bound:.1f}× (speedup)" if bound else "—", required)
+    row = Row(goal, what, threads, f"{fmt_ns(cairn_ns)} ns",
+              f"{fmt_ns(peer_ns)} ns", value,
+              fmt_ratio(value), "min" if bound else None, bound,
+              f"≥ {bound:.1f}× (speedup)" if bound else "—", required)
+    row.peer_ns = peer_ns
+    return row
 
 
 def time_ratio_row(results, goal, what, threads, cairn_name, peer_name, bound,
@@ -420,6 +422,8 @@ def context_section(context):
         ("options Cairn rejected", "cairn.rejected_options"),
         ("reattach benchmark", "cairn_bench.reattach"),
         ("LMDB options", "lmdb.options"),
+        ("transparent huge pages for shared memory",
+         "cairn_bench.shmem_thp"),
         ("Cairn version", "cairn.version"),
         ("LevelDB version", "leveldb.version"),
         ("LMDB version", "lmdb.version"),
@@ -721,8 +725,8 @@ def main(argv):
     goal_lines, missing = goal_section(rows)
     lines += goal_lines + [""]
     lines += hit_ratio_note(results) + [""]
-    miss_lines, unexplained = misses_section(rows, results, RECORD_BYTES,
-                                             args.profiles)
+    miss_lines, unexplained = misses_section(rows, results, context,
+                                             RECORD_BYTES, args.profiles)
     lines += miss_lines
     lines += memory_section(results)
     lines += scaling_section(results) + [""]
