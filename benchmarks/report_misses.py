@@ -44,6 +44,10 @@ PROFILED = {
 }
 
 
+def _missed(rows, goal):
+    return [r for r in rows if r.goal == goal and r.verdict() == "**missed**"]
+
+
 def _ns(results, name, threads=1):
     result = results.get((name, threads))
     return result.time_ns() if result else None
@@ -88,9 +92,7 @@ def profile_lines(entries, op_ns):
 
 def _p1(rows, results, context):
     """Cairn's hit beside the time the goals allow it and its own floor."""
-    missed = [r for r in rows if r.goal == "P1" and r.verdict() == "**missed**"]
-    if not missed:
-        return None
+    missed = _missed(rows, "P1")
     parts = []
     for dist, label in (("uniform", "uniform"), ("zipf", "zipfian")):
         hit = _ns(results, f"BM_CairnGet/{dist}")
@@ -123,9 +125,7 @@ def _p1(rows, results, context):
             "are bounded by how few dependent loads a hit makes.")
 
 
-def _p3(rows, results):
-    if not any(r.goal == "P3" and r.verdict() == "**missed**" for r in rows):
-        return None
+def _p3(results):
     cairn = _ns(results, "BM_CairnPut")
     leveldb = _ns(results, "BM_LevelDBPut")
     floor = _ns(results, "BM_LevelDBPutOpLogShape")
@@ -141,9 +141,7 @@ def _p3(rows, results):
             f"and the C ABI), {cairn / leveldb:.2f}× overall.")
 
 
-def _p9(rows, results, record_bytes):
-    if not any(r.goal == "P9" and r.verdict() == "**missed**" for r in rows):
-        return None
+def _p9(results, record_bytes):
     result = results.get(("BM_CairnCacheMemory/sized", 1))
     c = result.counters() if result else {}
     items, live = c.get("items"), c.get("live_bytes")
@@ -160,9 +158,7 @@ def _p9(rows, results, record_bytes):
             f"\"Where the memory goes\").")
 
 
-def _p11(rows, results):
-    if not any(r.goal == "P11" and r.verdict() == "**missed**" for r in rows):
-        return None
+def _p11(results):
     cold = _ns(results, "BM_CairnColdGet/scan")
     peer = _ns(results, "BM_LevelDBSmallCacheGet/scan")
     shape = _ns(results, "BM_LevelDBCairnShapeGet/scan")
@@ -189,13 +185,13 @@ def _p11(rows, results):
 def misses_section(rows, results, context, record_bytes, profile_dir=None):
     """(Markdown lines, [goals missed with nothing to explain them])."""
     explainers = (("P1", lambda: _p1(rows, results, context)),
-                  ("P3", lambda: _p3(rows, results)),
-                  ("P9", lambda: _p9(rows, results, record_bytes)),
-                  ("P11", lambda: _p11(rows, results)))
+                  ("P3", lambda: _p3(results)),
+                  ("P9", lambda: _p9(results, record_bytes)),
+                  ("P11", lambda: _p11(results)))
     lines, unexplained = [], []
+    # Each explainer runs only for a goal missed in this run.
     for goal, explain in explainers:
-        if not any(r.goal == goal and r.verdict() == "**missed**"
-                   for r in rows):
+        if not _missed(rows, goal):
             continue
         found = explain()
         if found is None:
