@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "bench_config.h"
+#include "engine/format.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
 #include "leveldb/filter_policy.h"
@@ -96,10 +97,10 @@ class LevelDbStore {
 
   std::unique_ptr<leveldb::Cache> block_cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
-  // Cairn's LevelDB layout (engine/format.h): data keys start with 'd';
-  // a record is kind (1 byte) + hlc (8) + node (4) + value.
-  static constexpr char kDataPrefix = 'd';
-  static constexpr size_t kRecordHeaderBytes = 13;
+  // Cairn's LevelDB layout, from the engine's own definition: data keys
+  // start with kDataPrefix; a record is kind, hlc, node, then the value.
+  static constexpr char kDataPrefix = cairn::kDataPrefix;
+  static constexpr size_t kRecordHeaderBytes = cairn::kRecordHeaderSize;
   static constexpr size_t kMaxShapedKey = 64;
 
   std::unique_ptr<leveldb::DB> db_;

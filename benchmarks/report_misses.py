@@ -36,11 +36,11 @@ LAYERS = (
 )
 OTHER = "other"
 
-# goal -> (benchmark the profile is of, threads)
+# goal -> the one-thread benchmark profile.sh profiles for it.
 PROFILED = {
-    "P1": ("BM_CairnGet/uniform", 1),
-    "P3": ("BM_CairnPut", 1),
-    "P11": ("BM_CairnColdGet/scan", 1),
+    "P1": "BM_CairnGet/uniform",
+    "P3": "BM_CairnPut",
+    "P11": "BM_CairnColdGet/scan",
 }
 
 
@@ -200,16 +200,16 @@ def misses_section(rows, results, context, record_bytes, profile_dir=None):
         title, text = found
         lines.append(f"- **{title}**: {text}")
         if goal in PROFILED and profile_dir:
-            name, threads = PROFILED[goal]
+            name = PROFILED[goal]
             entries = load_profile(os.path.join(profile_dir, f"{goal}.txt"))
             if entries:
                 lines.append("")
-                lines.append(f"  perf profile of {name} ({threads} thread, "
+                lines.append(f"  perf profile of {name} (1 thread, "
                              "profile.sh), by layer; samples of every "
                              "thread of the process, so LevelDB's "
                              "background compaction is in it:")
                 lines.append("")
-                lines += profile_lines(entries, _ns(results, name, threads))
+                lines += profile_lines(entries, _ns(results, name))
                 lines.append("")
     if not lines and not unexplained:
         return [], []
