@@ -428,9 +428,12 @@ class Db {
   const Options options_;
   const std::string path_;
   leveldb::Env* const env_;
-  // env_ wrapped to name the file of a corruption (read_trail.h); what
-  // LevelDB is opened with.
+  // env_ wrapped to name the file of a corruption (read_trail.h).
   std::unique_ptr<leveldb::Env> trail_env_;
+  // trail_env_ with this database's own background thread (background_env.h)
+  // when options_.own_background_thread; LevelDB is opened with this one if
+  // set, else with trail_env_. Destroyed after ldb_.
+  std::unique_ptr<leveldb::Env> background_env_;
   uint32_t node_id_ = 0;
   std::unique_ptr<DbLock> lock_;
   std::unique_ptr<leveldb::Logger> info_log_;

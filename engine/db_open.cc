@@ -19,6 +19,7 @@
 #include "engine/info_log.h"
 #include "engine/op_log_tail.h"
 #include "engine/op_log_trimmer.h"
+#include "engine/background_env.h"
 #include "engine/read_trail.h"
 #include "engine/status.h"
 #include "leveldb/cache.h"
@@ -181,6 +182,10 @@ absl::Status Db::Init() {
   lo.info_log = info_log_.get();
   trail_env_ = NewReadTrailEnv(env);
   lo.env = trail_env_.get();
+  if (options_.own_background_thread) {
+    background_env_ = NewBackgroundEnv(trail_env_.get(), "cairn-compact");
+    lo.env = background_env_.get();
+  }
   if (options_.block_cache_mb > 0) {
     block_cache_.reset(leveldb::NewLRUCache(options_.block_cache_mb << 20));
     lo.block_cache = block_cache_.get();

@@ -45,6 +45,12 @@ const OptionSpec kOptions[] = {
      "Table block compression.", 0, 0, "snappy|none"},
     {"bloom_bits_per_key", OptionType::kUint, &Options::bloom_bits_per_key,
      "10", "Bloom filter bits per key for table files (0 disables).", 0, 64},
+    {"own_background_thread", OptionType::kBool,
+     &Options::own_background_thread, "true",
+     "Flush and compact this database on a thread of its own. false shares "
+     "LevelDB's one background thread with every other database in the "
+     "process (LevelDB's behaviour): busy databases then wait for each "
+     "other's compactions, and their writers for level 0 to drain."},
     {"max_key_size", OptionType::kUint, &Options::max_key_size, "65536",
      "Largest key accepted, in bytes; longer keys are rejected.", 1, 16 * kMiB},
     {"max_value_size", OptionType::kUint, &Options::max_value_size, "67108864",

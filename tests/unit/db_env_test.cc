@@ -1,9 +1,17 @@
 // Db::Open with an injected environment: LevelDB's in-memory Env, a
 // fault-injecting Env driving the write-failure branch of the commit path
-// (RELIABILITY R2), and a controlled clock.
+// (RELIABILITY R2), a controlled clock, and each database's own background
+// thread (background_env.h).
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/background_env.h"
 #include "engine/db.h"
 #include "gtest/gtest.h"
 #include "leveldb/helpers/memenv.h"
@@ -120,6 +128,88 @@ TEST(DbEnvTest, InjectedClockDrivesVersions) {
   ASSERT_TRUE((*db)->Put({}, "k", "v").ok());
   EXPECT_EQ(HybridClock::PhysicalMillis((*db)->GetRecord({}, "k")->version.hlc),
             now_ms);
+}
+
+// Counts the background jobs LevelDB hands to the wrapped Env.
+class ScheduleCountingEnv : public leveldb::EnvWrapper {
+ public:
+  ScheduleCountingEnv() : EnvWrapper(leveldb::Env::Default()) {}
+  void Schedule(void (*function)(void*), void* arg) override {
+    scheduled_.fetch_add(1);
+    target()->Schedule(function, arg);
+  }
+  int scheduled() const { return scheduled_.load(); }
+
+ private:
+  std::atomic<int> scheduled_{0};
+};
+
+// Writes enough through a 64 KiB memtable to make LevelDB flush and compact
+// several times, then reads everything back after a reopen.
+void WriteThroughFlushes(const Options& o, const std::string& path,
+                         leveldb::Env* env) {
+  const std::string value(1000, 'v');
+  {
+    auto db = Db::Open(o, path, DbEnv{env, nullptr});
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 0; i < 2000; ++i) {
+      ASSERT_TRUE((*db)->Put({}, "key" + std::to_string(i), value).ok());
+    }
+  }
+  auto db = Db::Open(o, path, DbEnv{env, nullptr});
+  ASSERT_TRUE(db.ok()) << db.status();
+  for (int i = 0; i < 2000; ++i) {
+    std::string v;
+    ASSERT_TRUE((*db)->Get({}, "key" + std::to_string(i), &v).ok()) << i;
+    ASSERT_EQ(v, value);
+  }
+}
+
+TEST(DbEnvTest, ConcurrentFlushesRunOnTheDatabasesOwnThread) {
+  testing::TempDir dir;
+  Options o = Defaults();
+  o.write_buffer_size = 64 << 10;
+  ScheduleCountingEnv own;
+  ASSERT_TRUE(o.own_background_thread);  // the default
+  WriteThroughFlushes(o, dir.Sub("own"), &own);
+  EXPECT_EQ(own.scheduled(), 0) << "LevelDB's shared thread was used";
+
+  ScheduleCountingEnv shared;
+  o.own_background_thread = false;
+  WriteThroughFlushes(o, dir.Sub("shared"), &shared);
+  EXPECT_GT(shared.scheduled(), 0);
+}
+
+TEST(BackgroundEnvTest, ConcurrentJobsRunInOrderOnOneThreadAndAllRun) {
+  struct Log {
+    std::mutex mu;
+    std::vector<int> order;
+    std::set<std::thread::id> threads;
+  } log;
+  struct Job {
+    Log* log;
+    int n;
+  };
+  std::vector<Job> jobs;
+  for (int i = 0; i < 100; ++i) jobs.push_back({&log, i});
+  {
+    std::unique_ptr<leveldb::Env> env =
+        NewBackgroundEnv(leveldb::Env::Default(), "test-bg");
+    for (Job& j : jobs) {
+      env->Schedule(
+          [](void* arg) {
+            Job* job = static_cast<Job*>(arg);
+            std::lock_guard<std::mutex> l(job->log->mu);
+            job->log->order.push_back(job->n);
+            job->log->threads.insert(std::this_thread::get_id());
+          },
+          &j);
+    }
+  }  // the destructor runs what is still queued, then joins
+  ASSERT_EQ(log.order.size(), jobs.size());
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(log.order[i], i);
+  ASSERT_EQ(log.threads.size(), 1u);
+  EXPECT_NE(*log.threads.begin(), std::this_thread::get_id());
 }
 
 }  // namespace
