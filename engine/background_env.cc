@@ -17,7 +17,9 @@ namespace {
 class BackgroundEnv : public leveldb::EnvWrapper {
  public:
   BackgroundEnv(leveldb::Env* base, const char* name)
-      : EnvWrapper(base), name_(std::string(name).substr(0, 15)) {}
+      : EnvWrapper(base),
+        name_(std::string(name).substr(0, 15)),
+        thread_([this] { Run(); }) {}
 
   ~BackgroundEnv() override {
     {
@@ -25,17 +27,11 @@ class BackgroundEnv : public leveldb::EnvWrapper {
       stopping_ = true;
       work_cv_.SignalAll();
     }
-    if (thread_.joinable()) thread_.join();
+    thread_.join();
   }
 
   void Schedule(void (*function)(void*), void* arg) override {
     MutexLock l(&mu_);
-    if (!started_) {
-      // Started on first use: a database opened read-only for a check may
-      // never schedule anything.
-      started_ = true;
-      thread_ = std::thread([this] { Run(); });
-    }
     queue_.emplace_back(function, arg);
     work_cv_.Signal();
   }
@@ -62,9 +58,8 @@ class BackgroundEnv : public leveldb::EnvWrapper {
   Mutex mu_;
   CondVar work_cv_;
   std::deque<std::pair<void (*)(void*), void*>> queue_ ABSL_GUARDED_BY(mu_);
-  bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // started under mu_, joined by the destructor
+  std::thread thread_;  // last: starts once the members above exist
 };
 
 }  // namespace
