@@ -43,6 +43,7 @@
 #include "engine/format.h"
 #include "engine/mutex.h"
 #include "engine/op_log.h"
+#include "engine/op_log_tail.h"
 #include "engine/options.h"
 #include "engine/stats.h"
 #include "engine/value_dest.h"
@@ -65,7 +66,6 @@ class DbCore;
 class DbIterator;
 class DbLock;
 class OpLog;
-class OpLogTail;
 class OpLogTrimmer;
 namespace cache {
 class CacheTier;
@@ -326,6 +326,8 @@ class Db {
   // the tail is off or no longer holds `from` (read with ReadOpLogAt).
   [[nodiscard]] bool ReadOpLogTail(uint64_t from, size_t max_entries,
                                    std::vector<OpLogBatch>* out);
+  // The tail's memory and hit counters (all zero while it is off).
+  OpLogTail::Stats OpLogTailStats();
   // Blocks until LastSequence() >= `sequence`, the deadline passes or the Db
   // closes; returns whether the sequence was reached.
   bool WaitForSequence(uint64_t sequence, absl::Time deadline);

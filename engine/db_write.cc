@@ -355,6 +355,11 @@ void Db::EnableOpLogTail(size_t capacity_bytes) {
   tail_.store(owned_tail_.get(), std::memory_order_release);
 }
 
+OpLogTail::Stats Db::OpLogTailStats() {
+  OpLogTail* tail = tail_.load(std::memory_order_acquire);
+  return tail == nullptr ? OpLogTail::Stats() : tail->GetStats();
+}
+
 bool Db::ReadOpLogTail(uint64_t from, size_t max_entries,
                        std::vector<OpLogBatch>* out) {
   OpLogTail* tail = tail_.load(std::memory_order_acquire);

@@ -6,8 +6,11 @@
 // The write queue's leader appends each committed batch after its LevelDB
 // write and before the sequence is published, in sequence order; readers
 // take whole batches from any sequence the tail still holds. The tail keeps
-// at most `capacity_bytes` of keys and values (at least the newest batch),
-// dropping the oldest first. Entries are facts of the log (it is
+// at most `capacity_bytes` of memory (at least the newest batch), dropping
+// the oldest first. Each batch is stored as one buffer of its keys and
+// values and one array of fixed-size entries, so what is counted is what is
+// allocated (two heap blocks per batch, not two per operation), and the
+// write path's leader allocates twice per batch to append it. Entries are facts of the log (it is
 // append-only), so a read from the tail returns exactly what the log says,
 // with the values as written; unlike ReadBatches it does not mark
 // operations superseded by later writes (a receiver's version guard skips
@@ -21,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -57,16 +61,34 @@ class OpLogTail {
 
   // The oldest sequence held (0: none).
   uint64_t first() ABSL_LOCKS_EXCLUDED(mu_);
-  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+  struct Stats {
+    size_t capacity_bytes = 0;
+    size_t bytes = 0;  // the memory held: buffers, entries and bookkeeping
+    size_t batches = 0;
+    uint64_t first_sequence = 0;  // 0: empty
+    uint64_t hits = 0;    // reads served from memory
+    uint64_t misses = 0;  // reads that had to go to the log
+  };
+  Stats GetStats() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // One operation of a batch; its key and value follow the previous
+  // operation's in the batch's buffer.
+  struct Entry {
+    Version version;
+    uint32_t key_size;
+    uint32_t value_size;
+    OpKind kind;
+  };
   struct Batch {
     uint64_t first = 0;
     uint32_t source = 0;
-    size_t bytes = 0;
-    std::vector<ShippedOp> ops;
+    size_t bytes = 0;   // counted against the capacity
+    std::string data;   // key 0, value 0, key 1, value 1, ...
+    std::vector<Entry> ops;
   };
+  static size_t BatchBytes(const Batch& b);
 
   const size_t capacity_;
   Mutex mu_;

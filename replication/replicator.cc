@@ -273,6 +273,15 @@ class ReplicatorImpl : public PeerHost {
     j["authenticated"] = !config_.secret.empty();
     j["last_sequence"] = db_->LastSequence();
     j["oplog_first_sequence"] = db_->OpLogFirstSequence();
+    const OpLogTail::Stats tail = db_->OpLogTailStats();
+    nlohmann::ordered_json cache;
+    cache["capacity_bytes"] = tail.capacity_bytes;
+    cache["bytes"] = tail.bytes;
+    cache["batches"] = tail.batches;
+    cache["first_sequence"] = tail.first_sequence;
+    cache["hits"] = tail.hits;
+    cache["misses"] = tail.misses;
+    j["send_cache"] = std::move(cache);
     j["sync_writers_waiting"] = sync_writers_.load();
     j["sync_futile_wakeups"] = ack_waiters_.futile_wakeups();
     j["tombstones_purged"] = tombstones_purged_.load();

@@ -47,6 +47,12 @@ TEST(ReplicationTest, AsyncWritesReachEveryNode) {
   EXPECT_EQ(st["node_id"], 1);
   EXPECT_EQ(st["peers"].size(), 2u);
   EXPECT_EQ(c.PeerStatus(1, 2)["state"], "up") << st.dump();
+  // Peers that keep up are sent the writes from memory.
+  const nlohmann::json& cache = st["send_cache"];
+  EXPECT_EQ(cache["capacity_bytes"].get<uint64_t>(), 32u << 20) << st.dump();
+  EXPECT_GT(cache["hits"].get<uint64_t>(), 0u) << st.dump();
+  EXPECT_GT(cache["batches"].get<uint64_t>(), 0u) << st.dump();
+  EXPECT_LE(cache["bytes"].get<uint64_t>(), 32u << 20) << st.dump();
 }
 
 TEST(ReplicationTest, APeerThatWasDownCatchesUpFromItsCursor) {

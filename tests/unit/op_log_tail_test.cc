@@ -77,18 +77,94 @@ TEST(OpLogTailTest, DropsTheOldestPastItsCapacityAndRestartsAtAGap) {
   EXPECT_FALSE(tail.Read(seq - 2, seq + 5, 100, &out));
 }
 
+TEST(OpLogTailTest, CountsWhatItHoldsAndStaysWithinItsCapacity) {
+  constexpr size_t kCapacity = 64 << 10;
+  OpLogTail tail(kCapacity);
+  const std::string value(100, 'v');
+  const std::string big(3 * kCapacity, 'b');
+  uint64_t seq = 1;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = "key-" + std::to_string(i);
+    OpLogTail::Op op{OpKind::kPut, Version{1u + i, 1}, key, value};
+    tail.Append(seq++, 0, absl::MakeConstSpan(&op, 1));
+    const OpLogTail::Stats s = tail.GetStats();
+    ASSERT_LE(s.bytes, kCapacity) << "after batch " << i;
+    // Whatever the bookkeeping, a batch holds at least its key and value.
+    ASSERT_GE(s.bytes, s.batches * (key.size() + value.size()));
+  }
+  OpLogTail::Stats s = tail.GetStats();
+  EXPECT_EQ(s.capacity_bytes, kCapacity);
+  EXPECT_GT(s.batches, 100u);  // most of the capacity is in use ...
+  EXPECT_LT(s.batches, 2000u);  // ... and the oldest were dropped
+  EXPECT_EQ(s.first_sequence, seq - s.batches);
+  EXPECT_GT(s.bytes, kCapacity / 2);
+
+  std::vector<OpLogBatch> out;
+  EXPECT_FALSE(tail.Read(1, seq - 1, 10, &out));
+  EXPECT_TRUE(tail.Read(seq - 1, seq - 1, 10, &out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ops[0].key, "key-1999");
+  EXPECT_EQ(out[0].ops[0].value, value);
+  s = tail.GetStats();
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.misses, 1u);
+
+  // A batch larger than the capacity replaces everything and is kept.
+  OpLogTail::Op op{OpKind::kPut, Version{5000, 1}, "big", big};
+  tail.Append(seq, 0, absl::MakeConstSpan(&op, 1));
+  s = tail.GetStats();
+  EXPECT_EQ(s.batches, 1u);
+  EXPECT_GT(s.bytes, big.size());
+  out.clear();
+  ASSERT_TRUE(tail.Read(seq, seq, 10, &out));
+  EXPECT_EQ(out[0].ops[0].value, big);
+}
+
+TEST(OpLogTailTest, ReadsFromInsideABatchOfMixedSizes) {
+  OpLogTail tail(1 << 20);
+  const std::string long_value(1000, 'x');
+  std::vector<OpLogTail::Op> ops = {
+      {OpKind::kPut, Version{10, 1}, "a", long_value},
+      {OpKind::kDelete, Version{11, 1}, "bb", ""},
+      {OpKind::kPut, Version{12, 1}, "", "empty key is the caller's problem"},
+      {OpKind::kPut, Version{13, 1}, "dddd", "v"},
+  };
+  tail.Append(7, 0, ops);  // 7..10
+  for (uint64_t from = 7; from <= 10; ++from) {
+    std::vector<OpLogBatch> out;
+    ASSERT_TRUE(tail.Read(from, 10, 100, &out));
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].ops.size(), 11 - from);
+    EXPECT_EQ(out[0].first_sequence, from);
+    for (size_t i = 0; i < out[0].ops.size(); ++i) {
+      const OpLogTail::Op& want = ops[from - 7 + i];
+      const ShippedOp& got = out[0].ops[i];
+      EXPECT_EQ(got.sequence, from + i);
+      EXPECT_EQ(got.kind, want.kind);
+      EXPECT_EQ(got.version, want.version);
+      EXPECT_EQ(got.key, want.key);
+      EXPECT_EQ(got.value, want.value);
+    }
+  }
+}
+
 TEST(OpLogTailTest, TheDbTailMatchesTheLog) {
   testing::TempDir dir;
   std::unique_ptr<Db> db =
       testing::OpenTestDb(dir.Sub("db"), {{"node_id", "3"}});
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(db->Put({}, "before", "x").ok());  // not in the tail
+  EXPECT_EQ(db->OpLogTailStats().capacity_bytes, 0u);  // off
   db->EnableOpLogTail(1 << 20);
   WriteBatch batch;
   batch.Put("b1", "v1");
   batch.Delete("b2");
   ASSERT_TRUE(db->Write({}, batch).ok());
   ASSERT_TRUE(db->Put({}, "p", "v2").ok());
+  const OpLogTail::Stats stats = db->OpLogTailStats();
+  EXPECT_EQ(stats.capacity_bytes, 1u << 20);
+  EXPECT_EQ(stats.batches, 2u);
+  EXPECT_EQ(stats.first_sequence, 2u);
   std::vector<OpLogBatch> out;
   EXPECT_FALSE(db->ReadOpLogTail(1, 100, &out));
   ASSERT_TRUE(db->ReadOpLogTail(2, 100, &out));
