@@ -167,7 +167,8 @@ std::string CheckMetadata(std::string_view name, std::string_view value) {
         absl::StrCat(id) != value) {
       return absl::StrCat("node_id is malformed: '", Printable(value), "'");
     }
-  } else if (name == "oplog.trimmed_upto" || name == "oplog.trimmed_hlc") {
+  } else if (name == "oplog.trimmed_upto" || name == "oplog.trimmed_hlc" ||
+             name == "oplog.clock_hlc") {
     if (value.size() != 8) {
       return absl::StrCat(AV(name), " is ", value.size(), " bytes, expected 8");
     }

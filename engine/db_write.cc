@@ -1,6 +1,8 @@
 // Db: the write path (see db.h) — argument checks, the leader/follower
 // write queue with its local and replicated commit modes, and the cache
 // write-through.
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -250,6 +252,10 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
     return absl::OkStatus();
   };
   uint64_t seq = *sequence;
+  uint64_t guard_reads = 0, guard_skips = 0;
+  // The highest version in the group's newest op-log batch (see below).
+  uint64_t newest_batch_hlc = 0;
+  bool logged = false;
   for (size_t g = 0; g < n; ++g) {
     CommitRequest* r = group[g]->request;
     uint32_t applied = 0;
@@ -276,9 +282,14 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
     if (r->replicated) {
       for (size_t i = 0; i < r->n; ++i) {
         const OpView& op = r->ops[i];
+        // Every version stored here, or pending in this group, came through
+        // the clock (Now or Observe, and Recover at open), so an operation
+        // above its high-water mark is newer than whatever the key holds:
+        // the common case of a peer streaming its own writes needs no read.
         Version current;
-        auto it = pending.find(op.key);
-        if (it != pending.end()) {
+        if (op.version.hlc > clock_.Last()) {
+          ++guard_skips;
+        } else if (auto it = pending.find(op.key); it != pending.end()) {
           current = it->second;
         } else {
           bool found = false;
@@ -286,6 +297,7 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
           if (absl::Status s = read_stored(op.key, &found, &rec); !s.ok()) {
             return s;
           }
+          ++guard_reads;
           if (found) current = rec.version;
         }
         r->applied[i] = op.version > current;
@@ -307,9 +319,12 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
       const uint64_t first = seq + 1;
       oplog_buf.clear();
       OpBatchWriter oplog(&oplog_buf, applied, r->source);
+      newest_batch_hlc = 0;
+      logged = true;
       for (size_t i = 0; i < r->n; ++i) {
         if (r->replicated && !r->applied[i]) continue;
         const OpView& op = r->ops[i];
+        newest_batch_hlc = std::max(newest_batch_hlc, r->versions[i].hlc);
         ++seq;
         key_buf.clear();
         AppendDataKey(&key_buf, op.key);
@@ -327,6 +342,19 @@ absl::Status Db::BuildGroup(Writer* const* group, size_t n, uint64_t* sequence,
               leveldb::Slice(m.value.data(), m.value.size()));
     }
   }
+  // At open, OpLog::Recover lifts the clock to the newest batch's versions
+  // and to the marks. When this group's newest batch holds only versions
+  // below a stored one (received from a peer whose clock runs behind, after
+  // one from a peer whose clock runs ahead), the mark keeps the high water,
+  // or a restarted node could hand out, or let the guard's shortcut accept,
+  // a version below one it stores.
+  if (logged && newest_batch_hlc < clock_.Last()) {
+    value_buf.clear();
+    PutFixed64(&value_buf, clock_.Last());
+    lb->Put(MetaKey(OpLog::kClockMeta), value_buf);
+  }
+  if (guard_reads > 0) stats_.Add(Counter::kApplyGuardReads, guard_reads);
+  if (guard_skips > 0) stats_.Add(Counter::kApplyGuardSkips, guard_skips);
   if (oplog_buf.capacity() > (1u << 20)) std::string().swap(oplog_buf);
   if (stored.capacity() > (1u << 20)) std::string().swap(stored);
   *sequence = seq;

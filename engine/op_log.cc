@@ -26,6 +26,24 @@ absl::StatusOr<uint64_t> BatchFirst(const leveldb::Iterator* it) {
   return ParseOpLogKey(View(it->key()));
 }
 
+// An 8-byte metadata value of the op log; *found false when absent.
+absl::Status ReadFixedMeta(leveldb::DB* db, const leveldb::ReadOptions& ro,
+                           const char* name, const char* what,
+                           bool* found, uint64_t* out) {
+  std::string value;
+  leveldb::Status s = db->Get(ro, MetaKey(name), &value);
+  *found = s.ok();
+  if (s.IsNotFound()) return absl::OkStatus();
+  if (!s.ok()) return ReadTrail::Convert(s, absl::StrCat("reading ", what));
+  if (value.size() != 8) {
+    return CorruptionError(absl::StrCat("metadata ", name,
+                                        " is malformed (", value.size(),
+                                        " bytes, expected 8)"));
+  }
+  *out = DecodeFixed64(value.data());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void OpLog::SeekBatch(leveldb::Iterator* it, uint64_t sequence) {
@@ -46,31 +64,25 @@ void OpLog::SeekBatch(leveldb::Iterator* it, uint64_t sequence) {
 absl::Status OpLog::Recover(HybridClock* clock) {
   ReadTrail trail;
   leveldb::ReadOptions ro = read_options_;
-  std::string value;
+  bool found = false;
   uint64_t trimmed = 0;
-  leveldb::Status s = db_->Get(ro, MetaKey(kTrimmedUptoMeta), &value);
-  if (s.ok()) {
-    if (value.size() != 8) {
-      return CorruptionError(absl::StrCat("metadata ", kTrimmedUptoMeta,
-                                          " is malformed (", value.size(),
-                                          " bytes, expected 8)"));
-    }
-    trimmed = DecodeFixed64(value.data());
-  } else if (!s.IsNotFound()) {
-    return ReadTrail::Convert(s, "reading the op-log trim point");
+  if (absl::Status s = ReadFixedMeta(db_, ro, kTrimmedUptoMeta,
+                                     "the op-log trim point", &found, &trimmed);
+      !s.ok()) {
+    return s;
   }
-  // The newest version trimmed away: with the log empty, the clock's only
-  // memory of the versions it handed out.
-  s = db_->Get(ro, MetaKey(kTrimmedHlcMeta), &value);
-  if (s.ok()) {
-    if (value.size() != 8) {
-      return CorruptionError(absl::StrCat("metadata ", kTrimmedHlcMeta,
-                                          " is malformed (", value.size(),
-                                          " bytes, expected 8)"));
+  // The clock's memory of the versions it handed out or received that the
+  // newest batch may not hold: the newest version trimmed away (with the log
+  // empty, the only one), and the high-water mark a batch of older versions
+  // was written with.
+  for (const char* name : {kTrimmedHlcMeta, kClockMeta}) {
+    uint64_t hlc = 0;
+    if (absl::Status s = ReadFixedMeta(db_, ro, name, "the op-log clock mark",
+                                       &found, &hlc);
+        !s.ok()) {
+      return s;
     }
-    clock->Observe(DecodeFixed64(value.data()));
-  } else if (!s.IsNotFound()) {
-    return ReadTrail::Convert(s, "reading the op-log clock mark");
+    if (found) clock->Observe(hlc);
   }
   trimmed_upto_.store(trimmed, std::memory_order_release);
 

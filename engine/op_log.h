@@ -179,6 +179,11 @@ class OpLog {
   // Metadata keys the op log owns (tests damage them).
   static constexpr char kTrimmedUptoMeta[] = "oplog.trimmed_upto";
   static constexpr char kTrimmedHlcMeta[] = "oplog.trimmed_hlc";
+  // The clock's high-water mark, written with a batch whose own versions
+  // are below it (see Db::BuildGroup): Recover() reads only the newest
+  // batch, so without it a version received earlier from a peer whose
+  // clock runs ahead would be forgotten at the next open.
+  static constexpr char kClockMeta[] = "oplog.clock_hlc";
 
  private:
   // Positions `it` at the batch holding `sequence`, or at the first batch

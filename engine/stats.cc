@@ -32,6 +32,10 @@ const char* CounterName(Counter c) {
       return "write_errors";
     case Counter::kTombstonesPurged:
       return "tombstones_purged";
+    case Counter::kApplyGuardReads:
+      return "apply_guard_reads";
+    case Counter::kApplyGuardSkips:
+      return "apply_guard_skips";
     case Counter::kCount:
       break;
   }

@@ -33,6 +33,8 @@ enum class Counter : int {
   kBytesRead,
   kWriteErrors,
   kTombstonesPurged,  // Db::PurgeTombstones
+  kApplyGuardReads,   // stored records Db::Apply read for its version guard
+  kApplyGuardSkips,   // received ops newer than every stored version: no read
   kCount
 };
 

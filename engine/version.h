@@ -41,6 +41,9 @@ class HybridClock {
   // A new timestamp, strictly greater than every earlier one from Now() and
   // every value passed to Observe().
   uint64_t Now();
+  // The greatest timestamp handed out by Now() or passed to Observe() (0
+  // before any): every version stored through this clock is at most this.
+  uint64_t Last() const { return last_.load(std::memory_order_acquire); }
 
   // Advances the clock past a timestamp seen elsewhere (a reopened log, a
   // replicated write), so later local writes order after it.

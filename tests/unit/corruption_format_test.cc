@@ -159,6 +159,7 @@ TEST(CorruptionFormatTest, MalformedMetadataFailsOpen) {
       {"node_id", "12 ", "node_id"},
       {"oplog.trimmed_upto", "abc", "oplog.trimmed_upto"},
       {"oplog.trimmed_hlc", "12345", "oplog.trimmed_hlc"},
+      {"oplog.clock_hlc", "123456789", "oplog.clock_hlc"},
   };
   for (const Case& c : cases) {
     TempDir dir;
