@@ -16,6 +16,12 @@ constexpr absl::Duration kFirstBackoff = absl::Milliseconds(10);
 // A version is assigned before its write commits: a write older than this
 // margin at a probe has committed by then.
 constexpr uint64_t kProbeMarginMs = 1000;
+// A sender reading the op log (behind the in-memory tail) reuses its
+// snapshot for this long: taking one waits for a gap between commits, which
+// per batch slowed both the replay and the writers. Renewed after it, so a
+// long replay does not keep LevelDB from dropping what the writes since
+// have overwritten.
+constexpr absl::Duration kLogViewLifetime = absl::Milliseconds(100);
 
 size_t OpBytes(const ShippedOp& op) { return op.key.size() + op.value.size() + 24; }
 
@@ -184,6 +190,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
   }
   ApplyPolicy(&next);
   absl::Time last_heartbeat = absl::Now();
+  LogView view;
   while (!stopping_.load()) {
     {
       MutexLock lock(&mu_);
@@ -213,7 +220,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
                                   options_.heartbeat_ms, 200)));
       continue;
     }
-    if (absl::Status s = SendBatch(conn, &next); !s.ok()) {
+    if (absl::Status s = SendBatch(conn, &next, &view); !s.ok()) {
       if (absl::IsOutOfRange(s)) {
         // Retention trimmed past us while we were behind: resync.
         ReceiveCursor fresh;
@@ -236,14 +243,24 @@ bool Peer::PipelineFullLocked() const {
          inflight_bytes_ >= options_.inflight_max_bytes;
 }
 
-absl::Status Peer::SendBatch(Connection* conn, uint64_t* next) {
+absl::Status Peer::SendBatch(Connection* conn, uint64_t* next,
+                             LogView* view) {
   // What was just written comes from the in-memory tail; older entries
   // (a replay) are read from the log at a snapshot, with their values.
   absl::StatusOr<std::vector<OpLogBatch>> batches{std::vector<OpLogBatch>()};
-  if (!db_->ReadOpLogTail(*next, options_.batch_max_ops, &*batches)) {
-    absl::StatusOr<std::shared_ptr<Snapshot>> snap = db_->GetSnapshot();
-    if (!snap.ok()) return snap.status();
-    batches = db_->ReadOpLogAt(**snap, *next, options_.batch_max_ops);
+  if (db_->ReadOpLogTail(*next, options_.batch_max_ops, &*batches)) {
+    view->snapshot.reset();
+  } else {
+    const absl::Time now = absl::Now();
+    if (view->snapshot == nullptr || *next > view->snapshot->sequence() ||
+        now - view->taken > kLogViewLifetime) {
+      view->snapshot.reset();
+      absl::StatusOr<std::shared_ptr<Snapshot>> snap = db_->GetSnapshot();
+      if (!snap.ok()) return snap.status();
+      view->snapshot = std::move(*snap);
+      view->taken = now;
+    }
+    batches = db_->ReadOpLogAt(*view->snapshot, *next, options_.batch_max_ops);
     if (!batches.ok()) return batches.status();
   }
   if (batches->empty()) return absl::OkStatus();

@@ -115,7 +115,12 @@ class Peer {
   void AdvanceProbes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // No room for another batch in flight (one while sync writers wait).
   bool PipelineFullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status SendBatch(Connection* conn, uint64_t* next);
+  // The snapshot a sender behind the in-memory tail reads the op log at.
+  struct LogView {
+    std::shared_ptr<Snapshot> snapshot;
+    absl::Time taken;
+  };
+  absl::Status SendBatch(Connection* conn, uint64_t* next, LogView* view);
   void MaybeHeartbeat(Connection* conn) ABSL_LOCKS_EXCLUDED(mu_);
   // Sleeps up to `d` unless stopping; false once stopping.
   bool SleepFor(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);
