@@ -66,6 +66,12 @@ uint64_t Peer::hold_from() const {
   return std::max(from, skip_to_);
 }
 
+std::optional<uint64_t> Peer::peer_last_sequence() const {
+  MutexLock lock(&mu_);
+  if (!peer_last_known_) return std::nullopt;
+  return peer_last_sequence_;
+}
+
 void Peer::RequestResync() {
   MutexLock lock(&mu_);
   force_resync_ = true;
@@ -408,6 +414,7 @@ void Peer::ReadReplies(Connection* conn) {
           rtt_ = absl::Now() - hb_sent_;
         }
         peer_last_sequence_ = hb->last_sequence;
+        peer_last_known_ = true;
         AdvanceProbes();
       }
       detector_.RecordSuccess(absl::Now());

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -88,6 +89,9 @@ class Peer {
   // the first probe is acknowledged (tombstone collection waits for it).
   uint64_t safe_ms() const { return safe_ms_.load(); }
   bool up() const { return up_.load(); }
+  // The peer's newest op-log sequence as its last heartbeat reply told;
+  // nullopt until one arrived.
+  std::optional<uint64_t> peer_last_sequence() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Starts a full resync at the next opportunity (reconnects now).
   void RequestResync();
@@ -168,6 +172,7 @@ class Peer {
   absl::Time hb_sent_ ABSL_GUARDED_BY(mu_);
   absl::Duration rtt_ ABSL_GUARDED_BY(mu_);
   uint64_t peer_last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  bool peer_last_known_ ABSL_GUARDED_BY(mu_) = false;
   // Tombstone-collection probes: (LastSequence() at a moment, that moment
   // minus a margin for writes between their version and their commit).
   struct Probe {

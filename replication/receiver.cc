@@ -238,10 +238,12 @@ void Receiver::Serve(Session* session) {
     ++st.connections;
   }
   {
-    // A resync this sender had not finished before a restart or cut.
+    // A resync this sender had not finished before a restart or cut, and
+    // how far its log was applied (known before its next batch arrives).
     absl::StatusOr<ReceiveCursor> cursor = LoadReceiveCursor(db_, sender);
     MutexLock lock(&mu_);
     stats_[sender].resyncing = cursor.ok() && cursor->resync_in_progress;
+    if (cursor.ok()) stats_[sender].applied_sequence = cursor->applied;
   }
   absl::Status why;
   while (!stopping_.load()) {

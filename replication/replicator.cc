@@ -430,11 +430,21 @@ class ReplicatorImpl : public PeerHost {
         // Anti-entropy: compare with every connected peer and push what
         // differs (the peer does the same the other way).
         const absl::Time started = absl::Now();
+        const absl::flat_hash_map<uint32_t, Receiver::SenderStats> inbound =
+            receiver_->Stats();
         for (const auto& p : Peers()) {
-          // Only a peer that holds everything sent so far: while it catches
+          // Only while both hold what the other had: while either catches
           // up every bucket differs, and pushing them all would resend the
-          // database.
+          // database. So the peer has acknowledged everything sent to it,
+          // and this node has applied the peer's log up to the sequence
+          // its last heartbeat reply reported.
           if (!p->up() || p->acked() < db_->LastSequence()) continue;
+          const std::optional<uint64_t> theirs = p->peer_last_sequence();
+          auto in = inbound.find(p->id());
+          if (!theirs.has_value() || in == inbound.end() ||
+              in->second.applied_sequence < *theirs) {
+            continue;
+          }
           nlohmann::ordered_json r;
           (void)p->Compare(absl::Seconds(10), &r);
         }

@@ -127,6 +127,42 @@ TEST(ReplicationTest, APeerSentFromTheLogWhileWritesGoOnConverges) {
   EXPECT_EQ(st["send_cache"]["hits"].get<uint64_t>(), 0u) << st.dump();
 }
 
+// A node catching up on a peer's log differs from it in every bucket;
+// its periodic digest comparison must wait until it holds what the peer had,
+// or it pushes its whole database back to the peer (which skips every
+// record).
+TEST(ReplicationTest, ANodeCatchingUpDoesNotPushItsDatabaseBack) {
+  Cluster c(2, {{"replication.digest_interval_ms", "20"},
+                {"replication.heartbeat_ms", "20"}});
+  // Node 1 sends one operation per round trip, so node 2 catches up slowly;
+  // node 2's own sender keeps up (it only tells node 1 how far it got).
+  const OptionList slow_sender = {{"replication.batch_max_ops", "1"},
+                                  {"replication.inflight_max_batches", "1"}};
+  c.Open(1, slow_sender);
+  c.Open(2);
+  ASSERT_TRUE(c.node(1).Put(WriteOptions(), "first", "1").ok());
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), "first") == "1"; }));
+  c.Close(2);
+  constexpr int kKeys = 8000;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(c.node(1).Put(WriteOptions(), absl::StrCat("k", i), "v").ok());
+  }
+  c.Open(2);
+  const std::string last = absl::StrCat("k", kKeys - 1);
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), last) == "v"; },
+                      absl::Seconds(60)));
+  // Once caught up, the comparisons run and agree.
+  EXPECT_TRUE(WaitFor([&] {
+    const nlohmann::json p = c.PeerStatus(2, 1);
+    return p.contains("digest") && p["digest"].is_object() &&
+           p["digest"]["agree"] == true;
+  })) << c.Status(2).dump();
+  const nlohmann::json in = c.PeerStatus(1, 2)["inbound"];
+  EXPECT_EQ(in["ops_skipped"].get<uint64_t>(), 0u)
+      << "node 2 pushed records node 1 already held: " << c.Status(1).dump();
+  EXPECT_EQ(in["ops_applied"].get<uint64_t>(), 0u) << c.Status(1).dump();
+}
+
 TEST(ReplicationTest, SyncWritesWaitForTheAckAndTimeOutNamingThePeer) {
   Cluster c(2, {{"replication.mode", "sync"},
                 {"replication.sync_timeout_ms", "300"}});
