@@ -315,9 +315,11 @@ class Db {
   [[nodiscard]] absl::StatusOr<std::vector<OpEntry>> ReadOpLog(
       uint64_t from, size_t max_entries);
   // Whole batches from `from` up to the snapshot's sequence, each operation
-  // with its value as of the snapshot (see OpLog::ReadBatches).
+  // with its value as of the snapshot, except those never shipped to node
+  // `skip_node` (see OpLog::ReadBatches).
   [[nodiscard]] absl::StatusOr<std::vector<OpLogBatch>> ReadOpLogAt(
-      const Snapshot& snapshot, uint64_t from, size_t max_entries);
+      const Snapshot& snapshot, uint64_t from, size_t max_entries,
+      uint32_t skip_node = 0);
   // Keeps the newest `capacity_bytes` of committed batches in memory from
   // now on (op_log_tail.h), for ReadOpLogTail. Once; later calls are no-ops.
   void EnableOpLogTail(size_t capacity_bytes);

@@ -21,7 +21,8 @@ absl::StatusOr<std::vector<OpEntry>> Db::ReadOpLog(uint64_t from,
 }
 
 absl::StatusOr<std::vector<OpLogBatch>> Db::ReadOpLogAt(
-    const Snapshot& snapshot, uint64_t from, size_t max_entries) {
+    const Snapshot& snapshot, uint64_t from, size_t max_entries,
+    uint32_t skip_node) {
   if (snapshot.handle() == nullptr) {
     return absl::UnavailableError(
         "snapshot was released or its database closed");
@@ -30,7 +31,7 @@ absl::StatusOr<std::vector<OpLogBatch>> Db::ReadOpLogAt(
     return absl::InvalidArgumentError("snapshot belongs to another database");
   }
   return oplog_->ReadBatches(snapshot.handle(), snapshot.sequence(), from,
-                             max_entries);
+                             max_entries, skip_node);
 }
 
 bool Db::WaitForSequence(uint64_t sequence, absl::Time deadline) {

@@ -177,7 +177,7 @@ absl::StatusOr<std::vector<OpEntry>> OpLog::Read(uint64_t from,
 
 absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
     const leveldb::Snapshot* snapshot, uint64_t upto, uint64_t from,
-    size_t max_entries) {
+    size_t max_entries, uint32_t skip_node) {
   const uint64_t first = FirstSequence();
   if (from < first) {
     return absl::OutOfRangeError(absl::StrCat("op log starts at sequence ",
@@ -207,11 +207,17 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
     batch.first_sequence = ops.front().sequence;
     batch.source = ops.front().source;
     batch.ops.reserve(ops.size());
+    const bool from_skip_node = skip_node != 0 && batch.source == skip_node;
     for (OpEntry& e : ops) {
       ShippedOp op;
       op.sequence = e.sequence;
       op.kind = e.kind;
       op.version = e.version;
+      if (from_skip_node || (skip_node != 0 && e.version.node == skip_node)) {
+        op.key = std::move(e.key);
+        batch.ops.push_back(std::move(op));
+        continue;
+      }
       leveldb::Status s = db_->Get(ro, DataKey(e.key), &record);
       if (s.ok()) {
         absl::StatusOr<RecordView> r = ParseRecord(record);

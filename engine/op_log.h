@@ -132,10 +132,13 @@ class OpLog {
   // snapshot. The first batch starts at `from` even if `from` is inside it;
   // a batch is never split otherwise: it stops before the batch that would
   // pass `max_entries` (but always returns at least one batch if any).
-  // OutOfRange if `from` was trimmed away.
+  // The operations a sender never ships to node `skip_node` (0: none),
+  // those of a batch received from it or written by it, come without their
+  // values: no record is read for them. OutOfRange if `from` was trimmed
+  // away.
   [[nodiscard]] absl::StatusOr<std::vector<OpLogBatch>> ReadBatches(
       const leveldb::Snapshot* snapshot, uint64_t upto, uint64_t from,
-      size_t max_entries);
+      size_t max_entries, uint32_t skip_node = 0);
 
   // Deletes the batches whose operations are all at or below `upto` (capped
   // at LastSequence()), and persists the trim point and the newest trimmed

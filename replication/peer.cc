@@ -266,7 +266,9 @@ absl::Status Peer::SendBatch(Connection* conn, uint64_t* next,
       view->snapshot = std::move(*snap);
       view->taken = now;
     }
-    batches = db_->ReadOpLogAt(*view->snapshot, *next, options_.batch_max_ops);
+    // What goes back to the peer is dropped below: its values are not read.
+    batches = db_->ReadOpLogAt(*view->snapshot, *next, options_.batch_max_ops,
+                               address_.id);
     if (!batches.ok()) return batches.status();
   }
   if (batches->empty()) return absl::OkStatus();

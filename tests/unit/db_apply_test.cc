@@ -262,6 +262,37 @@ TEST_F(DbApplyTest, ReadOpLogAtShipsWholeBatchesWithTheirValues) {
   EXPECT_TRUE(absl::IsOutOfRange(db_->ReadOpLogAt(**snap, 1, 10).status()));
 }
 
+// A sender never ships a peer its own writes, nor batches received from it,
+// so their values are not read for it.
+TEST_F(DbApplyTest, ReadOpLogAtLeavesOutWhatANodeIsNeverSent) {
+  ASSERT_TRUE(db_->Put({}, "local", "l").ok());  // seq 1
+  const uint64_t hlc = db_->GetRecord({}, "local")->version.hlc + 10;
+  ASSERT_EQ(db_->Apply({}, kPeer, std::vector{PutOp("from77", "x", hlc)})
+                ->applied,
+            1u);  // seq 2, received from 77
+  std::vector<ReceivedOp> relayed = {PutOp("by77", "y", hlc + 1, kPeer),
+                                     PutOp("by78", "z", hlc + 2, 78)};
+  ASSERT_EQ(db_->Apply({}, 78, relayed)->applied, 2u);  // seq 3-4, from 78
+  auto snap = db_->GetSnapshot();
+  ASSERT_TRUE(snap.ok());
+  for (uint32_t skip : {0u, kPeer}) {
+    auto batches = db_->ReadOpLogAt(**snap, 1, 100, skip);
+    ASSERT_TRUE(batches.ok()) << batches.status();
+    ASSERT_EQ(batches->size(), 3u);
+    const bool full = skip == 0;
+    EXPECT_EQ((*batches)[0].ops[0].value, "l");
+    EXPECT_EQ((*batches)[1].source, kPeer);
+    EXPECT_EQ((*batches)[1].ops[0].key, "from77");
+    EXPECT_EQ((*batches)[1].ops[0].value, full ? "x" : "") << skip;
+    EXPECT_EQ((*batches)[2].ops[0].key, "by77");
+    EXPECT_EQ((*batches)[2].ops[0].value, full ? "y" : "") << skip;
+    EXPECT_EQ((*batches)[2].ops[1].value, "z");
+    for (const OpLogBatch& b : *batches) {
+      for (const ShippedOp& op : b.ops) EXPECT_FALSE(op.superseded) << op.key;
+    }
+  }
+}
+
 TEST_F(DbApplyTest, ScanRecordsIncludesTombstonesAndResumesByKey) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(
