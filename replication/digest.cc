@@ -22,6 +22,10 @@ uint64_t RecordHash(const KeyedRecord& r) {
   return XXH3_64bits_withSeed(r.key.data(), r.key.size(), seed);
 }
 
+bool BeforeHorizon(const KeyedRecord& r, uint64_t horizon_hlc) {
+  return horizon_hlc == 0 || r.record.version.hlc < horizon_hlc;
+}
+
 // Scans all records at a fresh snapshot, chunk by chunk.
 absl::Status ScanAll(
     Db* db, uint64_t* sequence,
@@ -47,12 +51,14 @@ uint32_t BucketOf(std::string_view key, uint32_t buckets) {
                                (buckets == 0 ? 1 : buckets));
 }
 
-absl::StatusOr<Digest> ComputeDigest(Db* db, uint32_t buckets) {
+absl::StatusOr<Digest> ComputeDigest(Db* db, uint32_t buckets,
+                                     uint64_t horizon_hlc) {
   Digest d;
   d.hashes.assign(buckets, 0);
   absl::Status s =
       ScanAll(db, &d.sequence, [&](std::vector<KeyedRecord>& records) {
         for (const KeyedRecord& r : records) {
+          if (!BeforeHorizon(r, horizon_hlc)) continue;
           d.hashes[BucketOf(r.key, buckets)] += RecordHash(r);
         }
         return absl::OkStatus();
@@ -75,13 +81,16 @@ std::vector<uint32_t> DifferingBuckets(const std::vector<uint64_t>& a,
 
 absl::Status ForEachRecordInBuckets(
     Db* db, uint32_t buckets, const absl::flat_hash_set<uint32_t>& wanted,
-    size_t chunk_bytes,
+    uint64_t horizon_hlc, size_t chunk_bytes,
     const std::function<absl::Status(std::vector<WireOp>)>& sink) {
   std::vector<WireOp> chunk;
   size_t bytes = 0;
   absl::Status s = ScanAll(db, nullptr, [&](std::vector<KeyedRecord>& records) {
     for (KeyedRecord& r : records) {
-      if (!wanted.contains(BucketOf(r.key, buckets))) continue;
+      if (!BeforeHorizon(r, horizon_hlc) ||
+          !wanted.contains(BucketOf(r.key, buckets))) {
+        continue;
+      }
       WireOp op;
       op.kind = r.record.kind;
       op.version = r.record.version;

@@ -1,5 +1,10 @@
 // Anti-entropy digests: one 64-bit hash per key-hash bucket over every
-// record's (key, version, kind), tombstones included, at one snapshot.
+// record's (key, version, kind), tombstones included, at one snapshot,
+// leaving out the records written at or after a horizon (a hybrid-clock
+// timestamp both sides are given): those are still in flight between the
+// nodes, replication delivers them, and counting them would make every
+// bucket a busy writer touches differ (and its records be pushed) on every
+// comparison.
 // Order-independent (a sum of per-record hashes), so two nodes holding the
 // same records agree whatever order they wrote them in. Two nodes whose
 // bucket hashes differ hold different records in that bucket; the records
@@ -28,18 +33,21 @@ struct Digest {
 
 uint32_t BucketOf(std::string_view key, uint32_t buckets);
 
-// Scans every record (in chunks) at a fresh snapshot.
-[[nodiscard]] absl::StatusOr<Digest> ComputeDigest(Db* db, uint32_t buckets);
+// Scans every record (in chunks) at a fresh snapshot; records whose version
+// is at or above `horizon_hlc` are left out (0: none is).
+[[nodiscard]] absl::StatusOr<Digest> ComputeDigest(Db* db, uint32_t buckets,
+                                                   uint64_t horizon_hlc = 0);
 
 // The buckets whose hashes differ (all of them if the sizes differ).
 std::vector<uint32_t> DifferingBuckets(const std::vector<uint64_t>& a,
                                        const std::vector<uint64_t>& b);
 
-// Every record (tombstones included) in `wanted` buckets, at a fresh
-// snapshot, calling `sink` with chunks of about `chunk_bytes`.
+// Every record (tombstones included) in `wanted` buckets whose version is
+// below `horizon_hlc` (0: every one), at a fresh snapshot, calling `sink`
+// with chunks of about `chunk_bytes`.
 [[nodiscard]] absl::Status ForEachRecordInBuckets(
     Db* db, uint32_t buckets, const absl::flat_hash_set<uint32_t>& wanted,
-    size_t chunk_bytes,
+    uint64_t horizon_hlc, size_t chunk_bytes,
     const std::function<absl::Status(std::vector<WireOp>)>& sink);
 
 }  // namespace cairn::replication

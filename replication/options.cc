@@ -138,6 +138,14 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      0, 86400000},
     {"replication.digest_buckets", OptionType::kUint, &R::digest_buckets,
      "1024", "Key-hash buckets of the anti-entropy digest.", 1, 65536},
+    {"replication.digest_horizon_ms", OptionType::kUint,
+     &R::digest_horizon_ms, "5000",
+     "Periodic digest comparisons leave out records written in the last N "
+     "ms (replication is still delivering them; under steady writes "
+     "counting them makes busy buckets differ and be pushed on every "
+     "comparison). On-demand comparisons cover every record. 0: none is "
+     "left out.",
+     0, 86400000},
     {"replication.tombstone_grace_ms", OptionType::kUint,
      &R::tombstone_grace_ms, "86400000",
      "Age past which a tombstone that every peer acknowledged may be purged.",

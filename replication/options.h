@@ -57,6 +57,7 @@ struct ReplicationOptions {
   uint64_t resync_rate_mb = 64;
   uint64_t digest_interval_ms = 10000;
   uint64_t digest_buckets = 1024;
+  uint64_t digest_horizon_ms = 5000;
   uint64_t tombstone_grace_ms = 86400000;
 };
 

@@ -536,7 +536,7 @@ absl::StatusOr<uint64_t> Peer::Resync(Connection* conn,
   return from + 1;
 }
 
-absl::Status Peer::Compare(absl::Duration timeout,
+absl::Status Peer::Compare(absl::Duration timeout, uint64_t horizon_hlc,
                            nlohmann::ordered_json* report) {
   const absl::Time deadline = absl::Now() + timeout;
   const uint32_t buckets = static_cast<uint32_t>(options_.digest_buckets);
@@ -556,9 +556,10 @@ absl::Status Peer::Compare(absl::Duration timeout,
   DigestRequest req;
   req.id = id;
   req.buckets = buckets;
+  req.horizon_hlc = horizon_hlc;
   absl::Status sent = conn->Send(FrameType::kDigestRequest,
                                  EncodeDigestRequest(req));
-  absl::StatusOr<Digest> mine = ComputeDigest(db_, buckets);
+  absl::StatusOr<Digest> mine = ComputeDigest(db_, buckets, horizon_hlc);
   DigestReply theirs;
   {
     MutexLock lock(&mu_);
@@ -586,7 +587,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   if (!differ.empty()) {
     absl::flat_hash_set<uint32_t> wanted(differ.begin(), differ.end());
     absl::Status s = ForEachRecordInBuckets(
-        db_, buckets, wanted, options_.batch_max_bytes,
+        db_, buckets, wanted, horizon_hlc, options_.batch_max_bytes,
         [&](std::vector<WireOp> records) -> absl::Status {
           repaired += records.size();
           Repair r;
@@ -600,6 +601,7 @@ absl::Status Peer::Compare(absl::Duration timeout,
   j["differing_buckets"] = differ.size();
   j["buckets"] = buckets;
   j["records_pushed"] = repaired;
+  j["horizon_hlc"] = horizon_hlc;
   j["local_sequence"] = mine->sequence;
   j["peer_sequence"] = theirs.sequence;
   {

@@ -95,9 +95,11 @@ class Peer {
 
   // Starts a full resync at the next opportunity (reconnects now).
   void RequestResync();
-  // Compares digests with the peer and pushes the records of differing
-  // buckets. Fills `report` (agree, differing_buckets, repaired_records).
+  // Compares digests with the peer over the records whose versions are
+  // below `horizon_hlc` (0: every record) and pushes those of differing
+  // buckets. Fills `report` (agree, differing_buckets, records_pushed).
   [[nodiscard]] absl::Status Compare(absl::Duration timeout,
+                                     uint64_t horizon_hlc,
                                      nlohmann::ordered_json* report);
   // The peer's entry of the "cairn.replication" property.
   nlohmann::ordered_json StatusJson() ABSL_LOCKS_EXCLUDED(mu_);

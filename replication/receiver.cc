@@ -330,7 +330,8 @@ absl::Status Receiver::Handle(Session* session, const Frame& frame) {
       if (!req.ok()) return req.status();
       if (session->digest.joinable()) session->digest.join();
       session->digest = std::thread([this, conn, sender, req = *req] {
-        absl::StatusOr<Digest> d = ComputeDigest(db_, req.buckets);
+        absl::StatusOr<Digest> d =
+            ComputeDigest(db_, req.buckets, req.horizon_hlc);
         if (!d.ok()) {
           // The requester times out and tries again later; the connection
           // stays (the walk failed here, not the peer).

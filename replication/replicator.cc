@@ -246,7 +246,8 @@ class ReplicatorImpl : public PeerHost {
     bool agree = true;
     for (const auto& p : Peers()) {
       nlohmann::ordered_json r;
-      absl::Status s = p->Compare(timeout, &r);
+      // On demand: every record, so "agree" means the nodes hold the same.
+      absl::Status s = p->Compare(timeout, /*horizon_hlc=*/0, &r);
       r["id"] = p->id();
       if (!s.ok()) {
         r["agree"] = false;
@@ -351,6 +352,17 @@ class ReplicatorImpl : public PeerHost {
     return stopped_flag_.load();
   }
 
+  // The versions a periodic comparison covers: those older than
+  // replication.digest_horizon_ms (0: every one).
+  uint64_t DigestHorizon() const {
+    const uint64_t age = options_.digest_horizon_ms;
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    if (age == 0 || now_ms <= 0 || static_cast<uint64_t>(now_ms) <= age) {
+      return 0;
+    }
+    return (static_cast<uint64_t>(now_ms) - age) << HybridClock::kLogicalBits;
+  }
+
   // Holds the op log from the slowest peer's position (capped by the
   // retention option in the engine).
   void UpdateHold() {
@@ -446,7 +458,7 @@ class ReplicatorImpl : public PeerHost {
             continue;
           }
           nlohmann::ordered_json r;
-          (void)p->Compare(absl::Seconds(10), &r);
+          (void)p->Compare(absl::Seconds(10), DigestHorizon(), &r);
         }
         // A digest walks every key on both nodes: on a large database the
         // interval stretches so that comparisons take at most ~5% of the

@@ -150,6 +150,7 @@ std::string EncodeDigestRequest(const DigestRequest& m) {
   std::string out;
   PutU64(&out, m.id);
   PutU32(&out, m.buckets);
+  PutU64(&out, m.horizon_hlc);
   return out;
 }
 
@@ -260,7 +261,8 @@ absl::StatusOr<DigestRequest> DecodeDigestRequest(std::string_view p) {
   (void)(r.U64("id", &m.id) && r.U32("buckets", &m.buckets) &&
          r.Check(m.buckets >= 1 && m.buckets <= kMaxDigestBuckets, "buckets",
                  absl::StrCat("buckets ", m.buckets, " outside 1..",
-                              kMaxDigestBuckets)));
+                              kMaxDigestBuckets)) &&
+         r.U64("horizon_hlc", &m.horizon_hlc));
   return Done(r, std::move(m));
 }
 

@@ -24,7 +24,9 @@
 
 namespace cairn::replication {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: digest requests carry a horizon. Nodes speaking different versions
+// refuse each other at the handshake, naming both.
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // What the connecting side is.
 enum class Role : uint8_t { kPeer = 1, kClient = 2 };
@@ -100,10 +102,13 @@ struct Heartbeat {
   uint64_t last_sequence = 0;  // the replier's newest local sequence
 };
 
-// kDigestRequest: "send me your digest with `buckets` buckets".
+// kDigestRequest: "send me your digest with `buckets` buckets", over the
+// records whose versions are below `horizon_hlc` (0: every record; new in
+// protocol 2).
 struct DigestRequest {
   uint64_t id = 0;
   uint32_t buckets = 0;  // 1..65536
+  uint64_t horizon_hlc = 0;
 };
 
 // kDigestReply: one 64-bit hash per bucket (see digest.h).

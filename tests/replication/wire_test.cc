@@ -146,11 +146,12 @@ TEST(WireTest, AckHeartbeatDigestRoundTrips) {
   EXPECT_EQ(hb->last_sequence, 3u);
 
   for (uint32_t buckets : {1u, 1024u, 65536u}) {
-    absl::StatusOr<DigestRequest> rq =
-        DecodeDigestRequest(EncodeDigestRequest({77, buckets}));
+    absl::StatusOr<DigestRequest> rq = DecodeDigestRequest(
+        EncodeDigestRequest({77, buckets, 0x1234567890abcdefull}));
     ASSERT_TRUE(rq.ok()) << rq.status();
     EXPECT_EQ(rq->id, 77u);
     EXPECT_EQ(rq->buckets, buckets);
+    EXPECT_EQ(rq->horizon_hlc, 0x1234567890abcdefull);
   }
 
   DigestReply reply;
@@ -369,7 +370,7 @@ std::vector<Codec> AllCodecs() {
        {EncodeHeartbeat({1, 2, 3})}},
       {"DigestRequest",
        [=](auto p) { return st(DecodeDigestRequest(p)); },
-       {EncodeDigestRequest({1, 64})}},
+       {EncodeDigestRequest({1, 64, 0}), EncodeDigestRequest({1, 64, 99})}},
       {"DigestReply",
        [=](auto p) { return st(DecodeDigestReply(p)); },
        {EncodeDigestReply(reply)}},
