@@ -218,6 +218,21 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
     {
       MutexLock lock(&mu_);
       if (PipelineFullLocked()) continue;
+      // Coalescing (as Nagle's algorithm does for TCP segments): while a
+      // batch is in flight, a partial batch waits for its acknowledgement
+      // and leaves with what was written meanwhile. One batch per round trip
+      // instead of one per write, so the peer applies, and the writer wakes
+      // the sender, once per round trip; a full batch leaves at once, so a
+      // fast writer is still pipelined.
+      const uint64_t last = db_->LastSequence();
+      if (options_.coalesce && !inflight_.empty() && last >= next &&
+          last - next + 1 < options_.batch_max_ops) {
+        ++coalesced_waits_;
+        (void)cv_.WaitWithDeadline(
+            &mu_, absl::Now() + absl::Milliseconds(std::min<uint64_t>(
+                                    options_.heartbeat_ms, 200)));
+        continue;
+      }
     }
     ApplyPolicy(&next);
     if (db_->LastSequence() < next) {
@@ -652,6 +667,7 @@ nlohmann::ordered_json Peer::StatusJson() {
   j["resync_in_progress"] = resyncing_.load();
   j["discarded"] = discarded_;
   j["connections"] = reconnects_;
+  j["coalesced_waits"] = coalesced_waits_;
   j["batches_sent"] = batches_sent_.load();
   j["ops_sent"] = ops_sent_.load();
   j["bytes_sent"] = bytes_sent_.load();

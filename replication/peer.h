@@ -166,6 +166,7 @@ class Peer {
   uint64_t resyncs_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t resyncs_resumed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reconnects_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t coalesced_waits_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   absl::Time caught_up_at_ ABSL_GUARDED_BY(mu_);
   // Heartbeats.

@@ -163,6 +163,34 @@ TEST(ReplicationTest, ANodeCatchingUpDoesNotPushItsDatabaseBack) {
   EXPECT_EQ(in["ops_applied"].get<uint64_t>(), 0u) << c.Status(1).dump();
 }
 
+// With coalescing a partial batch waits for the one in flight to be
+// acknowledged; without it, it leaves at once. Either way every write
+// arrives.
+TEST(ReplicationTest, CoalescingHoldsPartialBatchesForTheAckInFlight) {
+  for (const char* coalesce : {"true", "false"}) {
+    SCOPED_TRACE(std::string("replication.coalesce=") + coalesce);
+    Cluster c(2, {{"replication.coalesce", coalesce}});
+    c.Open(1);
+    c.Open(2);
+    constexpr int kPuts = 3000;
+    for (int i = 0; i < kPuts; ++i) {
+      ASSERT_TRUE(
+          c.node(1).Put(WriteOptions(), absl::StrCat("c", i), "v").ok());
+    }
+    const std::string last = absl::StrCat("c", kPuts - 1);
+    ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), last) == "v"; }));
+    for (int i = 0; i < kPuts; i += 97) {
+      EXPECT_EQ(Read(c.node(2), absl::StrCat("c", i)), "v") << i;
+    }
+    const nlohmann::json p = c.PeerStatus(1, 2);
+    if (std::string(coalesce) == "true") {
+      EXPECT_GT(p["coalesced_waits"].get<uint64_t>(), 0u) << p.dump();
+    } else {
+      EXPECT_EQ(p["coalesced_waits"].get<uint64_t>(), 0u) << p.dump();
+    }
+  }
+}
+
 TEST(ReplicationTest, SyncWritesWaitForTheAckAndTimeOutNamingThePeer) {
   Cluster c(2, {{"replication.mode", "sync"},
                 {"replication.sync_timeout_ms", "300"}});
