@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/read_trail.h"
+#include "engine/sorted_reads.h"
 #include "engine/status.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
@@ -192,7 +193,8 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
   size_t entries = 0;
   std::vector<OpEntry> ops;
-  std::string record;
+  // The operations whose values are read: (batch, operation) in `out`.
+  std::vector<std::pair<size_t, size_t>> wanted;
   for (SeekBatch(it.get(), from); InOpLog(it.get()); it->Next()) {
     absl::StatusOr<uint64_t> batch_first = BatchFirst(it.get());
     if (!batch_first.ok()) return batch_first.status();
@@ -213,30 +215,11 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
       op.sequence = e.sequence;
       op.kind = e.kind;
       op.version = e.version;
-      if (from_skip_node || (skip_node != 0 && e.version.node == skip_node)) {
-        op.key = std::move(e.key);
-        batch.ops.push_back(std::move(op));
-        continue;
-      }
-      leveldb::Status s = db_->Get(ro, DataKey(e.key), &record);
-      if (s.ok()) {
-        absl::StatusOr<RecordView> r = ParseRecord(record);
-        if (!r.ok()) {
-          return CorruptionError(absl::StrCat("record of op-log sequence ",
-                                              e.sequence, ": ",
-                                              r.status().message()));
-        }
-        if (r->version == e.version) {
-          op.value = std::string(r->value);
-        } else {
-          op.superseded = true;
-        }
-      } else if (s.IsNotFound()) {
-        op.superseded = true;  // purged since: a later state carries the key
-      } else {
-        return ReadTrail::Convert(s, "reading a record of the op log");
-      }
       op.key = std::move(e.key);
+      if (!from_skip_node &&
+          (skip_node == 0 || op.version.node != skip_node)) {
+        wanted.push_back({out.size(), batch.ops.size()});
+      }
       batch.ops.push_back(std::move(op));
     }
     entries += batch.ops.size();
@@ -244,6 +227,33 @@ absl::StatusOr<std::vector<OpLogBatch>> OpLog::ReadBatches(
   }
   if (!it->status().ok()) {
     return ReadTrail::Convert(it->status(), "reading op log");
+  }
+  // The values, as of the snapshot: all at once, in key order.
+  std::vector<std::string_view> keys;
+  keys.reserve(wanted.size());
+  for (const auto& [b, i] : wanted) keys.push_back(out[b].ops[i].key);
+  std::vector<std::optional<std::string>> records;
+  if (leveldb::Status s = ReadRecordsSorted(db_, ro, keys, &records);
+      !s.ok()) {
+    return ReadTrail::Convert(s, "reading a record of the op log");
+  }
+  for (size_t k = 0; k < wanted.size(); ++k) {
+    ShippedOp& op = out[wanted[k].first].ops[wanted[k].second];
+    if (!records[k].has_value()) {
+      op.superseded = true;  // purged since: a later state carries the key
+      continue;
+    }
+    absl::StatusOr<RecordView> r = ParseRecord(*records[k]);
+    if (!r.ok()) {
+      return CorruptionError(absl::StrCat("record of op-log sequence ",
+                                          op.sequence, ": ",
+                                          r.status().message()));
+    }
+    if (r->version == op.version) {
+      op.value = std::string(r->value);
+    } else {
+      op.superseded = true;
+    }
   }
   return out;
 }

@@ -129,7 +129,7 @@ class OpLog {
 
   // Whole batches holding sequences in [from, upto], read at `snapshot`
   // (whose sequence is `upto`), each operation with its value as of the
-  // snapshot. The first batch starts at `from` even if `from` is inside it;
+  // snapshot (the records are read together, in key order: sorted_reads.h). The first batch starts at `from` even if `from` is inside it;
   // a batch is never split otherwise: it stops before the batch that would
   // pass `max_entries` (but always returns at least one batch if any).
   // The operations a sender never ships to node `skip_node` (0: none),

@@ -1,6 +1,6 @@
 // OpLogTail: the newest op-log batches kept in memory with their values, so
 // a replication sender that keeps up ships what was just written without
-// reading LevelDB (one Get per operation on the snapshot path, see
+// reading LevelDB (the snapshot path reads a record per operation, see
 // OpLog::ReadBatches).
 //
 // The write queue's leader appends each committed batch after its LevelDB
