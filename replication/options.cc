@@ -86,11 +86,11 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "peer together in the next.",
      1, 4096},
     {"replication.coalesce", OptionType::kBool, &R::coalesce, "true",
-     "While a batch is in flight to a peer, a partial batch waits for its "
-     "acknowledgement and leaves with the writes made meanwhile (Nagle's "
-     "algorithm): one batch per round trip instead of one per write. A "
-     "full batch (replication.batch_max_ops) leaves at once. false: every "
-     "write leaves as soon as the pipeline has room."},
+     "While a batch is in flight to a peer, fewer operations than a quarter "
+     "of replication.batch_max_ops wait for its acknowledgement and leave "
+     "with the writes made meanwhile (Nagle's algorithm): one batch per "
+     "round trip instead of one per write. More leave at once. false: "
+     "every write leaves as soon as the pipeline has room."},
     {"replication.inflight_max_bytes", OptionType::kUint,
      &R::inflight_max_bytes, "16777216",
      "Bytes sent to a peer and not yet acknowledged (bounds memory).", 1024,

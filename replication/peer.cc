@@ -219,14 +219,15 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       MutexLock lock(&mu_);
       if (PipelineFullLocked()) continue;
       // Coalescing (as Nagle's algorithm does for TCP segments): while a
-      // batch is in flight, a partial batch waits for its acknowledgement
-      // and leaves with what was written meanwhile. One batch per round trip
+      // batch is in flight, a small one waits for its acknowledgement and
+      // leaves with what was written meanwhile. One batch per round trip
       // instead of one per write, so the peer applies, and the writer wakes
-      // the sender, once per round trip; a full batch leaves at once, so a
-      // fast writer is still pipelined.
+      // the sender, once per round trip. A quarter of a batch or more leaves
+      // at once (write batches are never split, so large ones may never
+      // fill a batch), and a fast writer stays pipelined.
       const uint64_t last = db_->LastSequence();
       if (options_.coalesce && !inflight_.empty() && last >= next &&
-          last - next + 1 < options_.batch_max_ops) {
+          last - next + 1 < std::max<uint64_t>(1, options_.batch_max_ops / 4)) {
         ++coalesced_waits_;
         (void)cv_.WaitWithDeadline(
             &mu_, absl::Now() + absl::Milliseconds(std::min<uint64_t>(
