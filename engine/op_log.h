@@ -129,9 +129,10 @@ class OpLog {
 
   // Whole batches holding sequences in [from, upto], read at `snapshot`
   // (whose sequence is `upto`), each operation with its value as of the
-  // snapshot (the records are read together, in key order: sorted_reads.h). The first batch starts at `from` even if `from` is inside it;
-  // a batch is never split otherwise: it stops before the batch that would
-  // pass `max_entries` (but always returns at least one batch if any).
+  // snapshot (the records are read together, in key order: sorted_reads.h).
+  // The first batch starts at `from` even if `from` is inside it; a batch is
+  // never split otherwise: it stops before the batch that would pass
+  // `max_entries` (but always returns at least one batch if any).
   // The operations a sender never ships to node `skip_node` (0: none),
   // those of a batch received from it or written by it, come without their
   // values: no record is read for them. OutOfRange if `from` was trimmed

@@ -10,11 +10,11 @@
 // the oldest first. Each batch is stored as one buffer of its keys and
 // values and one array of fixed-size entries, so what is counted is what is
 // allocated (two heap blocks per batch, not two per operation), and the
-// write path's leader allocates twice per batch to append it. Entries are facts of the log (it is
-// append-only), so a read from the tail returns exactly what the log says,
-// with the values as written; unlike ReadBatches it does not mark
-// operations superseded by later writes (a receiver's version guard skips
-// them).
+// write path's leader allocates twice per batch to append it. Entries are
+// facts of the log (it is append-only), so a read from the tail returns
+// exactly what the log says, with the values as written; unlike ReadBatches
+// it does not mark operations superseded by later writes (a receiver's
+// version guard skips them).
 //
 // Thread-safe.
 #ifndef CAIRN_ENGINE_OP_LOG_TAIL_H_

@@ -16,10 +16,10 @@ constexpr size_t kProbeKeys = 32;   // keys judged before choosing Get
 
 }  // namespace
 
-leveldb::Status ReadRecordsSorted(leveldb::DB* db, const leveldb::ReadOptions& ro,
-                               absl::Span<const std::string_view> keys,
-                               std::vector<std::optional<std::string>>* records,
-                               SortedReadStats* stats) {
+leveldb::Status ReadRecordsSorted(
+    leveldb::DB* db, const leveldb::ReadOptions& ro,
+    absl::Span<const std::string_view> keys,
+    std::vector<std::optional<std::string>>* records, SortedReadStats* stats) {
   SortedReadStats local;
   SortedReadStats& st = stats != nullptr ? *stats : local;
   records->assign(keys.size(), std::nullopt);

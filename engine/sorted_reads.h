@@ -39,10 +39,11 @@ struct SortedReadStats {
 // (*records)[i] is the encoded record stored for user key `keys[i]` (see
 // format.h), or nullopt when there is none. LevelDB's status, for the
 // caller to convert (ReadTrail::Convert names the file of a corruption).
-leveldb::Status ReadRecordsSorted(leveldb::DB* db, const leveldb::ReadOptions& ro,
-                               absl::Span<const std::string_view> keys,
-                               std::vector<std::optional<std::string>>* records,
-                               SortedReadStats* stats = nullptr);
+leveldb::Status ReadRecordsSorted(
+    leveldb::DB* db, const leveldb::ReadOptions& ro,
+    absl::Span<const std::string_view> keys,
+    std::vector<std::optional<std::string>>* records,
+    SortedReadStats* stats = nullptr);
 
 }  // namespace cairn
 
