@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,23 +97,45 @@ absl::Status EtcdServer::StartOnce(absl::Duration timeout) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string log = dir_.Sub("etcd.log");
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  // ETCD_UNSUPPORTED_ARCH etc. are not needed on amd64; pass the environment
-  // through (minus nothing) so PATH-independent /usr/bin/etcd just runs.
-  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(),
-                             environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  const int log_fd =
+      ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (log_fd < 0 || null_fd < 0) {
+    const int err = errno;
+    if (log_fd >= 0) ::close(log_fd);
+    if (null_fd >= 0) ::close(null_fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot open etcd's log or /dev/null: ", strerror(err)));
+  }
+  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: etcd dies with
+  // the test even when the test is killed (a ctest timeout), instead of
+  // outliving it with its port and data directory.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Async-signal-safe calls only until exec.
+    if (::dup2(null_fd, STDIN_FILENO) < 0 ||
+        ::dup2(log_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(log_fd, STDERR_FILENO) < 0) {
+      _exit(127);
+    }
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(127);
+    // The environment passes through, so /usr/bin/etcd runs as it would
+    // from a shell.
+    ::execve(argv[0], argv.data(), environ);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(log_fd);
+  ::close(null_fd);
+  if (pid < 0) {
     pid_ = -1;
     return absl::UnavailableError(
-        absl::StrCat("cannot start /usr/bin/etcd: ", strerror(rc)));
+        absl::StrCat("cannot start /usr/bin/etcd: ", strerror(fork_errno)));
   }
+  pid_ = pid;
 
   EtcdClient::Options options;
   options.timeout = absl::Milliseconds(300);
