@@ -448,8 +448,11 @@ TEST(ReplicationTest, CompareFindsAndRepairsADivergence) {
 // peer already has, yet still repair an old divergence. An on-demand
 // comparison covers every record.
 TEST(ReplicationTest, PeriodicComparisonsLeaveOutRecentWrites) {
+  // A horizon longer than any wait below, so the recent record stays
+  // recent however slow the machine (a sanitizer build, a busy CI host).
   Cluster c(2, {{"replication.digest_interval_ms", "20"},
-                {"replication.heartbeat_ms", "20"}});
+                {"replication.heartbeat_ms", "20"},
+                {"replication.digest_horizon_ms", "120000"}});
   c.Open(1);
   c.Open(2);
   ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(2, 1)["state"] == "up"; }));
@@ -462,7 +465,7 @@ TEST(ReplicationTest, PeriodicComparisonsLeaveOutRecentWrites) {
   // Records on node 2 that claim to come from node 1: the relay never sends
   // them back, so only anti-entropy can find them. One is recent, one old.
   const uint64_t now_hlc = HybridClock().Now();
-  const uint64_t old_hlc = now_hlc - (uint64_t{60000} << 16);
+  const uint64_t old_hlc = now_hlc - (uint64_t{600000} << 16);  // 10 min
   ReceivedOp recent{OpKind::kPut, Version{now_hlc, 1}, "ghost-new", "n"};
   ReceivedOp old{OpKind::kPut, Version{old_hlc, 1}, "ghost-old", "o"};
   ASSERT_TRUE(c.node(2).engine().Apply(WriteOptions(), 1, {&recent, 1}).ok());
