@@ -330,9 +330,14 @@ class Db {
                                    std::vector<OpLogBatch>* out);
   // The tail's memory and hit counters (all zero while it is off).
   OpLogTail::Stats OpLogTailStats();
-  // Blocks until LastSequence() >= `sequence`, the deadline passes or the Db
-  // closes; returns whether the sequence was reached.
-  bool WaitForSequence(uint64_t sequence, absl::Time deadline);
+  // Blocks until LastSequence() >= `sequence`, the deadline passes,
+  // WakeSequenceWaiters() is called or the Db closes; returns whether the
+  // sequence was reached. A commit wakes a waiter only once its sequence is
+  // reached; `kicks` as in OpLog::WaitFor (op_log.h).
+  bool WaitForSequence(uint64_t sequence, absl::Time deadline,
+                       uint64_t* kicks = nullptr);
+  // Wakes every WaitForSequence() caller now.
+  void WakeSequenceWaiters();
   // Deletes entries with sequence <= `upto` (capped at LastSequence()),
   // whatever the retention and the hold.
   [[nodiscard]] absl::Status TrimOpLog(uint64_t upto);

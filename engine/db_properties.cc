@@ -34,9 +34,12 @@ absl::StatusOr<std::vector<OpLogBatch>> Db::ReadOpLogAt(
                              max_entries, skip_node);
 }
 
-bool Db::WaitForSequence(uint64_t sequence, absl::Time deadline) {
-  return oplog_->WaitFor(sequence, deadline);
+bool Db::WaitForSequence(uint64_t sequence, absl::Time deadline,
+                         uint64_t* kicks) {
+  return oplog_->WaitFor(sequence, deadline, kicks);
 }
+
+void Db::WakeSequenceWaiters() { oplog_->Kick(); }
 
 absl::Status Db::TrimOpLog(uint64_t upto) { return oplog_->Trim(upto); }
 

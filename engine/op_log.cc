@@ -114,30 +114,50 @@ absl::Status OpLog::Recover(HybridClock* clock) {
 }
 
 void OpLog::Publish(uint64_t sequence) {
-  last_sequence_.store(sequence, std::memory_order_release);
+  // Sequentially consistent, with the load of wake_at_ below and the
+  // waiter's store of it and load of the sequence in WaitFor: a store then
+  // a load of another variable on each side, so one of the two sees the
+  // other's store and no wake-up is lost (with release/acquire the load
+  // could pass the store, and a waiter sleep through its sequence).
+  last_sequence_.store(sequence, std::memory_order_seq_cst);
   // Retention costs the write path this load until the log is due a trim.
   if (sequence >= trim_due_at_.load(std::memory_order_relaxed)) RequestTrim();
-  // The write path pays for the wake-up only when someone waits.
-  if (waiters_.load(std::memory_order_acquire) > 0) {
+  // The write path pays for a wake-up only when it brings a waiter to its
+  // sequence.
+  if (sequence >= wake_at_.load(std::memory_order_seq_cst)) {
     MutexLock l(&wait_mu_);
     grown_.SignalAll();
   }
 }
 
-bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline) {
+bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline, uint64_t* kicks) {
   if (LastSequence() >= sequence) return true;
   MutexLock l(&wait_mu_);
-  waiters_.fetch_add(1, std::memory_order_acq_rel);
-  // Publish() stores before it reads waiters_, and we add to waiters_ before
-  // reading the sequence, so one of us sees the other: no lost wake-up.
-  while (LastSequence() < sequence && !closed_) {
+  wait_targets_.push_back(sequence);
+  wake_at_.store(*std::min_element(wait_targets_.begin(), wait_targets_.end()),
+                 std::memory_order_seq_cst);
+  const uint64_t seen = kicks == nullptr ? kicks_ : *kicks;
+  while (LastSequence() < sequence && !closed_ && seen == kicks_) {
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
     grown_.WaitFor(&wait_mu_, absl::ToChronoNanoseconds(
                                   std::min(left, absl::Seconds(3600))));
   }
-  waiters_.fetch_sub(1, std::memory_order_acq_rel);
+  if (kicks != nullptr) *kicks = kicks_;
+  wait_targets_.erase(
+      std::find(wait_targets_.begin(), wait_targets_.end(), sequence));
+  wake_at_.store(wait_targets_.empty()
+                     ? UINT64_MAX
+                     : *std::min_element(wait_targets_.begin(),
+                                         wait_targets_.end()),
+                 std::memory_order_seq_cst);
   return LastSequence() >= sequence;
+}
+
+void OpLog::Kick() {
+  MutexLock l(&wait_mu_);
+  ++kicks_;
+  grown_.SignalAll();
 }
 
 void OpLog::Close() {

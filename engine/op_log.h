@@ -114,11 +114,22 @@ class OpLog {
     return trimmed_upto_.load(std::memory_order_acquire) + 1;
   }
 
-  // Makes operations up to `sequence` visible and wakes WaitFor() callers.
+  // Makes operations up to `sequence` visible and wakes the WaitFor()
+  // callers it brings to their sequence (only those: a sender that asked
+  // for a quarter batch is not woken by each write; see WaitFor).
   void Publish(uint64_t sequence);
-  // Blocks until LastSequence() >= `sequence`, the deadline passes or the
-  // log closes; returns whether the sequence was reached.
-  bool WaitFor(uint64_t sequence, absl::Time deadline);
+  // Blocks until LastSequence() >= `sequence`, the deadline passes, Kick()
+  // is called or the log closes; returns whether the sequence was reached.
+  // Publish() wakes a waiter only once its sequence is reached, so a
+  // waiter that names a later sequence than the next one lets writes
+  // gather without a wake-up each. `kicks` (may be null) is the caller's
+  // count of Kick()s seen: a Kick() since the caller last waited returns at
+  // once, so none is lost between two waits.
+  bool WaitFor(uint64_t sequence, absl::Time deadline,
+               uint64_t* kicks = nullptr);
+  // Wakes every WaitFor() caller now, whether its sequence is reached or
+  // not (a sync writer that cannot wait for a sender's gathering).
+  void Kick();
   // Wakes every waiter for good (the Db is closing).
   void Close();
 
@@ -229,7 +240,11 @@ class OpLog {
 
   Mutex wait_mu_;
   CondVar grown_;
-  std::atomic<int> waiters_{0};
+  // The sequences WaitFor() callers wait for (a few: one per peer), and the
+  // smallest of them, which Publish() compares with (UINT64_MAX: none).
+  std::vector<uint64_t> wait_targets_ ABSL_GUARDED_BY(wait_mu_);
+  std::atomic<uint64_t> wake_at_{UINT64_MAX};
+  uint64_t kicks_ ABSL_GUARDED_BY(wait_mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(wait_mu_) = false;
 };
 

@@ -1,5 +1,6 @@
 // The replication seam of the engine: Apply (replicated commits), sequenced
 // snapshots, reading the op log at a snapshot, the raw scan and metadata.
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -331,6 +332,47 @@ TEST_F(DbApplyTest, WaitForSequenceWakesOnCommitAndHonoursTheDeadline) {
   waiter.join();
   EXPECT_LT(absl::Now() - start, absl::Seconds(30));
   EXPECT_TRUE(db_->WaitForSequence(next, absl::InfinitePast()));
+}
+
+TEST_F(DbApplyTest, AWaiterForALaterSequenceReturnsWhenItIsReachedOrKicked) {
+  const uint64_t next = db_->LastSequence() + 1;
+  // A gathering sender waits for the third write; an eager one for the
+  // next. The first commit brings only the eager one to its sequence.
+  std::atomic<bool> gatherer_returned{false};
+  bool gatherer_reached = true;
+  uint64_t kicks = 0;
+  std::thread gatherer([&] {
+    gatherer_reached = db_->WaitForSequence(
+        next + 100, absl::Now() + absl::Seconds(60), &kicks);
+    gatherer_returned.store(true);
+  });
+  std::thread eager([&] {
+    EXPECT_TRUE(db_->WaitForSequence(next, absl::Now() + absl::Seconds(60)));
+  });
+  ASSERT_TRUE(db_->Put({}, "a", "1").ok());
+  eager.join();  // a lost wake-up would hold it to its 60 s deadline
+  EXPECT_FALSE(gatherer_returned.load());
+  // A kick returns the gatherer, its sequence not reached, and moves its
+  // count of kicks seen. Kicked until it returns (bounded: it may not have
+  // started waiting yet, and a kick before its wait counts too).
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 3000 && !gatherer_returned.load(); ++i) {
+    db_->WakeSequenceWaiters();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  gatherer.join();
+  EXPECT_FALSE(gatherer_reached);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  EXPECT_GE(kicks, 1u);
+  // A kick between two waits is not lost: the next wait returns at once.
+  db_->WakeSequenceWaiters();
+  const absl::Time before = absl::Now();
+  EXPECT_FALSE(db_->WaitForSequence(next + 100,
+                                    absl::Now() + absl::Seconds(60), &kicks));
+  EXPECT_LT(absl::Now() - before, absl::Seconds(30));
+  // Without a new kick the same wait runs to its deadline.
+  EXPECT_FALSE(db_->WaitForSequence(
+      next + 100, absl::Now() + absl::Milliseconds(20), &kicks));
 }
 
 }  // namespace
