@@ -9,8 +9,9 @@
 // at most `capacity_bytes` of memory (at least the newest batch), dropping
 // the oldest first. Each batch is stored as one buffer of its keys and
 // values and one array of fixed-size entries, so what is counted is what is
-// allocated (two heap blocks per batch, not two per operation), and the
-// write path's leader allocates twice per batch to append it. Entries are
+// allocated (three heap blocks per batch, not two per operation), and the
+// write path's leader allocates three times per batch to append it. A
+// reader picks batches under the lock and copies them out after it. Entries are
 // facts of the log (it is append-only), so a read from the tail returns
 // exactly what the log says, with the values as written; unlike ReadBatches
 // it does not mark operations superseded by later writes (a receiver's
@@ -24,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,7 +94,8 @@ class OpLogTail {
 
   const size_t capacity_;
   Mutex mu_;
-  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  // Shared with readers that copy a batch out after releasing mu_.
+  std::deque<std::shared_ptr<const Batch>> batches_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
