@@ -91,6 +91,16 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "with the writes made meanwhile (Nagle's algorithm): one batch per "
      "round trip instead of one per write. More leave at once. false: "
      "every write leaves as soon as the pipeline has room."},
+    {"replication.max_send_delay_us", OptionType::kUint,
+     &R::max_send_delay_us, "200",
+     "While writes keep coming, an asynchronous sender that has sent "
+     "everything is woken once a quarter of replication.batch_max_ops has "
+     "gathered or after this many microseconds, not by every commit: waking "
+     "a thread on another core costs a writer about as much as its own "
+     "LevelDB write. The most this adds to a write's replication lag; the "
+     "first write after a pause and sync writes leave at once. 0: every "
+     "commit wakes the sender.",
+     0, 10000000},
     {"replication.inflight_max_bytes", OptionType::kUint,
      &R::inflight_max_bytes, "16777216",
      "Bytes sent to a peer and not yet acknowledged (bounds memory).", 1024,

@@ -44,6 +44,7 @@ struct ReplicationOptions {
   uint64_t batch_max_bytes = 1 << 20;
   uint64_t inflight_max_batches = 16;
   bool coalesce = true;
+  uint64_t max_send_delay_us = 200;
   uint64_t inflight_max_bytes = 16 << 20;
   uint64_t send_cache_mb = 32;
   uint64_t log_retention_mb = 1024;

@@ -197,6 +197,8 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
   ApplyPolicy(&next);
   absl::Time last_heartbeat = absl::Now();
   LogView view;
+  uint64_t kicks = 0;           // sync writers' kicks seen (WaitForSequence)
+  bool writes_flowing = false;  // the last wait for the log found writes
   while (!stopping_.load()) {
     {
       MutexLock lock(&mu_);
@@ -237,9 +239,27 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
     }
     ApplyPolicy(&next);
     if (db_->LastSequence() < next) {
-      db_->WaitForSequence(
-          next, absl::Now() + absl::Milliseconds(std::min<uint64_t>(
-                                  options_.heartbeat_ms, 200)));
+      // Gathering: while writes keep coming (the last wait found some), an
+      // asynchronous sender waits for a quarter batch or max_send_delay_us
+      // instead of being woken by each commit, which would cost every
+      // writer a cross-core wake-up. After a pause (a gathering wait that
+      // found nothing) it waits for the next commit again, so a lone write
+      // leaves at once; a sync writer kicks it (Replicator::FinishWrite).
+      const bool gather = options_.max_send_delay_us > 0 && writes_flowing &&
+                          !host_->SyncWritersWaiting();
+      const uint64_t want =
+          gather ? next + std::max<uint64_t>(1, options_.batch_max_ops / 4) - 1
+                 : next;
+      const absl::Duration wait =
+          gather ? absl::Microseconds(options_.max_send_delay_us)
+                 : absl::Milliseconds(
+                       std::min<uint64_t>(options_.heartbeat_ms, 200));
+      if (gather) {
+        MutexLock lock(&mu_);
+        ++gathered_waits_;
+      }
+      db_->WaitForSequence(want, absl::Now() + wait, &kicks);
+      writes_flowing = db_->LastSequence() >= next;
       continue;
     }
     if (absl::Status s = SendBatch(conn, &next, &view); !s.ok()) {
@@ -669,6 +689,7 @@ nlohmann::ordered_json Peer::StatusJson() {
   j["discarded"] = discarded_;
   j["connections"] = reconnects_;
   j["coalesced_waits"] = coalesced_waits_;
+  j["gathered_waits"] = gathered_waits_;
   j["batches_sent"] = batches_sent_.load();
   j["ops_sent"] = ops_sent_.load();
   j["bytes_sent"] = bytes_sent_.load();

@@ -167,6 +167,8 @@ class Peer {
   uint64_t resyncs_resumed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reconnects_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t coalesced_waits_ ABSL_GUARDED_BY(mu_) = 0;
+  // Waits for the log that let writes gather (max_send_delay_us).
+  uint64_t gathered_waits_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   absl::Time caught_up_at_ ABSL_GUARDED_BY(mu_);
   // Heartbeats.

@@ -123,6 +123,8 @@ class ReplicatorImpl : public PeerHost {
   absl::Status FinishWrite(const ReplicaWrite& rw, AckWait wait, uint64_t seq) {
     if (wait == AckWait::kNone) return absl::OkStatus();
     const bool durable = wait == AckWait::kDurable;
+    // A sender gathering writes (max_send_delay_us) sends this one now.
+    if (seq != 0) db_->WakeSequenceWaiters();
     absl::Status s = seq == 0 ? absl::OkStatus() : AwaitAcks(rw, durable, seq);
     if (durable) durable_writers_.fetch_sub(1);
     sync_writers_.fetch_sub(1);

@@ -191,6 +191,40 @@ TEST(ReplicationTest, CoalescingHoldsPartialBatchesForTheAckInFlight) {
   }
 }
 
+// A sender that sent everything while writes keep coming lets them gather
+// (replication.max_send_delay_us) instead of being woken by each commit;
+// a sync write does not wait for that: it kicks the sender. Here the delay
+// (3 s) is longer than the sync timeout (2 s), so a sync write that waited
+// for it would time out.
+TEST(ReplicationTest, AGatheringSenderSendsSyncWritesAtOnce) {
+  Cluster c(2, {{"replication.max_send_delay_us", "3000000"},
+                {"replication.sync_timeout_ms", "2000"},
+                {"replication.coalesce", "false"}});
+  c.Open(1);
+  c.Open(2);
+  ASSERT_TRUE(WaitFor([&] { return c.PeerStatus(1, 2)["state"] == "up"; }));
+  constexpr int kPuts = 2000;
+  for (int i = 0; i < kPuts; ++i) {
+    ASSERT_TRUE(c.node(1).Put(WriteOptions(), absl::StrCat("g", i), "v").ok());
+  }
+  // Every write arrives, the last ones after at most the delay.
+  const std::string last = absl::StrCat("g", kPuts - 1);
+  ASSERT_TRUE(WaitFor([&] { return Read(c.node(2), last) == "v"; }));
+  const nlohmann::json p = c.PeerStatus(1, 2);
+  EXPECT_GT(p["gathered_waits"].get<uint64_t>(), 0u) << p.dump();
+  // The sender now gathers for 3 s; a sync write still returns acknowledged.
+  ReplicaWrite sync;
+  sync.mode = ReplicationMode::kSync;
+  for (int i = 0; i < 3; ++i) {
+    absl::Status s =
+        c.node(1).Put(WriteOptions(), absl::StrCat("s", i), "1", sync);
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(Read(c.node(2), absl::StrCat("s", i)), "1");
+    // An async write between them starts the sender gathering again.
+    ASSERT_TRUE(c.node(1).Put(WriteOptions(), absl::StrCat("a", i), "v").ok());
+  }
+}
+
 TEST(ReplicationTest, SyncWritesWaitForTheAckAndTimeOutNamingThePeer) {
   Cluster c(2, {{"replication.mode", "sync"},
                 {"replication.sync_timeout_ms", "300"}});
