@@ -18,8 +18,9 @@
 # temporary directory, without persistence (save "", appendonly no): a
 # master and a replica (replicaof the master). Stops them and removes every
 # database on exit, failed or not.
-# Writes DIR/replication.json, replication.md, replication_lag.csv and
-# replication_lag.png (report.py).
+# Then runs cairn_queue_bench (P5's queuing cost on the write path, built
+# beside the --binary). Writes DIR/replication.json, queue.json,
+# replication.md, replication_lag.csv and replication_lag.png (report.py).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,11 +38,15 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "${quick}" = 1 ]; then
+  queue_args=(--benchmark_min_time=0.01)
   args=(--seconds="${SECONDS_PER_RUN:-0.05}" --rounds="${ROUNDS:-1}"
         --pipeline="${PIPELINE:-16}" --stream-records="${STREAM_RECORDS:-5000}"
         --lag-seconds="${LAG_SECONDS:-0.3}" --sync-seconds="${SYNC_SECONDS:-0.05}"
         --clients="${CLIENTS:-1,4}")
 else
+  queue_args=(--benchmark_min_time=0.3 --benchmark_repetitions=6
+              --benchmark_enable_random_interleaving=true
+              --benchmark_display_aggregates_only=true)
   args=(--seconds="${SECONDS_PER_RUN:-1}" --rounds="${ROUNDS:-3}"
         --pipeline="${PIPELINE:-64}"
         --stream-records="${STREAM_RECORDS:-1000000}"
@@ -56,9 +61,14 @@ if [ -z "${binary}" ]; then
   cmake -S "${root}" -B "${build}" -DCMAKE_BUILD_TYPE=Release \
     -DCAIRN_BUILD_BENCHMARKS=ON -DCAIRN_BUILD_TESTS=ON \
     -DCAIRN_BUILD_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
-  cmake --build "${build}" -j2 --target cairn_repl_bench
+  cmake --build "${build}" -j2 --target cairn_repl_bench cairn_queue_bench
   binary="${build}/benchmarks/replication/cairn_repl_bench"
 fi
+# P5's queuing cost (queue_bench.cc), built beside cairn_repl_bench.
+queue_binary="$(dirname "${binary}")/cairn_queue_bench"
+[ -x "${queue_binary}" ] || {
+  echo "run.sh: ${queue_binary} not built (target cairn_queue_bench)" >&2
+  exit 1; }
 command -v redis-server >/dev/null || {
   echo "run.sh: redis-server not found (scripts/install-deps)" >&2; exit 1; }
 
@@ -116,6 +126,12 @@ echo "load before: $(cat /proc/loadavg)"
   --redis-master-port="${master_port}" --redis-replica-port="${replica_port}" \
   "${args[@]}" 2>&1 | tee "${results}/replication.log"
 
+mkdir -p "${work}/queue"
+"${queue_binary}" --dir="${work}/queue" "${queue_args[@]}" \
+  --benchmark_out="${results}/queue.json" --benchmark_out_format=json \
+  2>&1 | tee -a "${results}/replication.log"
+
 /usr/bin/python3 "${root}/benchmarks/replication/report.py" \
   "${results}/replication.json" --output "${results}/replication.md" \
+  --queue "${results}/queue.json" \
   --plot "${results}/replication_lag.png" --strict
