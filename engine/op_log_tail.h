@@ -11,8 +11,8 @@
 // values and one array of fixed-size entries, so what is counted is what is
 // allocated (three heap blocks per batch, not two per operation), and the
 // write path's leader allocates three times per batch to append it. A
-// reader picks batches under the lock and copies them out after it. Entries are
-// facts of the log (it is append-only), so a read from the tail returns
+// reader picks batches under the lock and copies them out after it.
+// Entries are facts of the log (it is append-only), so a read from the tail returns
 // exactly what the log says, with the values as written; unlike ReadBatches
 // it does not mark operations superseded by later writes (a receiver's
 // version guard skips them).

@@ -97,9 +97,10 @@ const ReplicationOptionSpec kReplicationOptions[] = {
      "everything is woken once a quarter of replication.batch_max_ops has "
      "gathered or after this many microseconds, not by every commit: waking "
      "a thread on another core costs a writer about as much as its own "
-     "LevelDB write. The most this adds to a write's replication lag; the "
-     "first write after a pause and sync writes leave at once. 0: every "
-     "commit wakes the sender.",
+     "LevelDB write. The most this adds to a write's replication lag (and "
+     "never more than replication.heartbeat_ms); the first write after a "
+     "pause and sync writes leave at once. 0: every commit wakes the "
+     "sender.",
      0, 10000000},
     {"replication.inflight_max_bytes", OptionType::kUint,
      &R::inflight_max_bytes, "16777216",

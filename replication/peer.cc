@@ -250,15 +250,19 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       const uint64_t want =
           gather ? next + std::max<uint64_t>(1, options_.batch_max_ops / 4) - 1
                  : next;
-      const absl::Duration wait =
-          gather ? absl::Microseconds(options_.max_send_delay_us)
-                 : absl::Milliseconds(
-                       std::min<uint64_t>(options_.heartbeat_ms, 200));
+      const absl::Time now = absl::Now();
+      // Either wait ends in time for the next heartbeat.
+      const absl::Time until =
+          gather ? std::min(now + absl::Microseconds(options_.max_send_delay_us),
+                            last_heartbeat +
+                                absl::Milliseconds(options_.heartbeat_ms))
+                 : now + absl::Milliseconds(
+                             std::min<uint64_t>(options_.heartbeat_ms, 200));
       if (gather) {
         MutexLock lock(&mu_);
         ++gathered_waits_;
       }
-      db_->WaitForSequence(want, absl::Now() + wait, &kicks);
+      db_->WaitForSequence(want, until, &kicks);
       writes_flowing = db_->LastSequence() >= next;
       continue;
     }

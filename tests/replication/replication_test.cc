@@ -194,10 +194,11 @@ TEST(ReplicationTest, CoalescingHoldsPartialBatchesForTheAckInFlight) {
 // A sender that sent everything while writes keep coming lets them gather
 // (replication.max_send_delay_us) instead of being woken by each commit;
 // a sync write does not wait for that: it kicks the sender. Here the delay
-// (3 s) is longer than the sync timeout (2 s), so a sync write that waited
-// for it would time out.
+// (3 s, within the 10 s heartbeat that bounds it) is longer than the sync
+// timeout (2 s), so a sync write that waited for it would time out.
 TEST(ReplicationTest, AGatheringSenderSendsSyncWritesAtOnce) {
   Cluster c(2, {{"replication.max_send_delay_us", "3000000"},
+                {"replication.heartbeat_ms", "10000"},
                 {"replication.sync_timeout_ms", "2000"},
                 {"replication.coalesce", "false"}});
   c.Open(1);
