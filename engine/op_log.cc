@@ -134,8 +134,7 @@ bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline, uint64_t* kicks) {
   if (LastSequence() >= sequence) return true;
   MutexLock l(&wait_mu_);
   wait_targets_.push_back(sequence);
-  wake_at_.store(*std::min_element(wait_targets_.begin(), wait_targets_.end()),
-                 std::memory_order_seq_cst);
+  StoreWakeAtLocked();
   const uint64_t seen = kicks == nullptr ? kicks_ : *kicks;
   while (LastSequence() < sequence && !closed_ && seen == kicks_) {
     absl::Duration left = deadline - absl::Now();
@@ -146,12 +145,17 @@ bool OpLog::WaitFor(uint64_t sequence, absl::Time deadline, uint64_t* kicks) {
   if (kicks != nullptr) *kicks = kicks_;
   wait_targets_.erase(
       std::find(wait_targets_.begin(), wait_targets_.end(), sequence));
+  StoreWakeAtLocked();
+  return LastSequence() >= sequence;
+}
+
+void OpLog::StoreWakeAtLocked() {
+  // Sequentially consistent: see Publish.
   wake_at_.store(wait_targets_.empty()
                      ? UINT64_MAX
                      : *std::min_element(wait_targets_.begin(),
                                          wait_targets_.end()),
                  std::memory_order_seq_cst);
-  return LastSequence() >= sequence;
 }
 
 void OpLog::Kick() {

@@ -211,6 +211,8 @@ class OpLog {
   // so wait for `slack` more writes rather than retrying at once.
   void ScheduleNextTrim(bool blocked) ABSL_EXCLUSIVE_LOCKS_REQUIRED(trim_mu_);
   void RequestTrim();
+  // wake_at_ = the smallest of wait_targets_ (UINT64_MAX: none).
+  void StoreWakeAtLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wait_mu_);
   // The op-log key range's approximate size on disk.
   uint64_t ApproximateBytes() const;
 

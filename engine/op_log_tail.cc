@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
+
 namespace cairn {
 
 size_t OpLogTail::BatchBytes(const Batch& b) {
@@ -37,8 +39,9 @@ void OpLogTail::Append(uint64_t first, uint32_t source,
                       static_cast<uint32_t>(op.value.size()), op.kind});
   }
   b->bytes = BatchBytes(*b);
-  // Freed after the lock is released (a reader may still hold some).
-  std::vector<std::shared_ptr<const Batch>> dropped;
+  // Freed after the lock is released (a reader may still hold some). A
+  // full tail drops one batch per append: no heap block for that.
+  absl::InlinedVector<std::shared_ptr<const Batch>, 2> dropped;
   MutexLock lock(&mu_);
   if (!batches_.empty()) {
     const Batch& last = *batches_.back();

@@ -12,10 +12,10 @@
 // allocated (three heap blocks per batch, not two per operation), and the
 // write path's leader allocates three times per batch to append it. A
 // reader picks batches under the lock and copies them out after it.
-// Entries are facts of the log (it is append-only), so a read from the tail returns
-// exactly what the log says, with the values as written; unlike ReadBatches
-// it does not mark operations superseded by later writes (a receiver's
-// version guard skips them).
+// Entries are facts of the log (it is append-only), so a read from the tail
+// returns exactly what the log says, with the values as written; unlike
+// ReadBatches it does not mark operations superseded by later writes (a
+// receiver's version guard skips them).
 //
 // Thread-safe.
 #ifndef CAIRN_ENGINE_OP_LOG_TAIL_H_
