@@ -207,9 +207,27 @@ void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions,
                      const bool* applied) {
   if (!cache_) return;
   cache::CacheTier::Access cache(cache_.get());
+  // A batch overlaps its memory accesses (each key's buckets are a miss in a
+  // large instance): the bucket lines of the key kAhead on are requested,
+  // and the items of the key kAhead / 2 on, while this one is written.
+  constexpr size_t kAhead = 16;
+  uint64_t hashes[kAhead];  // of ops i .. i + kAhead - 1, at [op % kAhead]
+  const size_t primed = n > 1 ? std::min(n, kAhead) : 0;
+  for (size_t i = 0; i < primed; ++i) {
+    hashes[i] = cache::KeyHash(ops[i].key);
+    cache.PrefetchBuckets(hashes[i]);
+  }
   for (size_t i = 0; i < n; ++i) {
+    const uint64_t h =
+        primed > 0 ? hashes[i % kAhead] : cache::KeyHash(ops[i].key);
+    if (primed > 0) {
+      if (i + kAhead < n) {
+        hashes[i % kAhead] = cache::KeyHash(ops[i + kAhead].key);
+        cache.PrefetchBuckets(hashes[i % kAhead]);
+      }
+      if (i + kAhead / 2 < n) cache.PrefetchItems(hashes[(i + kAhead / 2) % kAhead]);
+    }
     if (applied != nullptr && !applied[i]) continue;
-    uint64_t h = cache::KeyHash(ops[i].key);
     if (ops[i].kind == OpKind::kPut && !cache_invalidates_) {
       cache.Update(h, ops[i].key, ops[i].value, versions[i]);
     } else {

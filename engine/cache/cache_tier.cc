@@ -384,6 +384,16 @@ void CacheTier::Access::Update(uint64_t hash, std::string_view key,
   if (owner != nullptr) owner->Update(key, value, version);
 }
 
+void CacheTier::Access::PrefetchBuckets(uint64_t hash) const {
+  ShmInstance* owner = route_->Owner(hash);
+  if (owner != nullptr) owner->PrefetchBuckets(owner->Locate(hash));
+}
+
+void CacheTier::Access::PrefetchItems(uint64_t hash) const {
+  ShmInstance* owner = route_->Owner(hash);
+  if (owner != nullptr) owner->PrefetchItems(owner->Locate(hash));
+}
+
 void CacheTier::Access::Invalidate(uint64_t hash, std::string_view key,
                                    const Version& version) {
   ShmInstance* owner = route_->Owner(hash);

@@ -172,6 +172,13 @@ class CacheTier {
                 const Version& version);
     void Invalidate(uint64_t hash, std::string_view key,
                     const Version& version);
+    // Hints for a batch of writes (Db::UpdateCache), as GetBatch overlaps
+    // its reads: start loading the owner's bucket lines for `hash`, and
+    // later (once those may have arrived) the items they point to, so that
+    // the Update or Invalidate of that key finds them in the CPU cache.
+    // No synchronisation; always safe.
+    void PrefetchBuckets(uint64_t hash) const;
+    void PrefetchItems(uint64_t hash) const;
 
    private:
     friend class CacheTier;

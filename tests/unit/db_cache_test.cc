@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "engine/db.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -61,6 +62,70 @@ TEST(DbCacheTest, DeleteInvalidatesAndOverwriteReplaces) {
   ASSERT_TRUE(db->Write({}, b).ok());
   ASSERT_TRUE(db->Get({}, "k", &v).ok());
   EXPECT_EQ(v, "batched");
+}
+
+// Batches longer than the window UpdateCache prefetches over (16 keys) update
+// every key they write, in order, and leave alone what a received batch
+// skipped (an older version than the key holds).
+TEST(DbCacheTest, LongBatchesUpdateEveryKeyTheyWrite) {
+  TempDir dir;
+  auto db = OpenDb(dir.Sub("db"), {{"cache.capacity_mb", "4"}});
+  constexpr int kKeys = 101;  // not a multiple of the window
+  auto key = [](int i) { return absl::StrCat("batch", i); };
+  WriteBatch first;
+  for (int i = 0; i < kKeys; ++i) first.Put(key(i), absl::StrCat("a", i));
+  ASSERT_TRUE(db->Write({}, first).ok());
+  // Overwrites, deletes, and a key written twice in one batch.
+  WriteBatch second;
+  for (int i = 0; i < kKeys; ++i) {
+    if (i % 3 == 0) {
+      second.Delete(key(i));
+    } else {
+      second.Put(key(i), absl::StrCat("b", i));
+    }
+  }
+  second.Put(key(3), "resurrected");
+  ASSERT_TRUE(db->Write({}, second).ok());
+  // Received: newer versions of even keys, older ones of odd keys.
+  const uint64_t hlc = db->GetRecord({}, key(1))->version.hlc;
+  std::vector<std::string> values;
+  std::vector<ReceivedOp> received;
+  values.reserve(kKeys);
+  for (int i = 0; i < kKeys; ++i) values.push_back(absl::StrCat("c", i));
+  std::vector<std::string> keys;
+  keys.reserve(kKeys);
+  for (int i = 0; i < kKeys; ++i) keys.push_back(key(i));
+  for (int i = 0; i < kKeys; ++i) {
+    const uint64_t at = i % 2 == 0 ? hlc + 1000 + i : 1 + i;
+    received.push_back(ReceivedOp{OpKind::kPut, Version{at, 77}, keys[i], values[i]});
+  }
+  absl::StatusOr<ApplyResult> r = db->Apply({}, 77, received);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->applied, static_cast<uint64_t>((kKeys + 1) / 2));
+  const uint64_t hits_before = CacheJson(db.get())["total"]["hits"];
+  uint64_t present = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    std::string want;
+    if (i % 2 == 0) {
+      want = absl::StrCat("c", i);
+    } else if (i == 3) {
+      want = "resurrected";
+    } else if (i % 3 == 0) {
+      want = "<deleted>";
+    } else {
+      want = absl::StrCat("b", i);
+    }
+    if (want != "<deleted>") ++present;
+    std::string v;
+    absl::Status s = db->Get({}, key(i), &v);
+    EXPECT_EQ(s.ok() ? v : (absl::IsNotFound(s) ? "<deleted>" : s.ToString()),
+              want)
+        << key(i);
+  }
+  // Every value written through was served from the cache.
+  nlohmann::json j = CacheJson(db.get());
+  EXPECT_EQ(j["total"]["hits"].get<uint64_t>() - hits_before, present)
+      << j.dump();
 }
 
 TEST(DbCacheTest, InvalidatePolicyDropsCachedCopiesOnWrite) {
