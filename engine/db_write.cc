@@ -225,7 +225,9 @@ void Db::UpdateCache(const OpView* ops, size_t n, const Version* versions,
         hashes[i % kAhead] = cache::KeyHash(ops[i + kAhead].key);
         cache.PrefetchBuckets(hashes[i % kAhead]);
       }
-      if (i + kAhead / 2 < n) cache.PrefetchItems(hashes[(i + kAhead / 2) % kAhead]);
+      if (i + kAhead / 2 < n) {
+        cache.PrefetchItems(hashes[(i + kAhead / 2) % kAhead]);
+      }
     }
     if (applied != nullptr && !applied[i]) continue;
     if (ops[i].kind == OpKind::kPut && !cache_invalidates_) {

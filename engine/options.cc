@@ -31,10 +31,10 @@ const OptionSpec kOptions[] = {
      "disk (not on block-cache or shared-memory cache hits)."},
     {"write_buffer_size", OptionType::kUint, &Options::write_buffer_size,
      "4194304",
-     "Bytes of LevelDB memtable before it is written to a table file. "
-     "Larger writes bulk loads faster but flushes in longer bursts: 16 MiB "
-     "streamed 1000-record batches to a peer ~1.5x as fast, and raised "
-     "replication lag p99 and 16 sync writers' latency (README, "
+     "Bytes of LevelDB memtable before it is written to a table file. A "
+     "larger one takes bulk writes faster but flushes in longer bursts: "
+     "16 MiB streamed 1000-record batches to a peer ~1.5x as fast, and "
+     "raised replication lag p99 and 16 sync writers' latency (README, "
      "\"Performance: replication beside Redis\").",
      64 << 10, 1ull << 30},
     {"max_open_files", OptionType::kUint, &Options::max_open_files, "1000",

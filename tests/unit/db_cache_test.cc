@@ -88,16 +88,16 @@ TEST(DbCacheTest, LongBatchesUpdateEveryKeyTheyWrite) {
   ASSERT_TRUE(db->Write({}, second).ok());
   // Received: newer versions of even keys, older ones of odd keys.
   const uint64_t hlc = db->GetRecord({}, key(1))->version.hlc;
-  std::vector<std::string> values;
+  std::vector<std::string> keys, values;  // ReceivedOp views them
+  for (int i = 0; i < kKeys; ++i) {
+    keys.push_back(key(i));
+    values.push_back(absl::StrCat("c", i));
+  }
   std::vector<ReceivedOp> received;
-  values.reserve(kKeys);
-  for (int i = 0; i < kKeys; ++i) values.push_back(absl::StrCat("c", i));
-  std::vector<std::string> keys;
-  keys.reserve(kKeys);
-  for (int i = 0; i < kKeys; ++i) keys.push_back(key(i));
   for (int i = 0; i < kKeys; ++i) {
     const uint64_t at = i % 2 == 0 ? hlc + 1000 + i : 1 + i;
-    received.push_back(ReceivedOp{OpKind::kPut, Version{at, 77}, keys[i], values[i]});
+    received.push_back(
+        ReceivedOp{OpKind::kPut, Version{at, 77}, keys[i], values[i]});
   }
   absl::StatusOr<ApplyResult> r = db->Apply({}, 77, received);
   ASSERT_TRUE(r.ok()) << r.status();
