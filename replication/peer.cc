@@ -229,7 +229,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       // fill a batch), and a fast writer stays pipelined.
       const uint64_t last = db_->LastSequence();
       if (options_.coalesce && !inflight_.empty() && last >= next &&
-          last - next + 1 < std::max<uint64_t>(1, options_.batch_max_ops / 4)) {
+          last - next + 1 < QuarterBatch()) {
         ++coalesced_waits_;
         (void)cv_.WaitWithDeadline(
             &mu_, absl::Now() + absl::Milliseconds(std::min<uint64_t>(
@@ -247,9 +247,7 @@ absl::Status Peer::Stream(Connection* conn, const ReceiveCursor& cursor) {
       // leaves at once; a sync writer kicks it (Replicator::FinishWrite).
       const bool gather = options_.max_send_delay_us > 0 && writes_flowing &&
                           !host_->SyncWritersWaiting();
-      const uint64_t want =
-          gather ? next + std::max<uint64_t>(1, options_.batch_max_ops / 4) - 1
-                 : next;
+      const uint64_t want = gather ? next + QuarterBatch() - 1 : next;
       const absl::Time now = absl::Now();
       // Either wait ends in time for the next heartbeat.
       const absl::Time until =

@@ -20,6 +20,7 @@
 #ifndef CAIRN_REPLICATION_PEER_H_
 #define CAIRN_REPLICATION_PEER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -121,6 +122,11 @@ class Peer {
   void AdvanceProbes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // No room for another batch in flight (one while sync writers wait).
   bool PipelineFullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A quarter of batch_max_ops (at least 1): fewer ops than this wait for
+  // the batch in flight (coalescing) or for more writes (gathering).
+  uint64_t QuarterBatch() const {
+    return std::max<uint64_t>(1, options_.batch_max_ops / 4);
+  }
   // The snapshot a sender behind the in-memory tail reads the op log at.
   struct LogView {
     std::shared_ptr<Snapshot> snapshot;
