@@ -1,7 +1,9 @@
 #include "cairn_nodes.h"
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 namespace cairn_repl {
@@ -113,6 +115,30 @@ bool CairnNode::ListenPort(int* port, std::string* error) {
   if (*port <= 0) {
     *error = "no listen_port in cairn.replication of " + path_ + ": " + text;
     return false;
+  }
+  return true;
+}
+
+bool CairnNode::CompactionDue(bool* due, std::string* error) {
+  std::string stats;
+  if (!Property("leveldb.stats", &stats, error)) return false;
+  // Rows after the dashed line: level, files, size (MiB), then times.
+  const size_t dashes = stats.find("---");
+  if (dashes == std::string::npos) {
+    *error = "leveldb.stats of " + path_ + " has no table: " + stats;
+    return false;
+  }
+  std::istringstream in(stats.substr(dashes));
+  std::string line;
+  std::getline(in, line);  // the dashes
+  *due = false;
+  int level = 0, files = 0;
+  double mib = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    if (!(row >> level >> files >> mib)) continue;
+    const double limit = std::pow(10.0, level);
+    *due |= level == 0 ? files >= 4 : mib > limit;
   }
   return true;
 }

@@ -49,6 +49,10 @@ class CairnNode {
   bool Reopen(const OptionList& options, std::string* error);
 
   bool Property(const char* name, std::string* value, std::string* error);
+  // Whether LevelDB has compaction work due (*due), from "leveldb.stats":
+  // level 0 holds 4 files or more, or a level L >= 1 holds more than
+  // 10^L MiB (LevelDB's own triggers; its size column is rounded to MiB).
+  bool CompactionDue(bool* due, std::string* error);
   // The replication listener's port ("cairn.replication", "listen_port").
   bool ListenPort(int* port, std::string* error);
   // Whether `key` is readable here (any value). Cheap: no allocation.

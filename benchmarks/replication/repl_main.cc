@@ -13,7 +13,8 @@
 //      record to its last ("replay": the stream alone).
 //   P5 lag: puts at --lag-fraction of the median replicated put rate; the
 //      lag of one write per millisecond (commit to readable on the peer),
-//      every sample in --lag-csv for the plot.
+//      every sample in --lag-csv for the plot. It starts from settled
+//      stores, as P6 does: the streams leave millions of records to compact.
 //   P6: sync-mode puts (1 ack) with 1, 4 and 16 concurrent writers beside
 //      Redis SET + WAIT 1 0 with as many clients; sync mode is asked for in
 //      each write's options (the pair's replication.mode is async).
@@ -34,6 +35,7 @@
 #include <cairn/cairn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -43,6 +45,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cairn_nodes.h"
@@ -371,8 +374,10 @@ class Bench {
       }
     }
     const double peak = Median(rates);
-    // From a peer that holds everything written before.
-    if (!Drain("lag_drain_ms")) return false;
+    // From a peer that holds everything written before, and from stores
+    // whose compactions caught up with it: the stream runs leave millions
+    // of records to compact, and the lag is measured at a steady rate.
+    if (!Drain("lag_drain_ms") || !Settle("lag_settle")) return false;
     LagRun lag;
     std::string error;
     if (!PacedLag(&pair_, peak * f_.lag_fraction, f_.lag_seconds, NextKeyBase(),
@@ -414,6 +419,34 @@ class Bench {
     return true;
   }
 
+  // Waits until neither node of the pair has LevelDB compaction work due
+  // (two polls in a row, 50 ms apart), for at most 120 s, and records as
+  // out_[name] how long it took and whether it got there: a run that never
+  // settles goes on, its figures then include the backlog.
+  bool Settle(const char* name) {
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point deadline = start + std::chrono::seconds(120);
+    int quiet_polls = 0;
+    std::string error;
+    while (quiet_polls < 2 && Clock::now() < deadline) {
+      bool due1 = false, due2 = false;
+      if (!pair_.first->CompactionDue(&due1, &error) ||
+          !pair_.second->CompactionDue(&due2, &error)) {
+        return Failed(error);
+      }
+      quiet_polls = due1 || due2 ? 0 : quiet_polls + 1;
+      if (quiet_polls < 2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    const double ms = SecondsBetween(start, Clock::now()) * 1e3;
+    const bool settled = quiet_polls >= 2;
+    out_[name] = {{"ms", ms}, {"settled", settled}};
+    fprintf(stderr, "%s: %.0f ms%s\n", name, ms,
+            settled ? "" : " (compactions still due)");
+    return true;
+  }
+
   struct SentCounters {
     uint64_t batches = 0;
     uint64_t ops = 0;
@@ -440,7 +473,7 @@ class Bench {
     std::map<int, SentCounters> sent;  // cairn_sync, by clients
     // Whatever the earlier runs left in flight reaches the peer first, so
     // that sync writes do not wait behind an async backlog.
-    if (!Drain("sync_drain_ms")) return false;
+    if (!Drain("sync_drain_ms") || !Settle("sync_settle")) return false;
     std::vector<std::string> systems;
     systems.push_back("cairn_sync");
     systems.push_back("cairn_async");  // the floor at the same concurrency

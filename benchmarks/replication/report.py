@@ -227,6 +227,18 @@ def stream_section(data, problems):
             "can absorb at all; the peer must store every record too.", ""]
 
 
+def settle_text(settle):
+    """How the run waited for both nodes' LevelDB compactions (the stream
+    runs before it leave a backlog), or "" for a result without the wait."""
+    if not settle:
+        return ""
+    if settle.get("settled"):
+        return (f", and both nodes' LevelDB compactions caught up in "
+                f"{settle['ms']:.0f} ms")
+    return (f"; both nodes still had LevelDB compactions due after "
+            f"{settle['ms'] / 1e3:.0f} s, so the run includes that backlog")
+
+
 def lag_section(data, plot, problems):
     lag = data.get("lag")
     if lag is None:
@@ -247,7 +259,8 @@ def lag_section(data, plot, problems):
              "Lag: from a put's return on node 1 to the key being readable on "
              "node 2, for one put per millisecond (an upper bound: the peer "
              "is polled every ~20–80 µs). Before the run the peer caught up "
-             f"with the earlier ones in {data.get('lag_drain_ms', 0):.0f} ms.",
+             f"with the earlier ones in {data.get('lag_drain_ms', 0):.0f} ms"
+             f"{settle_text(data.get('lag_settle'))}.",
              ""]
     if plot and lag.get("csv") and os.path.exists(lag["csv"]):
         if draw_lag(lag["csv"], plot, lag):
@@ -303,7 +316,8 @@ def sync_section(data, problems):
                   "match).", ""]
     if "sync_drain_ms" in data:
         lines += [f"Before these runs the peer caught up with the earlier "
-                  f"ones in {data['sync_drain_ms']:.0f} ms.", ""]
+                  f"ones in {data['sync_drain_ms']:.0f} ms"
+                  f"{settle_text(data.get('sync_settle'))}.", ""]
     if any(r == "cairn_async" for r, _ in rows):
         lines += ["The async column is the same puts asking for async mode "
                   "on the same node: the floor that the local commit and "
