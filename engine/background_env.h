@@ -9,6 +9,8 @@
 // stop. RocksDB sizes a thread pool per Env for the same reason. A Db opened
 // with `own_background_thread` (the default) wraps its Env in one of these,
 // so each database compacts independently, as it would in its own process.
+// RocksDB likewise lets its compaction threads run at a lower CPU priority
+// (Env::LowerThreadPoolCPUPriority); `background_nice` does that here.
 //
 // LevelDB schedules at most one background job per database at a time, so
 // one thread per database is all it can use. Everything other than
@@ -29,9 +31,12 @@ class Env;
 namespace cairn {
 
 // Wraps `base` (not owned; it must outlive the result). `name` labels the
-// thread (at most 15 characters are kept, as Linux allows).
+// thread (at most 15 characters are kept, as Linux allows). The thread runs
+// `nice_increment` (0-19) above the nice value of the thread that creates
+// it, capped at 19: on busy cores the foreground threads run first.
 std::unique_ptr<leveldb::Env> NewBackgroundEnv(leveldb::Env* base,
-                                               const char* name);
+                                               const char* name,
+                                               int nice_increment = 0);
 
 }  // namespace cairn
 

@@ -183,7 +183,9 @@ absl::Status Db::Init() {
   trail_env_ = NewReadTrailEnv(env);
   lo.env = trail_env_.get();
   if (options_.own_background_thread) {
-    background_env_ = NewBackgroundEnv(trail_env_.get(), "cairn-compact");
+    background_env_ =
+        NewBackgroundEnv(trail_env_.get(), "cairn-compact",
+                         static_cast<int>(options_.background_nice));
     lo.env = background_env_.get();
   }
   if (options_.block_cache_mb > 0) {

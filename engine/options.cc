@@ -55,6 +55,15 @@ const OptionSpec kOptions[] = {
      "LevelDB's one background thread with every other database in the "
      "process (LevelDB's behaviour): busy databases then wait for each "
      "other's compactions, and their writers for level 0 to drain."},
+    {"background_nice", OptionType::kUint, &Options::background_nice, "0",
+     "With own_background_thread: how much lower (nice) than the opening "
+     "thread this database's flushes and compactions run. On busy cores "
+     "writers, readers and replication then run first and compactions use "
+     "what is left, so they fall behind under bulk writes and LevelDB's "
+     "level-0 limits slow the writers later. 10 halved replication lag and "
+     "slowed a bulk stream to a peer by a third (README, \"Performance: "
+     "replication beside Redis\"). 0: the same priority.",
+     0, 19},
     {"max_key_size", OptionType::kUint, &Options::max_key_size, "65536",
      "Largest key accepted, in bytes; longer keys are rejected.", 1, 16 * kMiB},
     {"max_value_size", OptionType::kUint, &Options::max_value_size, "67108864",

@@ -34,6 +34,7 @@ struct Options {
   std::string compression = "snappy";
   uint64_t bloom_bits_per_key = 10;
   bool own_background_thread = true;
+  uint64_t background_nice = 0;
   uint64_t max_key_size = 64ull << 10;
   uint64_t max_value_size = 64ull << 20;
   uint64_t max_batch_bytes = 256ull << 20;

@@ -2,11 +2,18 @@
 // fault-injecting Env driving the write-failure branch of the commit path
 // (RELIABILITY R2), a controlled clock, and each database's own background
 // thread (background_env.h).
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -210,6 +217,67 @@ TEST(BackgroundEnvTest, ConcurrentJobsRunInOrderOnOneThreadAndAllRun) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(log.order[i], i);
   ASSERT_EQ(log.threads.size(), 1u);
   EXPECT_NE(*log.threads.begin(), std::this_thread::get_id());
+}
+
+int ThisThreadsNice() {
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+}
+
+TEST(BackgroundEnvTest, JobsRunTheGivenIncrementBelowTheCreatorsPriority) {
+  const int base = ThisThreadsNice();
+  for (int increment : {0, 7, 19}) {
+    std::atomic<int> seen{-100};
+    {
+      std::unique_ptr<leveldb::Env> env =
+          NewBackgroundEnv(leveldb::Env::Default(), "test-bg", increment);
+      env->Schedule(
+          [](void* arg) {
+            static_cast<std::atomic<int>*>(arg)->store(ThisThreadsNice());
+          },
+          &seen);
+    }  // joined: the job ran
+    EXPECT_EQ(seen.load(), std::min(19, base + increment)) << increment;
+  }
+  EXPECT_EQ(ThisThreadsNice(), base) << "the creating thread was changed";
+}
+
+// The nice value of every thread of this process named `name`.
+std::vector<int> NiceOfThreadsNamed(const std::string& name) {
+  std::vector<int> nices;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string comm_name;
+    if (!std::getline(comm, comm_name) || comm_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                     std::istreambuf_iterator<char>());
+    // proc(5): after "pid (comm)", state is field 3 and nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+    std::string field;
+    for (int i = 3; i <= 19; ++i) fields >> field;
+    nices.push_back(fields ? std::stoi(field) : -100);
+  }
+  return nices;
+}
+
+TEST(DbEnvTest, BackgroundNiceLowersTheDatabasesOwnThreadOnly) {
+  testing::TempDir dir;
+  const int base = ThisThreadsNice();
+  Options o = Defaults();
+  o.background_nice = 5;
+  auto db = Db::Open(o, dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  // The thread sets its own priority when it starts: wait for it (bounded).
+  std::vector<int> nices;
+  for (int i = 0; i < 500; ++i) {
+    nices = NiceOfThreadsNamed("cairn-compact");
+    if (!nices.empty() && nices[0] != base) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(nices.size(), 1u) << "one database, one background thread";
+  EXPECT_EQ(nices[0], std::min(19, base + 5));
+  EXPECT_EQ(ThisThreadsNice(), base);
 }
 
 }  // namespace
