@@ -142,6 +142,13 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const Options& options,
                                              const std::string& path,
                                              const DbEnv& env) {
   leveldb::Env* lenv = env.env != nullptr ? env.env : leveldb::Env::Default();
+  if (options.background_nice > 0 && !options.own_background_thread) {
+    // LevelDB's shared thread serves every database in the process.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "background_nice is ", options.background_nice,
+        " but own_background_thread is false: only a database's own "
+        "background thread can run at a lower priority"));
+  }
   if (absl::Status s = CheckPath(options, path, lenv); !s.ok()) return s;
   absl::StatusOr<std::string> canonical = Canonical(path);
   if (!canonical.ok()) return canonical.status();

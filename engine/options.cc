@@ -56,9 +56,10 @@ const OptionSpec kOptions[] = {
      "process (LevelDB's behaviour): busy databases then wait for each "
      "other's compactions, and their writers for level 0 to drain."},
     {"background_nice", OptionType::kUint, &Options::background_nice, "0",
-     "With own_background_thread: how much lower (nice) than the opening "
-     "thread this database's flushes and compactions run. On busy cores "
-     "writers, readers and replication then run first and compactions use "
+     "How much lower (nice) than the opening thread this database's "
+     "flushes and compactions run, on its own background thread (refused "
+     "when own_background_thread is false). On busy cores writers, readers "
+     "and replication then run first and compactions use "
      "what is left, so they fall behind under bulk writes and LevelDB's "
      "level-0 limits slow the writers later. 10 halved replication lag and "
      "slowed a bulk stream to a peer by a third (README, \"Performance: "

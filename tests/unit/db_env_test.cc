@@ -280,5 +280,21 @@ TEST(DbEnvTest, BackgroundNiceLowersTheDatabasesOwnThreadOnly) {
   EXPECT_EQ(ThisThreadsNice(), base);
 }
 
+TEST(DbEnvTest, BackgroundNiceWithoutAnOwnThreadIsRefused) {
+  testing::TempDir dir;
+  Options o = Defaults();
+  o.background_nice = 3;
+  o.own_background_thread = false;
+  auto db = Db::Open(o, dir.Sub("db"));
+  ASSERT_EQ(db.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(db.status().message().find("background_nice is 3"),
+            std::string::npos)
+      << db.status();
+  EXPECT_NE(db.status().message().find("own_background_thread is false"),
+            std::string::npos)
+      << db.status();
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db"))) << "nothing created";
+}
+
 }  // namespace
 }  // namespace cairn
